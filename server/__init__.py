@@ -1,0 +1,34 @@
+"""OriginCheck: is this image a known fake? Flask application factory."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from . import config as settings
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.update(settings.conventional_env())
+    app.config.from_prefixed_env("ORIGINCHECK")
+    if test_config:
+        app.config.update(test_config)
+    settings.finish(app.config, app.instance_path)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from . import api, cache, checks, cli, db, errors, limits, store, web
+
+    db.init_app(app)
+    store.init_app(app)
+    cache.init_app(app)
+    checks.init_app(app)
+    limits.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(web.bp)
+    return app

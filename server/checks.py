@@ -1,0 +1,122 @@
+"""The check: image (or hash) in, verdict with annotations out.
+
+This is the hot path. An exact repeat is answered from the cache before any
+decoding; otherwise the image is decoded at reduced size, hashed (as published and
+trimmed, in eight orientations) and searched in the worker's in-memory index.
+Images too flat to fingerprint get ``too_simple`` rather than a guess, because a
+wrong "known fake" label on an authentic photo is the worst outcome.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from flask import Flask, current_app
+
+from .cache import get_cache
+from .decode import decode
+from .hashing import query_fingerprint
+from .index import Hit, IndexHolder
+from .schemas import CheckResponse, Hashes, Match
+from .search_links import search_links
+from .store import get_store
+
+MAX_MATCHES = 5
+
+
+def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
+    """Check uploaded or fetched bytes against the known fakes."""
+    started = time.perf_counter()
+    config = current_app.config
+    index = get_index_holder().current()
+    sha256 = hashlib.sha256(data).hexdigest()
+    key = f"{index.version}:{sha256}"
+    cache = get_cache()
+    cached = cache.get(key)
+    if cached is None:
+        decoded = decode(data, max_pixels=config["MAX_IMAGE_PIXELS"])
+        fp = query_fingerprint(data, decoded)
+        hashes = Hashes(
+            pdq=fp.pdq,
+            pdq_quality=fp.quality,
+            phash=fp.phash,
+            dhash=fp.dhash,
+            sha256=fp.sha256,
+            trimmed=fp.trimmed,
+        )
+        if fp.quality < config["MIN_PDQ_QUALITY"]:
+            body = _body("too_simple", [], hashes, index.version)
+        else:
+            hits = index.search([code for _, code in fp.hashes], config["POSSIBLE_MATCH_THRESHOLD"])
+            names = [name for name, _ in fp.hashes]
+            body = _verdict(hits, names, hashes, index.version)
+        cache.set(key, body)
+    return _respond(cached or body, image_url, started, cached=cached is not None)
+
+
+def check_hash(pdq_hex: str) -> CheckResponse:
+    """Look up a PDQ hash sent without its image (the privacy-preserving path)."""
+    started = time.perf_counter()
+    index = get_index_holder().current()
+    code = bytes.fromhex(pdq_hex)
+    hits = index.search([code], current_app.config["POSSIBLE_MATCH_THRESHOLD"])
+    body = _verdict(hits, ["original"], Hashes(pdq=pdq_hex.lower()), index.version)
+    return _respond(body, None, started, cached=False)
+
+
+def _verdict(hits: list[Hit], names: list[str], hashes: Hashes, version: int) -> dict[str, Any]:
+    hits = hits[:MAX_MATCHES]
+    entries = get_store().get_entries([hit.entry_id for hit in hits])
+    matches = [
+        Match(
+            entry=entries[hit.entry_id],
+            image_id=hit.image_id,
+            distance=hit.distance,
+            similarity=round(1 - hit.distance / 256, 4),
+            variant=f"{names[hit.query]}/{hit.reference_variant}",
+        )
+        for hit in hits
+        if hit.entry_id in entries
+    ]
+    if not matches:
+        result = "no_match"
+    elif matches[0].distance <= current_app.config["MATCH_THRESHOLD"]:
+        result = "match"
+    else:
+        result = "possible_match"
+    return _body(result, matches, hashes, version)
+
+
+def _body(result: str, matches: list[Match], hashes: Hashes, version: int) -> dict[str, Any]:
+    return {
+        "result": result,
+        "matches": [match.model_dump(mode="json") for match in matches],
+        "hashes": hashes.model_dump(mode="json"),
+        "index_version": version,
+    }
+
+
+def _respond(
+    body: dict[str, Any], image_url: str | None, started: float, *, cached: bool
+) -> CheckResponse:
+    return CheckResponse(
+        **body,
+        search_links=search_links(image_url),
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        cached=cached,
+    )
+
+
+def get_index_holder() -> IndexHolder:
+    return current_app.extensions["origincheck.index"]
+
+
+def init_app(app: Flask) -> None:
+    store = app.extensions["origincheck.store"]
+    app.extensions["origincheck.index"] = IndexHolder(
+        load=store.index_rows,
+        version=store.index_version,
+        poll_interval=app.config["INDEX_POLL_INTERVAL"],
+    )

@@ -1,0 +1,131 @@
+"""Turn untrusted bytes into a small RGB picture, or a clear refusal.
+
+Every image the server sees comes from strangers, so decoding is where bombs,
+truncated files and disguised formats must stop. Matching only needs a few hundred
+pixels per side, so JPEGs are decoded at reduced scale (libjpeg DCT scaling via
+``Image.draft``), which is most of the speed of the check path.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+#: Formats we accept; everything else is refused before any decoder runs.
+ALLOWED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP")
+
+#: Longest side of the picture handed to the hashers. Queries and references go
+#: through the same pipeline, so this is part of the hash definition.
+WORK_SIDE = 512
+
+#: JPEG draft target: DCT scaling keeps at least this many pixels per side.
+DRAFT_SIDE = 256
+
+_ORIENTATION = 0x0112  # EXIF tag; values 5-8 turn the picture by 90 degrees
+
+_MAGIC = (
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"BM", "BMP"),
+)
+
+
+class ImageError(ValueError):
+    """An upload that cannot be fingerprinted; carries an API error code and status."""
+
+    def __init__(self, code: str, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded picture ready for hashing, plus what we learnt of the original."""
+
+    image: Image.Image  # RGB, longest side <= WORK_SIDE
+    format: str
+    width: int  # original size, after EXIF orientation
+    height: int
+
+
+def sniff_format(data: bytes) -> str | None:
+    """Name the image format from magic bytes; headers and file names are not trusted."""
+    for magic, name in _MAGIC:
+        if data.startswith(magic):
+            return name
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def decode(data: bytes, *, max_pixels: int, work_side: int = WORK_SIDE) -> Decoded:
+    """Decode ``data`` safely into an RGB image no larger than ``work_side``.
+
+    Raises ImageError for empty, unknown, broken, truncated or oversized input.
+    """
+    if not data:
+        raise ImageError("empty_image", "The image is empty (0 bytes).", 400)
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise ImageError(
+            "unsupported_image",
+            "This is not a JPEG, PNG, GIF, WebP or BMP image.",
+            415,
+        )
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between 1x and 2x its pixel limit; we refuse outright.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data), formats=[fmt])
+            width, height = im.size
+            if width < 1 or height < 1:
+                raise ImageError("image_unreadable", "The image has no pixels.")
+            if width * height > max_pixels:
+                raise _too_big(width, height, max_pixels)
+            if im.format == "JPEG":
+                im.draft("RGB", (DRAFT_SIDE, DRAFT_SIDE))
+            im.load()  # first frame only for GIF/WebP animations
+            if im.getexif().get(_ORIENTATION) in (5, 6, 7, 8):
+                width, height = height, width
+            im = ImageOps.exif_transpose(im)
+            im = _to_rgb(im)
+            if max(im.size) > work_side:
+                im.thumbnail((work_side, work_side), Image.Resampling.BILINEAR)
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_big(0, 0, max_pixels) from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
+        # Pillow signals truncated or corrupt data with a zoo of exception types.
+        raise ImageError(
+            "image_unreadable", f"The {fmt} image could not be decoded: {exc}"
+        ) from None
+    return Decoded(image=im, format=fmt, width=width, height=height)
+
+
+def _to_rgb(im: Image.Image) -> Image.Image:
+    """Flatten transparency onto white so a transparent logo hashes like its page."""
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        im = im.convert("RGBA")
+        background = Image.new("RGB", im.size, (255, 255, 255))
+        background.paste(im, mask=im.getchannel("A"))
+        return background
+    if im.mode != "RGB":
+        return im.convert("RGB")
+    return im
+
+
+def _too_big(width: int, height: int, max_pixels: int) -> ImageError:
+    size = f" ({width}x{height})" if width else ""
+    return ImageError(
+        "image_too_large",
+        f"The image has too many pixels{size}; the limit is {max_pixels:,}.",
+        413,
+    )

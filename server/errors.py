@@ -1,0 +1,57 @@
+"""One error shape for the JSON API: ``{"error": {"code", "message"}}`` with a 4xx.
+
+Clients (the extension, partner scripts) branch on ``code``; ``message`` is for
+people. Unexpected failures still answer JSON (500) under the API prefix.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .decode import ImageError
+from .fetch import FetchError
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A refusal with a code and a status, raised from anywhere in a request."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def error_response(code: str, message: str, status: int) -> tuple[Response, int]:
+    return jsonify(error={"code": code, "message": message}), status
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    @app.errorhandler(ImageError)
+    @app.errorhandler(FetchError)
+    def known(exc: ApiError | ImageError | FetchError):  # type: ignore[no-untyped-def]
+        return error_response(exc.code, exc.message, exc.status)
+
+    @app.errorhandler(HTTPException)
+    def http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        if not _is_api():
+            return exc
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return error_response(code, exc.description or exc.name, exc.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        log.exception("unhandled error on %s", request.path)
+        if _is_api():
+            return error_response("internal_error", "Something went wrong on our side.", 500)
+        return "Internal server error", 500

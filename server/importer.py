@@ -1,0 +1,115 @@
+"""Import and export entries as JSON Lines (one entry per line).
+
+An import is idempotent by SHA-256: a line whose images are already stored is
+skipped, so re-running an import after a failure is always safe. A bad line is
+reported and skipped, never half-written (one transaction per entry).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from pydantic import ValidationError
+
+from .decode import ImageError
+from .fetch import FetchError, FetchPolicy, fetch
+from .references import prepare
+from .schemas import EntryImport
+from .store import DuplicateImage, NewImage, SqlStore
+
+
+@dataclass
+class LineResult:
+    line: int
+    status: str  # "added", "skipped", "error"
+    message: str
+    entry_id: int | None = None
+
+
+def import_lines(
+    lines: Iterator[str],
+    *,
+    base_dir: Path,
+    store: SqlStore,
+    max_pixels: int,
+    fetch_policy: FetchPolicy,
+) -> Iterator[LineResult]:
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = EntryImport.model_validate_json(raw)
+        except ValidationError as exc:
+            yield LineResult(number, "error", _short(exc))
+            continue
+        known = next(
+            (e for ref in item.images if ref.sha256 and (e := store.entry_for_sha256(ref.sha256))),
+            None,
+        )
+        if known is not None:
+            yield LineResult(number, "skipped", f"already imported as entry {known}", known)
+            continue
+        try:
+            images = [_load(ref, base_dir, max_pixels, fetch_policy) for ref in item.images]
+            entry_id = store.add_entry(item, images)
+        except DuplicateImage as exc:
+            yield LineResult(
+                number, "skipped", f"already imported as entry {exc.entry_id}", exc.entry_id
+            )
+        except (ImageError, FetchError, OSError) as exc:
+            yield LineResult(number, "error", getattr(exc, "message", None) or str(exc))
+        else:
+            yield LineResult(number, "added", f"added entry {entry_id}", entry_id)
+
+
+def _load(ref, base_dir: Path, max_pixels: int, policy: FetchPolicy) -> NewImage:  # type: ignore[no-untyped-def]
+    if ref.path:
+        data = (base_dir / ref.path).read_bytes()
+        source = None
+    elif ref.url is None:
+        raise OSError(f"image {ref.sha256} is not stored here and has no path or url")
+    else:
+        source = str(ref.url)
+        data = fetch(source, policy)
+    return prepare(data, role=ref.role, max_pixels=max_pixels, source_url=source)
+
+
+def export_lines(store: SqlStore, out: IO[str], images_dir: Path | None) -> int:
+    """Write every entry in import shape; thumbnails go to ``images_dir`` if given."""
+    count = 0
+    for entry, shas in store.iter_entries():
+        line = entry.model_dump(
+            mode="json",
+            include={
+                "title",
+                "category",
+                "claim",
+                "claim_date",
+                "rating",
+                "origin",
+                "appearances",
+                "sources",
+                "status",
+                "demo",
+            },
+        )
+        line["images"] = []
+        for image, sha256 in zip(entry.images, shas, strict=True):
+            ref = {"role": image.role, "sha256": sha256}
+            if images_dir is not None:
+                images_dir.mkdir(parents=True, exist_ok=True)
+                name = f"{sha256[:16]}.jpg"
+                (images_dir / name).write_bytes(store.thumbnail(image.id) or b"")
+                ref["path"] = f"{images_dir.name}/{name}"
+            line["images"].append(ref)
+        out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def _short(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3])

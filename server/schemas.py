@@ -1,0 +1,187 @@
+"""Request and response shapes of the API, import and export (pydantic v2).
+
+Kept apart from the views so that the OpenAPI document, the JSON Lines import and
+the API answers all come from one definition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+
+from .models import CATEGORIES, ROLES, STATUSES
+
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+Role = Literal[ROLES]  # type: ignore[valid-type]
+Result = Literal["match", "possible_match", "no_match", "too_simple"]
+
+CATEGORY_LABELS = {
+    "DecontextualizedContent": "Real image, false context",
+    "EditedOrCroppedContent": "Edited or cropped",
+    "TransformedContent": "Transformed (manipulated)",
+    "StagedContent": "Staged",
+    "SatireOrParodyContent": "Satire or parody",
+    "OriginalMediaContent": "Original, unaltered",
+}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Origin(Strict):
+    """What the image really is."""
+
+    description: str = Field(min_length=1, max_length=5000)
+    url: AnyHttpUrl | None = None
+    author: str | None = Field(default=None, max_length=300)
+    date: dt.date | None = None
+
+
+class Appearance(Strict):
+    """Where the misused image was published with the false claim."""
+
+    url: AnyHttpUrl
+    date: dt.date | None = None
+    publisher: str | None = Field(default=None, max_length=300)
+    language: str | None = Field(default=None, max_length=20)
+
+
+class Source(Strict):
+    """A debunk or other evidence of the true origin."""
+
+    url: AnyHttpUrl
+    publisher: str | None = Field(default=None, max_length=300)
+    date: dt.date | None = None
+    title: str | None = Field(default=None, max_length=500)
+
+
+class EntryFields(Strict):
+    title: str = Field(min_length=1, max_length=300)
+    category: Category
+    claim: str = Field(min_length=1, max_length=5000, description="The false claim.")
+    claim_date: dt.date | None = None
+    rating: str | None = Field(default=None, max_length=80, examples=["Miscaptioned"])
+    origin: Origin
+    appearances: list[Appearance] = []
+    sources: list[Source] = []
+    status: Status = "published"
+    demo: bool = False
+
+
+class ImageRef(Strict):
+    """An image to import: a file path (relative to the JSONL file) or a URL."""
+
+    path: str | None = None
+    url: AnyHttpUrl | None = None
+    role: Role = "misused"
+    sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", description="Of the originally imported bytes."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImageRef:
+        if not self.path and self.url is None and not self.sha256:
+            raise ValueError("an image needs a path or a url")
+        return self
+
+
+class EntryImport(EntryFields):
+    """One line of an import file (``flask --app server import``)."""
+
+    images: list[ImageRef] = Field(min_length=1)
+
+
+class ImageOut(BaseModel):
+    id: int
+    role: Role
+    width: int
+    height: int
+    pdq: str
+    thumbnail_url: str
+
+
+class EntryOut(EntryFields):
+    """The full annotation of a known fake, as readers see it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    category_label: str
+    url: str = Field(description="The entry's public page.")
+    images: list[ImageOut]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class EntryList(BaseModel):
+    items: list[EntryOut]
+    next: str | None = Field(description="URL of the next page, or null on the last one.")
+
+
+class Hashes(BaseModel):
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    phash: str | None = None
+    dhash: str | None = None
+    sha256: str | None = None
+    trimmed: bool | None = Field(default=None, description="Flat bands were cut off.")
+
+
+class Match(BaseModel):
+    entry: EntryOut
+    image_id: int
+    distance: int = Field(description="PDQ Hamming distance, 0-256.")
+    similarity: float = Field(ge=0, le=1, description="1 - distance/256.")
+    variant: str = Field(description="Which transform matched, e.g. 'mirrored/window-80-01'.")
+
+
+class SearchLink(BaseModel):
+    engine: str
+    url: str
+
+
+class CheckRequestUrl(Strict):
+    url: AnyHttpUrl
+
+
+class HashQuery(Strict):
+    pdq: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+
+
+class CheckRequestHashes(Strict):
+    hashes: HashQuery
+
+
+class CheckResponse(BaseModel):
+    result: Result
+    matches: list[Match]
+    hashes: Hashes
+    search_links: list[SearchLink]
+    took_ms: float
+    cached: bool = False
+    index_version: int
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    entries: int
+    images: int
+    index_size: int
+    index_version: int
+    store: str
+    redis: str
+    worker: int
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody

@@ -1,0 +1,329 @@
+"""The known-fakes store: one narrow interface, one SQL implementation.
+
+Views, the CLI and the index talk to ``Store`` only, never to SQLAlchemy, so the
+storage can change without touching them (the HMA ``storage/interface.py`` idea).
+Every write that can change what matches bumps ``index_version`` in the same
+transaction; workers compare it with the version their index was built from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from flask import Flask, current_app
+from pydantic import BaseModel
+from sqlalchemy import Engine, func, or_, select, text, update
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from . import models as m
+from .db import get_engine
+from .hashing import Fingerprint
+from .schemas import CATEGORY_LABELS, EntryFields, EntryOut
+
+
+@dataclass(frozen=True)
+class NewImage:
+    """A known image ready to store: its fingerprint and a small thumbnail."""
+
+    fingerprint: Fingerprint
+    thumbnail: bytes
+    role: str
+    source_url: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexRows:
+    """Columns the in-memory index is built from (published entries only)."""
+
+    codes: np.ndarray  # (n, 32) uint8
+    image_ids: np.ndarray  # (n,) int64
+    entry_ids: np.ndarray  # (n,) int64
+    variants: list[str]
+    version: int
+
+
+class DuplicateImage(ValueError):
+    """The image's exact bytes are already stored (imports are idempotent by SHA-256)."""
+
+    def __init__(self, entry_id: int) -> None:
+        super().__init__(f"image already stored in entry {entry_id}")
+        self.entry_id = entry_id
+
+
+class Store(Protocol):
+    def add_entry(self, fields: EntryFields, images: list[NewImage]) -> int: ...
+    def get_entry(self, entry_id: int, *, published_only: bool = True) -> EntryOut | None: ...
+    def get_entries(self, entry_ids: list[int]) -> dict[int, EntryOut]: ...
+    def list_entries(
+        self, *, query: str | None, after: int | None, limit: int
+    ) -> list[EntryOut]: ...
+    def iter_entries(self) -> Iterator[tuple[EntryOut, list[str]]]: ...
+    def set_status(self, entry_id: int, status: str) -> None: ...
+    def entry_for_sha256(self, sha256: str) -> int | None: ...
+    def thumbnail(self, image_id: int) -> bytes | None: ...
+    def index_version(self) -> int: ...
+    def index_rows(self) -> IndexRows: ...
+    def counts(self) -> dict[str, int]: ...
+    def create_token(self, name: str, role: str) -> str: ...
+
+
+class SqlStore:
+    """``Store`` on SQLAlchemy: SQLite (embedded default) or PostgreSQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.dialect = engine.dialect.name
+
+    # --- writes -------------------------------------------------------------
+
+    def add_entry(self, fields: EntryFields, images: list[NewImage]) -> int:
+        with self._sessions.begin() as session:
+            for image in images:
+                existing = self._entry_for_sha256(session, image.fingerprint.sha256)
+                if existing is not None:
+                    raise DuplicateImage(existing)
+            entry = m.Entry(**_entry_columns(fields))
+            entry.appearances = [m.Appearance(**_row(a)) for a in fields.appearances]
+            entry.sources = [m.Source(**_row(s)) for s in fields.sources]
+            entry.images = [_image_row(image) for image in images]
+            session.add(entry)
+            session.flush()
+            _bump_version(session)
+            return entry.id
+
+    def set_status(self, entry_id: int, status: str) -> None:
+        if status not in m.STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        with self._sessions.begin() as session:
+            entry = session.get(m.Entry, entry_id)
+            if entry is None:
+                raise KeyError(entry_id)
+            entry.status = status
+            _bump_version(session)
+
+    def create_token(self, name: str, role: str) -> str:
+        token = "oc_" + secrets.token_urlsafe(32)
+        with self._sessions.begin() as session:
+            session.add(
+                m.ApiToken(
+                    name=name, role=role, token_sha256=hashlib.sha256(token.encode()).hexdigest()
+                )
+            )
+        return token
+
+    # --- reads --------------------------------------------------------------
+
+    def get_entry(self, entry_id: int, *, published_only: bool = True) -> EntryOut | None:
+        with self._sessions() as session:
+            stmt = _entries().where(m.Entry.id == entry_id)
+            if published_only:
+                stmt = stmt.where(m.Entry.status == "published")
+            row = session.scalars(stmt).first()
+            return entry_out(row) if row else None
+
+    def get_entries(self, entry_ids: list[int]) -> dict[int, EntryOut]:
+        if not entry_ids:
+            return {}
+        with self._sessions() as session:
+            rows = session.scalars(_entries().where(m.Entry.id.in_(entry_ids)))
+            return {row.id: entry_out(row) for row in rows}
+
+    def list_entries(self, *, query: str | None, after: int | None, limit: int) -> list[EntryOut]:
+        stmt = _entries().where(m.Entry.status == "published").order_by(m.Entry.id).limit(limit)
+        if after is not None:
+            stmt = stmt.where(m.Entry.id > after)
+        if query:
+            needle = f"%{query.lower()}%"
+            stmt = stmt.where(
+                or_(
+                    *(
+                        func.lower(column).like(needle)
+                        for column in (m.Entry.title, m.Entry.claim, m.Entry.origin_description)
+                    )
+                )
+            )
+        with self._sessions() as session:
+            return [entry_out(row) for row in session.scalars(stmt)]
+
+    def iter_entries(self) -> Iterator[tuple[EntryOut, list[str]]]:
+        """Every entry with the SHA-256 of its images, for export."""
+        with self._sessions() as session:
+            for row in session.scalars(_entries().order_by(m.Entry.id)):
+                yield entry_out(row), [image.sha256 for image in row.images]
+
+    def entry_for_sha256(self, sha256: str) -> int | None:
+        with self._sessions() as session:
+            return self._entry_for_sha256(session, sha256)
+
+    def thumbnail(self, image_id: int) -> bytes | None:
+        with self._sessions() as session:
+            return session.scalar(select(m.Image.thumbnail).where(m.Image.id == image_id))
+
+    def index_version(self) -> int:
+        with self._sessions() as session:
+            return int(
+                session.scalar(select(m.Meta.value).where(m.Meta.key == "index_version")) or 0
+            )
+
+    def index_rows(self) -> IndexRows:
+        stmt = (
+            select(m.ImageHash.pdq, m.ImageHash.image_id, m.Image.entry_id, m.ImageHash.variant)
+            .join(m.Image, m.Image.id == m.ImageHash.image_id)
+            .join(m.Entry, m.Entry.id == m.Image.entry_id)
+            .where(m.Entry.status == "published")
+            .order_by(m.ImageHash.id)
+        )
+        with self._sessions() as session:
+            # Read the version first: a change landing during the scan makes the
+            # index look one version stale, so it is reloaded again, never missed.
+            version = int(
+                session.scalar(select(m.Meta.value).where(m.Meta.key == "index_version")) or 0
+            )
+            rows = session.execute(stmt).all()
+        codes = np.frombuffer(b"".join(r[0] for r in rows), dtype=np.uint8).reshape(-1, 32)
+        return IndexRows(
+            codes=codes,
+            image_ids=np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)),
+            entry_ids=np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows)),
+            variants=[r[3] for r in rows],
+            version=version,
+        )
+
+    def counts(self) -> dict[str, int]:
+        with self._sessions() as session:
+            return {
+                "entries": session.scalar(
+                    select(func.count()).select_from(m.Entry).where(m.Entry.status == "published")
+                )
+                or 0,
+                "images": session.scalar(select(func.count()).select_from(m.Image)) or 0,
+            }
+
+    def ping(self) -> bool:
+        try:
+            with self._sessions() as session:
+                session.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - health reports any failure as "down"
+            return False
+
+    @staticmethod
+    def _entry_for_sha256(session: Session, sha256: str) -> int | None:
+        return session.scalar(select(m.Image.entry_id).where(m.Image.sha256 == sha256))
+
+
+def entry_out(row: m.Entry) -> EntryOut:
+    """Shape an ORM entry as the API's annotation (paths are made absolute by views)."""
+    return EntryOut(
+        id=row.id,
+        title=row.title,
+        category=row.category,
+        category_label=CATEGORY_LABELS[row.category],
+        claim=row.claim,
+        claim_date=row.claim_date,
+        rating=row.rating,
+        origin={
+            "description": row.origin_description,
+            "url": row.origin_url,
+            "author": row.origin_author,
+            "date": row.origin_date,
+        },
+        appearances=[
+            {"url": a.url, "date": a.date, "publisher": a.publisher, "language": a.language}
+            for a in row.appearances
+        ],
+        sources=[
+            {"url": s.url, "publisher": s.publisher, "date": s.date, "title": s.title}
+            for s in row.sources
+        ],
+        status=row.status,
+        demo=row.demo,
+        url=f"/entries/{row.id}",
+        images=[
+            {
+                "id": image.id,
+                "role": image.role,
+                "width": image.width,
+                "height": image.height,
+                "pdq": image.pdq,
+                "thumbnail_url": f"/images/{image.id}/thumbnail.jpg",
+            }
+            for image in row.images
+        ],
+        created_at=_aware(row.created_at),
+        updated_at=_aware(row.updated_at),
+        version=row.version,
+    )
+
+
+def _entries():  # type: ignore[no-untyped-def]
+    return select(m.Entry).options(
+        selectinload(m.Entry.images).load_only(
+            m.Image.id, m.Image.role, m.Image.width, m.Image.height, m.Image.pdq, m.Image.sha256
+        ),
+        selectinload(m.Entry.appearances),
+        selectinload(m.Entry.sources),
+    )
+
+
+def _entry_columns(fields: EntryFields) -> dict[str, object]:
+    columns = set(EntryFields.model_fields) - {"origin", "appearances", "sources"}
+    data = fields.model_dump(mode="python", include=columns)
+    origin = fields.origin
+    data.update(
+        origin_description=origin.description,
+        origin_url=str(origin.url) if origin.url else None,
+        origin_author=origin.author,
+        origin_date=origin.date,
+    )
+    return data
+
+
+def _row(item: BaseModel) -> dict[str, object]:
+    """Column values of a link item: dates stay dates, URLs become strings."""
+    data = item.model_dump()
+    data["url"] = str(data["url"])
+    return data
+
+
+def _image_row(image: NewImage) -> m.Image:
+    fp = image.fingerprint
+    return m.Image(
+        role=image.role,
+        sha256=fp.sha256,
+        width=fp.width,
+        height=fp.height,
+        format=fp.format,
+        pdq=fp.pdq,
+        pdq_quality=fp.quality,
+        phash=fp.phash,
+        dhash=fp.dhash,
+        source_url=image.source_url,
+        thumbnail=image.thumbnail,
+        hashes=[m.ImageHash(variant=name, pdq=code) for name, code in fp.hashes],
+    )
+
+
+def _bump_version(session: Session) -> None:
+    session.execute(
+        update(m.Meta).where(m.Meta.key == "index_version").values(value=m.Meta.value + 1)
+    )
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite drops the zone on the way back; every stored time is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def get_store() -> SqlStore:
+    return current_app.extensions["origincheck.store"]
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["origincheck.store"] = SqlStore(get_engine(app))

@@ -1,0 +1,62 @@
+"""Public pages: check an image without the extension, read an entry."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, render_template, request
+from markupsafe import Markup
+
+from .api import base_url, fetch_policy, public_check, public_entry
+from .checks import check_image
+from .decode import ImageError
+from .fetch import FetchError, fetch
+from .jsonld import media_review
+from .limits import check_limit, limiter
+from .store import get_store
+
+bp = Blueprint("web", __name__)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@limiter.limit(check_limit, methods=["POST"])
+def index() -> str | tuple[str, int]:
+    if request.method == "GET":
+        return render_template("index.html")
+    upload = request.files.get("image")
+    url = request.form.get("url", "").strip()
+    try:
+        if upload is not None and upload.filename:
+            result = check_image(upload.read())
+        elif url:
+            result = check_image(fetch(url, fetch_policy()), image_url=url)
+        else:
+            return render_template(
+                "index.html", error="Choose an image file or paste its URL."
+            ), 400
+    except (ImageError, FetchError) as exc:
+        return render_template("index.html", error=exc.message, url=url), exc.status
+    return render_template("index.html", check=public_check(result), url=url)
+
+
+@bp.get("/entries/<int:entry_id>")
+def entry(entry_id: int) -> str:
+    found = get_store().get_entry(entry_id)
+    if found is None:
+        abort(404)
+    jsonld = json.dumps(media_review(found, base_url()), ensure_ascii=False)
+    # Escape "</" so no entry text can close the script element early.
+    jsonld = Markup(jsonld.replace("</", "<\\/"))
+    return render_template(
+        "entry.html", entry=public_entry(found.model_dump(mode="json")), jsonld=jsonld
+    )
+
+
+@bp.get("/images/<int:image_id>/thumbnail.jpg")
+def thumbnail(image_id: int) -> Response:
+    data = get_store().thumbnail(image_id)
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,0 +1,140 @@
+"""Shared fixtures: apps on a fresh SQLite file or the real PostgreSQL, real Redis.
+
+PostgreSQL and Redis tests use the servers named by ORIGINCHECK_TEST_POSTGRES_URL and
+ORIGINCHECK_TEST_REDIS_URL (local defaults). Where one is not running its tests are
+skipped, except under CI=true, where a missing service fails the run.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import create_engine, text
+
+from server import create_app
+from server.db import upgrade
+from server.references import prepare
+from server.schemas import EntryFields
+from server.store import SqlStore
+
+DEMO = Path(__file__).parent.parent / "server" / "demo" / "images"
+POSTGRES_URL = os.environ.get(
+    "ORIGINCHECK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("ORIGINCHECK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def service_missing(what: str, exc: Exception) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} is required under CI but unreachable: {exc}")
+    pytest.skip(f"{what} not reachable: {exc}")
+
+
+def demo_image(name: str) -> Image.Image:
+    return Image.open(DEMO / f"{name}.jpg").convert("RGB")
+
+
+def demo_bytes(name: str) -> bytes:
+    return (DEMO / f"{name}.jpg").read_bytes()
+
+
+def make_app(database_url: str, **config: object) -> Flask:
+    app = create_app(
+        {
+            "DATABASE_URL": database_url,
+            "RATELIMIT_ENABLED": False,
+            "TESTING": True,
+            "INDEX_POLL_INTERVAL": 0.0,
+            **config,
+        }
+    )
+    upgrade(app)
+    return app
+
+
+def reset_postgres() -> None:
+    engine = create_engine(POSTGRES_URL)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    try:
+        reset_postgres()
+    except Exception as exc:  # noqa: BLE001
+        service_missing("PostgreSQL", exc)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.flushdb()
+    except redis.RedisError as exc:
+        service_missing("Redis", exc)
+    yield REDIS_URL
+    client.flushdb()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Run a test on the embedded default and on the real PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def app(sqlite_url: str) -> Flask:
+    return make_app(sqlite_url)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def add_fake(app: Flask, name: str = "rocket", **fields: object) -> int:
+    """Store one known fake made from a demo image, as a moderator would."""
+    values: dict[str, object] = {
+        "title": f"{name} photo misused",
+        "category": "DecontextualizedContent",
+        "claim": f"The {name} picture shows last night's attack.",
+        "origin": {
+            "description": f"A {name} photo from an archive.",
+            "url": "https://example.org/o",
+        },
+        "sources": [{"url": "https://example.org/debunk", "publisher": "Fact desk"}],
+        **fields,
+    }
+    image = prepare(demo_bytes(name), role="original", max_pixels=app.config["MAX_IMAGE_PIXELS"])
+    return store_of(app).add_entry(EntryFields.model_validate(values), [image])
+
+
+def store_of(app: Flask) -> SqlStore:
+    return app.extensions["origincheck.store"]
+
+
+def upload(client: FlaskClient, data: bytes, **form: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        "/api/v1/check",
+        data={"image": (io.BytesIO(data), "image.jpg"), **form},
+        content_type="multipart/form-data",
+    )

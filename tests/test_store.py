@@ -1,0 +1,99 @@
+"""The store on the embedded SQLite default and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.references import prepare
+from server.schemas import EntryFields
+from server.store import DuplicateImage
+
+from .conftest import add_fake, demo_bytes, make_app, store_of
+
+
+@pytest.fixture
+def store_app(database_url: str):  # type: ignore[no-untyped-def]
+    return make_app(database_url)
+
+
+def test_entry_round_trips_with_all_annotation_fields(store_app) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(
+        store_app,
+        appearances=[
+            {
+                "url": "https://example.org/post",
+                "date": "2024-03-01",
+                "publisher": "Ministry",
+                "language": "ru",
+            }
+        ],
+        claim_date="2024-03-01",
+        rating="Miscaptioned",
+    )
+    entry = store_of(store_app).get_entry(entry_id)
+    assert entry is not None
+    assert entry.title == "rocket photo misused"
+    assert entry.category_label == "Real image, false context"
+    assert str(entry.appearances[0].url) == "https://example.org/post"
+    assert entry.appearances[0].date.isoformat() == "2024-03-01"
+    assert entry.sources[0].publisher == "Fact desk"
+    assert entry.images[0].role == "original"
+    assert len(entry.images[0].pdq) == 64
+    assert entry.version == 1
+
+
+def test_every_change_bumps_the_index_version(store_app) -> None:  # type: ignore[no-untyped-def]
+    store = store_of(store_app)
+    start = store.index_version()
+    entry_id = add_fake(store_app)
+    assert store.index_version() == start + 1
+    store.set_status(entry_id, "retracted")
+    assert store.index_version() == start + 2
+    assert store.get_entry(entry_id) is None  # retracted entries are not public
+    assert store.get_entry(entry_id, published_only=False).status == "retracted"
+
+
+def test_index_rows_hold_only_published_entries(store_app) -> None:  # type: ignore[no-untyped-def]
+    store = store_of(store_app)
+    kept = add_fake(store_app, "rocket")
+    gone = add_fake(store_app, "coffee")
+    store.set_status(gone, "disabled")
+    rows = store.index_rows()
+    assert set(rows.entry_ids.tolist()) == {kept}
+    assert rows.codes.shape[1] == 32
+    assert len(rows.variants) == rows.codes.shape[0] >= 15
+
+
+def test_same_image_twice_is_refused_and_nothing_is_half_written(store_app) -> None:  # type: ignore[no-untyped-def]
+    store = store_of(store_app)
+    first = add_fake(store_app, "chelsea")
+    before = store.counts()
+    with pytest.raises(DuplicateImage) as caught:
+        add_fake(store_app, "chelsea")
+    assert caught.value.entry_id == first
+    assert store.counts() == before
+
+
+def test_list_pages_and_searches(store_app) -> None:  # type: ignore[no-untyped-def]
+    store = store_of(store_app)
+    ids = [add_fake(store_app, name) for name in ("rocket", "astronaut", "chelsea")]
+    page = store.list_entries(query=None, after=None, limit=2)
+    assert [e.id for e in page] == ids[:2]
+    rest = store.list_entries(query=None, after=page[-1].id, limit=2)
+    assert [e.id for e in rest] == ids[2:]
+    found = store.list_entries(query="ASTRONAUT", after=None, limit=10)
+    assert [e.id for e in found] == [ids[1]]
+
+
+def test_images_of_several_roles(store_app) -> None:  # type: ignore[no-untyped-def]
+    limit = store_app.config["MAX_IMAGE_PIXELS"]
+    fields = EntryFields.model_validate(
+        {"title": "t", "category": "StagedContent", "claim": "c", "origin": {"description": "d"}}
+    )
+    images = [
+        prepare(demo_bytes("rocket"), role="original", max_pixels=limit),
+        prepare(demo_bytes("coffee"), role="misused", max_pixels=limit),
+    ]
+    entry = store_of(store_app).get_entry(store_of(store_app).add_entry(fields, images))
+    assert [i.role for i in entry.images] == ["original", "misused"]
+    assert store_of(store_app).thumbnail(entry.images[0].id)[:3] == b"\xff\xd8\xff"
