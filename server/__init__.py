@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 
 from . import config as settings
 
@@ -31,4 +31,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(web.bp)
+
+    @app.after_request
+    def name_worker(response: Response) -> Response:
+        # Which process answered: lets operators (and tests) see every worker's view.
+        response.headers["X-OriginCheck-Worker"] = str(os.getpid())
+        return response
+
     return app

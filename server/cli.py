@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .api import fetch_policy
 from .importer import export_lines, import_lines
@@ -19,6 +20,7 @@ ROLES = ("volunteer", "moderator", "admin")
 
 
 @click.command("import")
+@with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(file: Path) -> None:
     """Import entries from a JSON Lines FILE (image paths relative to its folder)."""
@@ -26,6 +28,7 @@ def import_command(file: Path) -> None:
 
 
 @click.command("demo-data")
+@with_appcontext
 def demo_data_command() -> None:
     """Load the small, clearly labelled demo set (freely licensed images)."""
     _import(DEMO_FILE)
@@ -60,6 +63,7 @@ def _import(file: Path) -> None:
 
 
 @click.command("export")
+@with_appcontext
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "jsonld"]), default="jsonl")
 @click.option(
     "--output",
@@ -74,7 +78,7 @@ def export_command(fmt: str, output: Path | None) -> None:
     try:
         store = get_store()
         if fmt == "jsonld":
-            base = current_app.config.get("PUBLIC_URL", "http://localhost:5000")
+            base = current_app.config["PUBLIC_URL"]
             reviews = [media_review(entry, base) for entry, _ in store.iter_entries()]
             json.dump(reviews, out, ensure_ascii=False, indent=2)
             out.write("\n")
@@ -89,6 +93,7 @@ def export_command(fmt: str, output: Path | None) -> None:
 
 
 @click.command("create-token")
+@with_appcontext
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", default="cli", help="Who or what the token is for.")
 def create_token_command(role: str, name: str) -> None:

@@ -17,6 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": "dev",  # override in production: ORIGINCHECK_SECRET_KEY
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "REDIS_URL": None,  # None: in-process cache, single node
+    "PUBLIC_URL": "http://localhost:5000",  # base of links in `export --format jsonld`
     # Uploads and decoding limits.
     "MAX_CONTENT_LENGTH": 20 * MB,
     "MAX_IMAGE_PIXELS": 40_000_000,

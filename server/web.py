@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, abort, render_template, request
-from markupsafe import Markup
 
 from .api import base_url, fetch_policy, public_check, public_entry
 from .checks import check_image
@@ -44,11 +41,10 @@ def entry(entry_id: int) -> str:
     found = get_store().get_entry(entry_id)
     if found is None:
         abort(404)
-    jsonld = json.dumps(media_review(found, base_url()), ensure_ascii=False)
-    # Escape "</" so no entry text can close the script element early.
-    jsonld = Markup(jsonld.replace("</", "<\\/"))
     return render_template(
-        "entry.html", entry=public_entry(found.model_dump(mode="json")), jsonld=jsonld
+        "entry.html",
+        entry=public_entry(found.model_dump(mode="json")),
+        jsonld=media_review(found, base_url()),
     )
 
 

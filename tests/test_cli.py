@@ -1,0 +1,93 @@
+"""The command-line tools, as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PIL import Image
+
+from server.cli import DEMO_FILE
+
+from . import edits
+from .conftest import demo_image, store_of, upload
+
+LINE = {
+    "title": "Game trailer frame shown as an airstrike",
+    "category": "DecontextualizedContent",
+    "claim": "Footage of last night's strike.",
+    "origin": {"url": "https://example.org/trailer", "description": "Frame of a game trailer"},
+    "images": [{"path": "frame.jpg", "role": "original"}],
+}
+
+
+def write_jsonl(folder: Path, *lines: object) -> Path:
+    demo_image("rocket").save(folder / "frame.jpg", quality=90)
+    path = folder / "fakes.jsonl"
+    path.write_text("\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines) + "\n")
+    return path
+
+
+def test_import_is_idempotent_and_skips_bad_lines(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    broken = {**LINE, "category": "Nonsense"}
+    path = write_jsonl(
+        tmp_path, LINE, "{not json", broken, {**LINE, "images": [{"path": "missing.jpg"}]}
+    )
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 1
+    assert "1 added, 0 already present, 3 failed" in result.output
+    assert "line 2" in result.output and "line 3" in result.output and "line 4" in result.output
+    again = runner.invoke(args=["import", str(path)])
+    assert "0 added, 1 already present, 3 failed" in again.output
+    assert store_of(app).counts()["entries"] == 1
+
+
+def test_imported_entry_matches_a_captioned_copy(app, client, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app.test_cli_runner().invoke(args=["import", str(write_jsonl(tmp_path, LINE))])
+    body = upload(client, edits.archetype(Image.open(tmp_path / "frame.jpg"))).get_json()
+    assert body["result"] == "match"
+    assert body["matches"][0]["entry"]["title"] == LINE["title"]
+
+
+def test_demo_data_is_labelled_and_loads_once(app) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    assert "4 added" in runner.invoke(args=["demo-data"]).output
+    assert "0 added, 4 already present" in runner.invoke(args=["demo-data"]).output
+    entries = store_of(app).list_entries(query=None, after=None, limit=10)
+    assert all(e.demo and e.title.startswith("DEMO") for e in entries)
+    assert DEMO_FILE.exists()
+
+
+def test_export_round_trips_through_import(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import make_app
+
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo-data"])
+    out = tmp_path / "export.jsonl"
+    result = runner.invoke(args=["export", "--output", str(out)])
+    assert "exported 4 entries" in result.output
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert lines[0]["title"].startswith("DEMO") and lines[0]["images"][0]["sha256"]
+    assert (tmp_path / "export_images").is_dir()
+    # Same database: every line is recognised by its SHA-256, nothing is duplicated.
+    assert "0 added, 4 already present" in runner.invoke(args=["import", str(out)]).output
+    # A fresh database: the export is a complete import file.
+    fresh = make_app(f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    assert "4 added" in fresh.test_cli_runner().invoke(args=["import", str(out)]).output
+
+
+def test_export_jsonld(app) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo-data"])
+    result = runner.invoke(args=["export", "--format", "jsonld"])
+    text = result.output  # the runner mixes the stderr summary in
+    reviews = json.loads(text[text.index("[") : text.rindex("]") + 1])
+    assert len(reviews) == 4 and reviews[0]["@type"] == "MediaReview"
+
+
+def test_create_token_prints_the_token_alone_on_the_last_line(app) -> None:  # type: ignore[no-untyped-def]
+    result = app.test_cli_runner().invoke(args=["create-token", "--role", "moderator"])
+    assert result.exit_code == 0
+    token = result.output.strip().splitlines()[-1]
+    assert token.startswith("oc_") and " " not in token and len(token) > 30
