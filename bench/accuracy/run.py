@@ -1,0 +1,285 @@
+"""Matching accuracy on real photos: recall per edit family at a fixed false-match rate.
+
+Half of the corpus (bench/.cache/corpus, fetched by bench/setup) is indexed as known
+fakes; the other half are distractors that are not in the index. Every photo of
+both halves is edited in every way of ``edits.FAMILIES`` and checked:
+
+- a query of an indexed photo is *recalled* at threshold t if its own entry is
+  within t;
+- any query (of either half) is a *false match* at t if a wrong entry is within t.
+
+The false-match rate (FMR) is per query, so "1e-4" means at most one wrong "known
+fake" label per 10,000 checks. Three methods run side by side on the same queries:
+imagehash pHash-64 (<= 10), PDQ on the whole image (<= 31, HMA's default), and the
+server's own stage-1 pipeline (server/hashing.py + server/index.py, the code the
+API runs). Run: .venv/bin/python bench/accuracy/run.py [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+from edits import FAMILIES, apply, jpeg  # noqa: E402
+
+from server.decode import decode  # noqa: E402
+from server.hashing import query_fingerprint, reference_fingerprint  # noqa: E402
+from server.index import HashIndex  # noqa: E402
+from server.store import IndexRows  # noqa: E402
+
+CORPUS = ROOT / "bench" / ".cache" / "corpus"
+MAX_PIXELS = 40_000_000
+FAR = 999
+SEARCH_RADIUS = 96
+METHODS = ("phash64", "pdq-whole", "ours")
+BASELINE_THRESHOLDS = {"phash64": 10, "pdq-whole": 31}
+
+# Filled before the worker processes fork.
+STATE: dict[str, object] = {}
+
+
+def build_references(photos: list[Path]) -> None:
+    fingerprints = []
+    for path in photos:
+        data = jpeg(Image.open(path).convert("RGB"), 92)
+        fingerprints.append(reference_fingerprint(data, decode(data, max_pixels=MAX_PIXELS)))
+    codes, entries, variants = [], [], []
+    for i, fp in enumerate(fingerprints):
+        for name, code in fp.hashes:
+            codes.append(np.frombuffer(code, np.uint8))
+            entries.append(i)
+            variants.append(name)
+    ids = np.array(entries, dtype=np.int64)
+    STATE["index"] = HashIndex(IndexRows(np.stack(codes), ids, ids, variants, 0))
+    STATE["pdq"] = np.stack([np.frombuffer(bytes.fromhex(fp.pdq), np.uint8) for fp in fingerprints])
+    STATE["phash"] = np.array([int(fp.phash, 16) for fp in fingerprints], dtype=np.uint64)
+
+
+def run_photo(job: tuple[int, str, int | None]) -> list[tuple]:
+    """Every edit of one photo: (family, edit, own entry or None, distances per method)."""
+    number, path, own = job
+    image = Image.open(path).convert("RGB")
+    index: HashIndex = STATE["index"]  # type: ignore[assignment]
+    rows = []
+    for family, edits in FAMILIES.items():
+        for name, edit in edits.items():
+            data = apply(edit, image, seed=number * 1000 + len(rows))
+            try:
+                fp = query_fingerprint(data, decode(data, max_pixels=MAX_PIXELS))
+            except Exception:  # noqa: BLE001 - a broken edit is a miss for every method
+                rows.append((family, name, own, [(FAR, FAR, [])] * len(METHODS)))
+                continue
+            ours = {
+                hit.entry_id: hit.distance
+                for hit in index.search([c for _, c in fp.hashes], SEARCH_RADIUS)
+            }
+            pdq = np.frombuffer(bytes.fromhex(fp.pdq), np.uint8)
+            whole = np.unpackbits(STATE["pdq"] ^ pdq, axis=1).sum(axis=1)  # type: ignore[operator]
+            phash = np.bitwise_count(STATE["phash"] ^ np.uint64(int(fp.phash, 16)))  # type: ignore[operator]
+            per_method = [dict(enumerate(phash)), dict(enumerate(whole)), ours]  # METHODS order
+            rows.append((family, name, own, [split(d, own) for d in per_method]))
+    return rows
+
+
+def split(distances: dict[int, int], own: int | None) -> tuple[int, int, list[int]]:
+    """(distance to the right entry, to the nearest wrong entry, to every near wrong entry)."""
+    right = int(distances.get(own, FAR)) if own is not None else FAR
+    near = sorted(int(d) for e, d in distances.items() if e != own and d <= SEARCH_RADIUS)
+    return right, near[0] if near else FAR, near
+
+
+def threshold_at(wrong: np.ndarray, fmr: float) -> int:
+    """Largest threshold whose per-query false-match rate is at most ``fmr``."""
+    best = -1
+    for t in range(0, SEARCH_RADIUS + 1):
+        if (wrong <= t).mean() <= fmr:
+            best = t
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=int, default=0, help="use only this many photos")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    photos = sorted(CORPUS.glob("*.png"))
+    if not photos:
+        sys.exit("no corpus: run bash bench/setup first")
+    random.Random(7).shuffle(photos)
+    if args.limit:
+        photos = photos[: args.limit]
+    references, distractors = photos[::2], photos[1::2]
+    started = time.time()
+    build_references(references)
+    jobs = [(i, str(p), i) for i, p in enumerate(references)]
+    jobs += [(len(references) + i, str(p), None) for i, p in enumerate(distractors)]
+    with multiprocessing.get_context("fork").Pool(args.workers) as pool:
+        rows = [row for chunk in pool.imap_unordered(run_photo, jobs, chunksize=4) for row in chunk]
+    elapsed = time.time() - started
+
+    families = list(FAMILIES)
+    report = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {multiprocessing.cpu_count()} cores, Python {platform.python_version()}",
+        "references": len(references),
+        "distractors": len(distractors),
+        "queries": len(rows),
+        "positive_queries": sum(1 for r in rows if r[2] is not None),
+        "seconds": round(elapsed, 1),
+        "methods": {},
+    }
+    for m, method in enumerate(METHODS):
+        right = np.array([r[3][m][0] for r in rows])
+        wrong = np.array([r[3][m][1] for r in rows])
+        positive = np.array([r[2] is not None for r in rows])
+        fam = np.array([r[0] for r in rows])
+        edit = np.array([r[1] for r in rows])
+        near = np.array(sorted(d for r in rows for d in r[3][m][2]))
+        pairs = len(rows) * report["references"]
+        points = {}
+        if method == "ours":
+            points.update({f"t-{t}": t for t in (31, 40, 45, 50, 55)})
+        if method in BASELINE_THRESHOLDS:
+            points["fixed"] = BASELINE_THRESHOLDS[method]
+        points["fmr-1e-3"] = threshold_at(wrong, 1e-3)
+        points["fmr-1e-4"] = threshold_at(wrong, 1e-4)
+        result = {"thresholds": points, "curve": [], "at": {}}
+        for label, t in points.items():
+            result["at"][label] = {
+                "threshold": t,
+                "fmr": float((wrong <= t).mean()),
+                "false_matches": int((wrong <= t).sum()),
+                "pair_fmr": float(np.searchsorted(near, t, side="right") / pairs),
+                "families": {
+                    f: float((right[positive & (fam == f)] <= t).mean()) for f in families
+                },
+                "edits": {
+                    e: float((right[positive & (edit == e)] <= t).mean()) for e in sorted(set(edit))
+                },
+            }
+        for t in range(0, SEARCH_RADIUS + 1, 2):
+            result["curve"].append(
+                {
+                    "threshold": t,
+                    "fmr": float((wrong <= t).mean()),
+                    "recall": float((right[positive] <= t).mean()),
+                    "families": {
+                        f: float((right[positive & (fam == f)] <= t).mean()) for f in families
+                    },
+                }
+            )
+        result["closest_wrong"] = int(near[0]) if near.size else None
+        report["methods"][method] = result
+    (HERE / "results.json").write_text(json.dumps(report, indent=1))
+    plot(report)
+    print(markdown(report))
+
+
+def plot(report: dict) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for method, result in report["methods"].items():
+        curve = [p for p in result["curve"] if p["fmr"] > 0] or result["curve"]
+        left.plot([p["fmr"] for p in curve], [p["recall"] for p in curve], marker=".", label=method)
+    ours = report["methods"]["ours"]["curve"]
+    for family in ours[0]["families"]:
+        curve = [p for p in ours if p["fmr"] > 0] or ours
+        right.plot(
+            [p["fmr"] for p in curve],
+            [p["families"][family] for p in curve],
+            marker=".",
+            label=family,
+        )
+    for ax, title in ((left, "All edits: methods"), (right, "Our pipeline: per edit family")):
+        ax.set_xscale("log")
+        ax.set_xlim(1e-5, 1)
+        ax.set_ylim(0, 1.02)
+        ax.axvline(1e-4, color="grey", linestyle=":")
+        ax.axvline(1e-3, color="grey", linestyle=":")
+        ax.set_xlabel("false matches per query (log)")
+        ax.set_ylabel("recall")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(HERE / "roc.png", dpi=90)
+
+
+def markdown(report: dict) -> str:
+    methods = report["methods"]
+    columns = [
+        ("pHash-64 ≤ 10", methods["phash64"]["at"]["fixed"]),
+        ("PDQ whole ≤ 31", methods["pdq-whole"]["at"]["fixed"]),
+        ("PDQ whole @1e-4", methods["pdq-whole"]["at"]["fmr-1e-4"]),
+        ("ours @1e-4", methods["ours"]["at"]["fmr-1e-4"]),
+        ("ours @1e-3", methods["ours"]["at"]["fmr-1e-3"]),
+    ]
+    lines = [
+        f"{report['references']} indexed photos, {report['distractors']} distractor photos, "
+        f"{report['queries']} queries ({report['positive_queries']} of indexed photos), "
+        f"{report['seconds']} s on {report['machine']}, {report['date']}.",
+        "",
+        "| family | " + " | ".join(name for name, _ in columns) + " |",
+        "|---" * (len(columns) + 1) + "|",
+        "| threshold (bits) | " + " | ".join(str(c["threshold"]) for _, c in columns) + " |",
+        "| false matches / query | "
+        + " | ".join(f"{c['fmr']:.1e} ({c['false_matches']})" for _, c in columns)
+        + " |",
+    ]
+    for family in FAMILIES:
+        lines.append(
+            f"| {family} | " + " | ".join(f"{c['families'][family]:.2f}" for _, c in columns) + " |"
+        )
+    ours = methods["ours"]
+    sweep = [(k, v) for k, v in ours["at"].items() if k.startswith("t-")]
+    lines += [
+        "",
+        f"Our pipeline by threshold (closest wrong pair: {ours['closest_wrong']} bits; "
+        f"{report['queries'] * report['references']:,} query-reference pairs):",
+        "",
+        "| threshold | false matches / query | per pair | " + " | ".join(FAMILIES) + " |",
+        "|---" * (len(FAMILIES) + 3) + "|",
+    ]
+    for _, c in sweep:
+        lines.append(
+            f"| {c['threshold']} | {c['fmr']:.1e} | {c['pair_fmr']:.1e} | "
+            + " | ".join(f"{c['families'][f]:.2f}" for f in FAMILIES)
+            + " |"
+        )
+    lines += [
+        "",
+        "Per edit (recall):",
+        "",
+        "| edit | " + " | ".join(n for n, _ in columns) + " |",
+        "|---" * (len(columns) + 1) + "|",
+    ]
+    for family, edits in FAMILIES.items():
+        for edit in edits:
+            lines.append(
+                f"| {family}/{edit} | "
+                + " | ".join(f"{c['edits'][edit]:.2f}" for _, c in columns)
+                + " |"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Decode + stage-1 hashing cost per image, and a whole check through the Flask app.
+
+Test images are real corpus photos (bench/.cache/corpus) upscaled to 1 MP and 12 MP
+with mild noise, so the JPEG entropy (what decoding costs) resembles a camera photo.
+Compared side by side: the naive pipeline (full decode + PDQ on the full image),
+the bare cost of decoding at reduced size (``draft``, the floor), and ours
+(``server.decode`` + ``server.hashing.query_fingerprint``).
+Run: .venv/bin/python bench/speed/hashing.py
+"""
+
+from __future__ import annotations
+
+import io
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pdqhash
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from server import create_app  # noqa: E402
+from server.db import upgrade  # noqa: E402
+from server.decode import decode  # noqa: E402
+from server.hashing import query_fingerprint  # noqa: E402
+
+CORPUS = ROOT / "bench" / ".cache" / "corpus"
+SIZES = {"1 MP": (1224, 816), "12 MP": (4240, 2832)}
+REPEAT = 15
+
+
+def camera_like(path: Path, size: tuple[int, int], seed: int) -> bytes:
+    image = Image.open(path).convert("RGB").resize(size, Image.Resampling.BICUBIC)
+    noise = np.random.default_rng(seed).normal(0, 6, (size[1], size[0], 3))
+    pixels = np.clip(np.asarray(image, dtype=np.float32) + noise, 0, 255).astype(np.uint8)
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def naive(data: bytes) -> None:
+    image = Image.open(io.BytesIO(data)).convert("RGB")
+    pdqhash.compute(np.asarray(image))
+
+
+def draft_only(data: bytes) -> None:
+    image = Image.open(io.BytesIO(data))
+    image.draft("RGB", (256, 256))
+    image.load()
+
+
+def ours(data: bytes) -> None:
+    query_fingerprint(data, decode(data, max_pixels=60_000_000))
+
+
+def p50_ms(fn, images: list[bytes]) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(REPEAT):
+        for data in images:
+            started = time.perf_counter()
+            fn(data)
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    photos = sorted(CORPUS.glob("gcompris-*.png"))[:3] + sorted(CORPUS.glob("opencv-*.png"))[:3]
+    if not photos:
+        sys.exit("no corpus: run bash bench/setup first")
+    print(f"{platform.machine()}, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
+    print(
+        "\n| image | naive (full decode + PDQ) | decode at reduced size (floor) | ours (decode + all stage-1 hashes) | ours vs naive | ours vs floor |"
+    )
+    print("|---|---|---|---|---|---|")
+    sample: list[bytes] = []
+    for label, size in SIZES.items():
+        images = [camera_like(p, size, i) for i, p in enumerate(photos)]
+        sample = sample or images
+        a, b, c = p50_ms(naive, images), p50_ms(draft_only, images), p50_ms(ours, images)
+        print(
+            f"| {label} JPEG | {a:.1f} ms | {b:.1f} ms | {c:.1f} ms | {a / c:.1f}x faster | {c / b:.2f}x |"
+        )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/b.sqlite3", "RATELIMIT_ENABLED": False})
+        upgrade(app)
+        app.test_cli_runner().invoke(args=["demo-data"])
+        client = app.test_client()
+        times, cached = [], []
+        for round_ in range(REPEAT):
+            for i, data in enumerate(sample):
+                unique = data + bytes([round_, i])  # trailing bytes: new SHA-256, same picture
+                for bucket, body in ((times, unique), (cached, unique)):
+                    started = time.perf_counter()
+                    response = client.post(
+                        "/api/v1/check", data={"image": (io.BytesIO(body), "a.jpg")}
+                    )
+                    bucket.append((time.perf_counter() - started) * 1000)
+                    assert response.status_code == 200, response.data
+        print(
+            f"\nWhole check of a 1 MP JPEG through the Flask app (in process, demo index): "
+            f"p50 {statistics.median(times):.1f} ms, p90 {statistics.quantiles(times, n=10)[-1]:.1f} ms; "
+            f"cached repeat p50 {statistics.median(cached):.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
