@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Response, abort, render_template, request
 
 from .api import base_url, fetch_policy, public_check, public_entry
@@ -15,10 +17,17 @@ from .store import get_store
 bp = Blueprint("web", __name__)
 
 
+SAMPLES = Path(__file__).parent / "static" / "samples"
+
+
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit(check_limit, methods=["POST"])
 def index() -> str | tuple[str, int]:
     if request.method == "GET":
+        sample = request.args.get("sample")
+        if sample in sample_names():
+            result = check_image((SAMPLES / sample).read_bytes())
+            return render_template("index.html", check=public_check(result), sample=sample)
         return render_template("index.html")
     upload = request.files.get("image")
     url = request.form.get("url", "").strip()
@@ -34,6 +43,11 @@ def index() -> str | tuple[str, int]:
     except (ImageError, FetchError) as exc:
         return render_template("index.html", error=exc.message, url=url), exc.status
     return render_template("index.html", check=public_check(result), url=url)
+
+
+def sample_names() -> list[str]:
+    """Misused copies of the demo images, for a first check without finding one."""
+    return sorted(path.name for path in SAMPLES.glob("*.jpg"))
 
 
 @bp.get("/entries/<int:entry_id>")

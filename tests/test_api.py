@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 
 from . import edits
-from .conftest import add_fake, demo_image, make_app, store_of, upload
+from .conftest import add_fake, demo_bytes, demo_image, make_app, store_of, upload
+from .test_decode import png_header_only
 
 
 def test_archetype_copy_is_a_match_with_full_annotation(app, client) -> None:  # type: ignore[no-untyped-def]
@@ -109,7 +110,15 @@ def test_bad_requests_get_a_json_error(client, kwargs, status, code) -> None:  #
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"GIF89a broken", b"plain text", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40],
+    [
+        b"",
+        b"GIF89a broken",
+        b"plain text",
+        b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
+        png_header_only(60_000, 60_000),
+        demo_bytes("rocket")[:2000],
+    ],
+    ids=["zero-bytes", "gif-garbage", "text", "png-garbage", "bomb", "truncated-jpeg"],
 )
 def test_broken_uploads_get_4xx_never_500(client, data: bytes) -> None:  # type: ignore[no-untyped-def]
     response = upload(client, data)

@@ -62,3 +62,13 @@ def test_thumbnails_are_served(app, client) -> None:  # type: ignore[no-untyped-
     response = client.get(f"/images/{image_id}/thumbnail.jpg")
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     assert client.get("/images/999/thumbnail.jpg").status_code == 404
+
+
+def test_samples_show_a_match_at_once_with_demo_data(app, client) -> None:  # type: ignore[no-untyped-def]
+    app.test_cli_runner().invoke(args=["demo-data"])
+    page = client.get("/").get_data(as_text=True)
+    assert "sample=rocket-captioned.jpg" in page
+    for sample in ("rocket-captioned.jpg", "cat-mirrored.jpg"):
+        result = client.get(f"/?sample={sample}").get_data(as_text=True)
+        assert "Known fake or misused image" in result and "DEMO ENTRY" in result
+    assert "Known fake" not in client.get("/?sample=../../etc/passwd").get_data(as_text=True)
