@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,59 +13,14 @@ import requests
 
 from . import edits
 from .conftest import add_fake, demo_image, make_app
-
-ROOT = Path(__file__).parent.parent
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .servers import flask, gunicorn, server_env
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.sqlite3'}",
-        "ORIGINCHECK_RATELIMIT_ENABLED": "false",
-        "WEB_CONCURRENCY": "2",
-    }
-    env.pop("REDIS_URL", None)
-    subprocess.run([BIN / "flask", "--app", "server", "init-db"], env=env, cwd=ROOT, check=True)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            BIN / "gunicorn",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            "server:create_app()",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.get(base + "/api/v1/health", timeout=1).raise_for_status()
-                break
-            except requests.RequestException:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(
-                        server.stderr.read().decode() if server.poll() else "no start"
-                    ) from None
-                time.sleep(0.1)
+    env = server_env(tmp_path / "e2e.sqlite3")
+    with gunicorn(env, workers=2) as base:
         yield base, env
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def check(base: str, data: bytes) -> tuple[str, str]:
@@ -89,15 +40,7 @@ def test_cli_import_then_match_over_http_then_live_update(stack, tmp_path: Path)
         "images": [{"path": "trailer-frame.jpg", "role": "original"}],
     }
     (tmp_path / "fakes.jsonl").write_text(json.dumps(line) + "\n")
-    imported = subprocess.run(
-        [BIN / "flask", "--app", "server", "import", str(tmp_path / "fakes.jsonl")],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert "1 added" in imported.stdout
+    assert "1 added" in flask(env, "import", str(tmp_path / "fakes.jsonl"))
 
     _, result = check(base, edits.archetype(demo_image("rocket")))
     assert result == "match"

@@ -1,0 +1,233 @@
+// OriginCheck content script: draws cards and badges; never talks to the network.
+//
+// Injected on demand (activeTab + scripting) after the reader asks for a check; the
+// background calls the functions on globalThis.__originCheck with a ready-made model.
+// Everything the server said is untrusted: it is only ever set as textContent or as
+// an http(s) link, never parsed as HTML. The card lives in a Shadow DOM so the page's
+// styles cannot reach it and it cannot disturb the page's layout.
+(() => {
+  if (globalThis.__originCheck) return;
+  const api = globalThis.browser ?? globalThis.chrome;
+  const HOST = 'origincheck-card';
+  const MIN_SIDE = 100;
+  let targets = []; // elements found by listImages, addressed by index
+
+  const STYLE = `
+    :host { all: initial; }
+    .card { font: 14px/1.45 system-ui, sans-serif; width: 340px; max-width: calc(100vw - 24px);
+      box-sizing: border-box; background: #fff; color: #1d232a; border-radius: 10px; padding: 12px 14px;
+      box-shadow: 0 6px 24px rgba(0,0,0,.25); border-top: 5px solid #6b7680; outline: none; }
+    .card.tone-danger { border-top-color: #b3261e; }
+    .card.tone-warning { border-top: 5px dashed #b7791f; }
+    header { display: flex; align-items: center; gap: 6px; color: #5b6670; font-size: 12px; }
+    header .brand { font-weight: 700; }
+    header .demo { background: #ffcc66; color: #000; border-radius: 3px; padding: 0 4px; }
+    header button { margin-left: auto; border: 0; background: transparent; font-size: 18px; cursor: pointer; color: inherit; }
+    h2 { font-size: 15px; margin: 6px 0 2px; }
+    .tone-danger h2 { color: #b3261e; }
+    .tone-warning h2 { color: #8a5a00; }
+    .sub { margin: 0 0 6px; font-weight: 600; }
+    .thumbs { display: flex; gap: 8px; margin: 8px 0; }
+    figure { margin: 0; flex: 1; min-width: 0; }
+    figure img { width: 100%; max-height: 110px; object-fit: contain; background: #eee; border-radius: 4px; }
+    figcaption { font-size: 11px; color: #5b6670; }
+    dl { margin: 6px 0; } dt { font-size: 11px; text-transform: uppercase; color: #5b6670; margin-top: 4px; }
+    dd { margin: 0; overflow-wrap: anywhere; }
+    p { margin: 4px 0; }
+    ul { padding-left: 18px; margin: 6px 0; }
+    a { color: #0b5cad; }
+    .actions { display: flex; gap: 6px; margin-top: 8px; flex-wrap: wrap; }
+    .actions button { font: inherit; padding: 4px 10px; border-radius: 6px; border: 1px solid #c3cbd2; background: #f4f6f8; color: inherit; cursor: pointer; }
+    button:focus-visible, a:focus-visible { outline: 2px solid #0b5cad; outline-offset: 2px; }
+    .badge { font: 600 12px/1 system-ui, sans-serif; border: 0; border-radius: 999px; padding: 5px 9px; cursor: pointer;
+      color: #fff; background: #6b7680; box-shadow: 0 2px 6px rgba(0,0,0,.3); }
+    .badge.tone-danger { background: #b3261e; } .badge.tone-warning { background: #b7791f; }
+    @media (prefers-color-scheme: dark) {
+      .card { background: #1f2327; color: #e8eaed; }
+      header, dt, figcaption { color: #a3adb7; }
+      .tone-danger h2 { color: #ff8a80; } .tone-warning h2 { color: #ffcc66; }
+      a { color: #7cb7ff; } .actions button { background: #2b3036; border-color: #444c55; }
+    }`;
+
+  function safeHref(href) {
+    return typeof href === 'string' && /^https?:\/\//i.test(href) ? href : null;
+  }
+
+  function safeImage(src) {
+    return typeof src === 'string' && /^(https?:|data:image\/)/i.test(src) ? src : null;
+  }
+
+  function el(tag, props = {}, children = []) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (key === 'text') node.textContent = value ?? '';
+      else if (key === 'class') node.className = value;
+      else node.setAttribute(key, value);
+    }
+    for (const child of children) if (child) node.append(child);
+    return node;
+  }
+
+  function link(text, href) {
+    const safe = safeHref(href);
+    if (!safe) return el('span', { text });
+    return el('a', { text, href: safe, target: '_blank', rel: 'noopener noreferrer' });
+  }
+
+  function findTarget(url) {
+    for (const img of document.images) {
+      if (img.currentSrc === url || img.src === url || (img.srcset && img.srcset.includes(url))) return img;
+    }
+    for (const video of document.querySelectorAll('video')) {
+      if (video.currentSrc === url || video.src === url || video.poster === url) return video;
+    }
+    for (const node of document.querySelectorAll('*')) {
+      if (getComputedStyle(node).backgroundImage.includes(url)) return node;
+    }
+    return null;
+  }
+
+  function makeHost(anchor, kind) {
+    const host = document.createElement(HOST);
+    host.dataset.kind = kind;
+    host.setAttribute('style', 'all: initial; position: absolute; z-index: 2147483647;');
+    const root = host.attachShadow({ mode: 'open' });
+    root.append(el('style', { text: STYLE }));
+    document.documentElement.append(host);
+    place(host, anchor, kind);
+    return { host, root };
+  }
+
+  function place(host, anchor, kind) {
+    const rect = anchor?.getBoundingClientRect?.();
+    let top;
+    let left;
+    if (!rect) {
+      top = scrollY + 12;
+      left = scrollX + Math.max(12, innerWidth - 360);
+    } else if (kind === 'badge') {
+      top = scrollY + rect.top + 6;
+      left = scrollX + rect.left + 6;
+    } else if (rect.right + 360 <= innerWidth) {
+      top = scrollY + Math.max(0, rect.top);
+      left = scrollX + rect.right + 8;
+    } else {
+      top = scrollY + rect.bottom + 8;
+      left = scrollX + Math.max(8, Math.min(rect.left, innerWidth - 360));
+    }
+    host.style.top = `${Math.round(top)}px`;
+    host.style.left = `${Math.round(left)}px`;
+  }
+
+  function closeCard() {
+    document.querySelector(`${HOST}[data-kind="card"]`)?.remove();
+    document.removeEventListener('keydown', onKey, true);
+  }
+
+  function onKey(event) {
+    if (event.key === 'Escape') closeCard();
+  }
+
+  function renderCard(model) {
+    const card = el('div', {
+      class: `card tone-${model.tone}`,
+      role: 'dialog',
+      'aria-labelledby': 'oc-heading',
+      'aria-busy': String(model.state === 'pending'),
+      'data-state': model.state,
+      tabindex: '-1',
+    });
+    const close = el('button', { text: '×', 'aria-label': model.close, title: model.close });
+    close.addEventListener('click', closeCard);
+    card.append(
+      el('header', {}, [
+        el('span', { class: 'brand', text: model.title }),
+        model.demo ? el('span', { class: 'demo', text: model.demoLabel }) : null,
+        close,
+      ]),
+      el('h2', { id: 'oc-heading', text: model.heading }),
+    );
+    if (model.subheading) card.append(el('p', { class: 'sub', text: model.subheading }));
+    const thumbs = model.thumbs.filter((thumb) => safeImage(thumb.src));
+    if (thumbs.length) {
+      card.append(el('div', { class: 'thumbs' }, thumbs.map((thumb) =>
+        el('figure', {}, [el('img', { src: safeImage(thumb.src), alt: thumb.alt, referrerpolicy: 'no-referrer' }), el('figcaption', { text: thumb.alt })]))));
+    }
+    const labelled = model.lines.filter((line) => line.label);
+    for (const line of model.lines.filter((l) => !l.label)) card.append(el('p', { text: line.text }));
+    if (labelled.length) {
+      card.append(el('dl', {}, labelled.flatMap((line) => [
+        el('dt', { text: line.label }),
+        el('dd', {}, [line.href ? link(line.text, line.href) : document.createTextNode(line.text ?? '')]),
+      ])));
+    }
+    if (model.links.length) card.append(el('ul', {}, model.links.map((item) => el('li', {}, [link(item.text, item.href)]))));
+    if (model.actions.length) {
+      const actions = el('div', { class: 'actions' });
+      for (const action of model.actions) {
+        const button = el('button', { text: action.label });
+        button.addEventListener('click', async () => {
+          actions.replaceChildren(el('span', { text: '…' }));
+          const answer = await api.runtime.sendMessage(action.message).catch(() => null);
+          actions.replaceChildren(el('span', { text: answer?.ok ? model.thanks ?? '✓' : '✓' }));
+        });
+        actions.append(button);
+      }
+      card.append(actions);
+    }
+    return card;
+  }
+
+  function show(url, model, anchor = findTarget(url)) {
+    closeCard();
+    const { root } = makeHost(anchor, 'card');
+    const card = renderCard(model);
+    root.append(card);
+    document.addEventListener('keydown', onKey, true);
+    card.focus({ preventScroll: true });
+    return model.state;
+  }
+
+  function listImages() {
+    targets = [];
+    const found = [];
+    const add = (node, item) => {
+      const rect = node.getBoundingClientRect();
+      if (rect.width < MIN_SIDE || rect.height < MIN_SIDE) return;
+      targets.push(node);
+      found.push({ index: targets.length - 1, base: document.baseURI, ...item });
+    };
+    for (const img of document.images) add(img, { src: img.currentSrc || img.src, srcset: img.srcset || '' });
+    for (const node of document.querySelectorAll('body *')) {
+      const match = /url\(["']?([^"')]+)["']?\)/.exec(getComputedStyle(node).backgroundImage);
+      if (match && !(node instanceof HTMLImageElement)) add(node, { src: new URL(match[1], document.baseURI).href, srcset: '' });
+    }
+    return found;
+  }
+
+  function badge(index, badgeModel, model) {
+    const node = targets[index];
+    if (!node) return false;
+    const { root } = makeHost(node, 'badge');
+    const button = el('button', { class: `badge tone-${badgeModel.tone}`, text: badgeModel.text, 'data-state': badgeModel.state });
+    button.addEventListener('click', () => show(null, model, node));
+    root.append(button);
+    return true;
+  }
+
+  function captureFrame(url) {
+    const video = findTarget(url) ?? document.querySelector('video');
+    if (!(video instanceof HTMLVideoElement) || !video.videoWidth) return null;
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    try {
+      canvas.getContext('2d').drawImage(video, 0, 0);
+      return canvas.toDataURL('image/jpeg', 0.92);
+    } catch {
+      return null; // a cross-origin video taints the canvas
+    }
+  }
+
+  globalThis.__originCheck = { show, listImages, badge, captureFrame, close: closeCard };
+})();

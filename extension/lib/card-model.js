@@ -1,0 +1,138 @@
+// What a card says, decided from a check's outcome. Pure: the content script only
+// draws this model (never HTML), and node --test checks every state.
+import { fallbackSearchLinks } from './urls.js';
+import { MSG } from './messages.js';
+
+/**
+ * @param outcome {kind:'pending'} | {kind:'result', body} | {kind:'error', status, code, message}
+ *                | {kind:'unreachable', slow}
+ * @param t translation function (key, substitutions) => string
+ * @param context {imageUrl, serverUrl}
+ */
+export function toCardModel(outcome, t, context = {}) {
+  const base = {
+    title: t('extensionName'),
+    close: t('cardClose'),
+    thanks: t('cardThanks'),
+    demoLabel: t('cardDemo'),
+    lines: [],
+    links: [],
+    thumbs: [],
+    actions: [],
+  };
+  switch (outcome.kind) {
+    case 'pending':
+      return { ...base, state: 'pending', tone: 'neutral', heading: t('cardChecking') };
+    case 'unreachable':
+      return {
+        ...base,
+        state: 'unreachable',
+        tone: 'neutral',
+        heading: t(outcome.slow ? 'cardServerSlow' : 'cardServerUnreachable'),
+        lines: [{ text: t('cardServerHint', [context.serverUrl ?? '']) }],
+        links: searchLinks(fallbackSearchLinks(context.imageUrl), t),
+      };
+    case 'error':
+      return errorModel(outcome, t, base, context);
+    case 'result':
+      return resultModel(outcome.body, t, base, context);
+    default:
+      return { ...base, state: 'unreachable', tone: 'neutral', heading: t('cardServerUnreachable') };
+  }
+}
+
+function errorModel(outcome, t, base, context) {
+  const unreadable = ['image_unreadable', 'unsupported_image', 'empty_image', 'image_too_large',
+    'request_entity_too_large', 'fetch_failed', 'fetch_timeout', 'url_forbidden'];
+  if (outcome.status === 429) {
+    return { ...base, state: 'busy', tone: 'neutral', heading: t('cardRateLimited') };
+  }
+  if (unreadable.includes(outcome.code) || outcome.status === 413 || outcome.status === 415) {
+    return {
+      ...base,
+      state: 'unreadable',
+      tone: 'neutral',
+      heading: t('cardUnreadable'),
+      lines: [{ text: t('cardUnreadableHint') }],
+      links: searchLinks(fallbackSearchLinks(context.imageUrl), t),
+    };
+  }
+  return { ...base, state: 'unreachable', tone: 'neutral', heading: t('cardServerError') };
+}
+
+function resultModel(body, t, base, context) {
+  const links = searchLinks(body.search_links ?? [], t);
+  switch (body.result) {
+    case 'too_simple':
+      return { ...base, state: 'too_simple', tone: 'neutral', heading: t('cardTooSimple'), lines: [{ text: t('cardTooSimpleHint') }] };
+    case 'no_match':
+      return {
+        ...base,
+        state: 'no_match',
+        tone: 'neutral',
+        heading: t('cardNoMatch'),
+        lines: [{ text: t('cardNoMatchHint') }],
+        links,
+        actions: [reportAction(t, context)],
+      };
+    case 'match':
+    case 'possible_match':
+      return matchModel(body, t, base, context, links);
+    default:
+      return { ...base, state: 'unreachable', tone: 'neutral', heading: t('cardServerError') };
+  }
+}
+
+function matchModel(body, t, base, context, links) {
+  const match = body.matches[0];
+  const entry = match.entry;
+  const confirmed = body.result === 'match';
+  const origin = entry.origin ?? {};
+  const lines = [
+    { label: t('cardVerdict'), text: t(`category_${entry.category}`) || entry.category_label },
+    { label: t('cardReallyIs'), text: [origin.description, origin.author, origin.date].filter(Boolean).join(' — '), href: origin.url ?? undefined },
+    { label: t('cardFalseClaim'), text: entry.claim },
+  ];
+  const spread = (entry.appearances ?? []).slice(0, 2).map((a) => [a.publisher, a.date].filter(Boolean).join(', ') || a.url);
+  if (spread.length) lines.push({ label: t('cardSpread'), text: spread.join('; ') });
+  for (const source of (entry.sources ?? []).slice(0, 3)) {
+    lines.push({ label: t('cardDebunkedBy'), text: source.title || source.publisher || source.url, href: source.url });
+  }
+  lines.push({ label: t('cardSimilarity'), text: t('cardSimilarityValue', [Math.round(match.similarity * 100), match.distance]) });
+  const original = entry.images.find((image) => image.role === 'original') ?? entry.images[0];
+  return {
+    ...base,
+    state: confirmed ? 'match' : 'possible_match',
+    tone: confirmed ? 'danger' : 'warning',
+    heading: t(confirmed ? 'cardMatch' : 'cardPossibleMatch'),
+    subheading: entry.title,
+    demo: Boolean(entry.demo),
+    lines,
+    thumbs: [
+      ...(context.imageUrl ? [{ src: context.imageUrl, alt: t('cardYourImage') }] : []),
+      ...(original ? [{ src: original.thumbnail_url, alt: t('cardKnownOriginal') }] : []),
+    ],
+    links: [{ text: t('cardOpenEntry'), href: entry.url }, ...(confirmed ? [] : links)],
+    actions: [
+      feedback(t('cardHelpful'), 'helpful', entry, context),
+      feedback(t('cardDoesNotMatch'), 'not_a_match', entry, context),
+    ],
+  };
+}
+
+function feedback(label, verdict, entry, context) {
+  return { label, message: { type: MSG.CS_BG_FEEDBACK, verdict, entryId: entry.id, imageUrl: context.imageUrl ?? null } };
+}
+
+function reportAction(t, context) {
+  return { label: t('cardReport'), message: { type: MSG.CS_BG_REPORT, imageUrl: context.imageUrl ?? null } };
+}
+
+function searchLinks(list, t) {
+  return list.map((link) => ({ text: t('cardSearchOn', [link.engine]), href: link.url }));
+}
+
+/** The short label of a page badge for "check all images". */
+export function toBadge(model) {
+  return { state: model.state, tone: model.tone, text: model.heading };
+}

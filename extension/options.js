@@ -1,0 +1,56 @@
+// Options page: validated server address, what is sent, language.
+import { api } from './lib/ext.js';
+import { MSG } from './lib/messages.js';
+import { DEFAULTS, normalizeOptions, validateServerUrl } from './lib/options.js';
+import { translator } from './lib/i18n.js';
+
+const form = document.getElementById('options');
+const status = document.getElementById('status');
+const serverError = document.getElementById('serverError');
+
+async function localize(language) {
+  const t = await translator(language);
+  for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
+  return t;
+}
+
+async function load() {
+  const options = normalizeOptions(await api.storage.sync.get(DEFAULTS));
+  form.serverUrl.value = options.serverUrl;
+  form.send.value = options.send;
+  form.language.value = options.language;
+  return localize(options.language);
+}
+
+let t = await load();
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const server = validateServerUrl(form.serverUrl.value);
+  serverError.hidden = server.ok;
+  if (!server.ok) {
+    serverError.textContent = t(server.error);
+    form.serverUrl.setAttribute('aria-invalid', 'true');
+    form.serverUrl.focus();
+    return;
+  }
+  form.serverUrl.removeAttribute('aria-invalid');
+  form.serverUrl.value = server.value;
+  await api.storage.sync.set({ serverUrl: server.value, send: form.send.value, language: form.language.value });
+  t = await localize(form.language.value);
+  status.textContent = t('optionsSaved');
+});
+
+document.getElementById('test').addEventListener('click', async () => {
+  const server = validateServerUrl(form.serverUrl.value);
+  if (!server.ok) {
+    status.textContent = t(server.error);
+    return;
+  }
+  const answer = await api.runtime.sendMessage({ type: MSG.UI_BG_TEST_SERVER, serverUrl: server.value });
+  status.textContent = answer?.ok ? t('optionsTestOk', [answer.entries]) : t('optionsTestFail');
+});
+
+document.getElementById('allSites').addEventListener('click', async () => {
+  await api.permissions.request({ origins: ['<all_urls>'] }).catch(() => false);
+});

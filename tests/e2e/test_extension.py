@@ -1,0 +1,306 @@
+"""The extension in a real headless Chromium (Debian's package), against the real server.
+
+A local page shows several images; gunicorn serves OriginCheck with known fakes
+imported by the CLI. Each test runs the very handler a context-menu click runs and
+reads the card the reader would see. Screenshots of every state are saved to
+test-artifacts/extension/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from .. import edits
+from ..conftest import demo_image, service_missing
+from ..servers import ROOT, flask, free_port, gunicorn, server_env
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+EXTENSION = ROOT / "extension"
+ARTIFACTS = ROOT / "test-artifacts" / "extension"
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+PAGE = Path(__file__).with_name("page.html")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A page on 127.0.0.1 with a misused copy, an unknown photo and a hostile-entry photo."""
+    root = tmp_path_factory.mktemp("site")
+    shutil.copy(PAGE, root / "index.html")
+    (root / "fake.jpg").write_bytes(edits.archetype(demo_image("rocket")))
+    (root / "unknown.jpg").write_bytes(edits.jpeg(demo_image("chelsea"), 80))
+    (root / "hostile.jpg").write_bytes(edits.jpeg(edits.caption_band(demo_image("astronaut")), 70))
+
+    class Handler(SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            super().__init__(*args, directory=str(root), **kwargs)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def origincheck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real server with two known fakes imported, one with a hostile title."""
+    folder = tmp_path_factory.mktemp("server")
+    demo_image("rocket").save(folder / "rocket.jpg", quality=92)
+    demo_image("astronaut").save(folder / "astronaut.jpg", quality=92)
+    lines = [
+        {
+            "title": "Rocket launch photo passed off as a missile strike",
+            "category": "DecontextualizedContent",
+            "claim": "Missile launched at the city last night.",
+            "origin": {
+                "description": "SpaceX photo of a Falcon 9 launch",
+                "author": "SpaceX",
+                "date": "2015-02-11",
+                "url": "https://example.org/spacex",
+            },
+            "appearances": [
+                {
+                    "url": "https://example.org/ministry-post",
+                    "publisher": "Ministry account",
+                    "date": "2024-03-01",
+                }
+            ],
+            "sources": [
+                {
+                    "url": "https://example.org/debunk",
+                    "publisher": "Fact desk",
+                    "title": "No, it is a rocket launch",
+                }
+            ],
+            "images": [{"path": "rocket.jpg", "role": "original"}],
+        },
+        {
+            "title": HOSTILE,
+            "category": "EditedOrCroppedContent",
+            "claim": HOSTILE,
+            "origin": {"description": "<script>alert(2)</script>"},
+            "images": [{"path": "astronaut.jpg", "role": "original"}],
+        },
+    ]
+    (folder / "fakes.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    env = server_env(folder / "db.sqlite3")
+    flask(env, "init-db")
+    flask(env, "import", str(folder / "fakes.jsonl"))
+    with gunicorn(env, workers=1) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    if not os.path.exists(CHROMIUM):
+        service_missing("Debian's chromium", FileNotFoundError(CHROMIUM))
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            viewport={"width": 1100, "height": 800},
+            args=[
+                f"--disable-extensions-except={EXTENSION}",
+                f"--load-extension={EXTENSION}",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-sync",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        worker = (
+            context.service_workers[0]
+            if context.service_workers
+            else context.wait_for_event(
+                "serviceworker",
+                timeout=15_000,  # if this times out, check manifest.json loads
+            )
+        )
+        yield context, worker
+        context.close()
+
+
+def extension_worker(context):  # type: ignore[no-untyped-def]
+    """The live service worker (a new one after the old was stopped)."""
+    return [w for w in context.service_workers if w.url.endswith("/background.js")][-1]
+
+
+@pytest.fixture
+def pages(browser, request):  # type: ignore[no-untyped-def]
+    """Opens the test page under a URL of its own and always closes what it opened."""
+    context, _ = browser
+    opened = []
+
+    def open_page(worker, site: str, server: str):  # type: ignore[no-untyped-def]
+        worker.evaluate("(s) => chrome.storage.sync.set({serverUrl: s, send: 'bytes'})", server)
+        page = context.new_page()
+        opened.append(page)
+        page.on("dialog", lambda d: pytest.fail(f"page ran a script from server data: {d.message}"))
+        page.goto(f"{site}/index.html?test={request.node.name}")
+        page.wait_for_load_state("load")
+        return page
+
+    yield open_page
+    for page in opened:
+        page.close()
+
+
+def tab_of(worker, page) -> int:  # type: ignore[no-untyped-def]
+    return worker.evaluate("async (url) => (await chrome.tabs.query({url}))[0].id", page.url)
+
+
+def click_menu(worker, page, site: str, image: str, menu: str = "check-image") -> None:  # type: ignore[no-untyped-def]
+    """Run the handler that the context-menu click runs, with what Chrome passes it."""
+    tab_id = tab_of(worker, page)
+    worker.evaluate(
+        "([info, tab]) => globalThis.originCheck.handleMenuClick(info, tab)",
+        [
+            {"menuItemId": menu, "srcUrl": f"{site}/{image}", "frameId": 0, "pageUrl": page.url},
+            {"id": tab_id},
+        ],
+    )
+
+
+def card(page):  # type: ignore[no-untyped-def]
+    return page.locator("origincheck-card[data-kind=card] .card")
+
+
+def test_match_card_shows_the_true_origin(browser, pages, site, origincheck) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, origincheck)
+    click_menu(worker, page, site, "fake.jpg")
+    shown = card(page)
+    shown.and_(page.locator("[data-state=match]")).wait_for(timeout=10_000)
+    text = shown.inner_text()
+    assert "Known fake or misused image" in text
+    assert "Rocket launch photo passed off as a missile strike" in text
+    assert "Real image, false context" in text
+    assert "SpaceX photo of a Falcon 9 launch — SpaceX — 2015-02-11" in text
+    assert "Missile launched at the city last night." in text
+    assert "Ministry account, 2024-03-01" in text and "No, it is a rocket launch" in text
+    assert "similarity" in text.lower()
+    assert shown.locator("img").count() == 2  # the reader's image beside the known original
+    # Anchored beside the image, not over the page's text flow.
+    box, image = shown.bounding_box(), page.locator("#fake").bounding_box()
+    assert box["x"] >= image["x"] + image["width"]
+    page.screenshot(path=str(ARTIFACTS / "match.png"))
+    page.keyboard.press("Escape")
+    assert card(page).count() == 0
+
+
+def test_no_match_card_is_honest(browser, pages, site, origincheck) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, origincheck)
+    click_menu(worker, page, site, "unknown.jpg")
+    card(page).and_(page.locator("[data-state=no_match]")).wait_for(timeout=10_000)
+    text = card(page).inner_text()
+    assert "Not in the known-fakes database" in text
+    assert "does not mean it is authentic" in text
+    assert "Search on TinEye (oldest first)" in text
+    assert "Report as a known fake" in text
+    page.screenshot(path=str(ARTIFACTS / "no-match.png"))
+
+
+def test_stopped_server_is_reported_without_hanging(browser, pages, site) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, f"http://127.0.0.1:{free_port()}")  # nothing listens
+    click_menu(worker, page, site, "fake.jpg")
+    card(page).and_(page.locator("[data-state=unreachable]")).wait_for(timeout=10_000)
+    text = card(page).inner_text()
+    assert "cannot be reached" in text
+    assert "Search on TinEye" in text
+    page.screenshot(path=str(ARTIFACTS / "server-unreachable.png"))
+
+
+def test_hostile_entry_text_renders_as_text(browser, pages, site, origincheck) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, origincheck)
+    click_menu(worker, page, site, "hostile.jpg")
+    shown = card(page)
+    shown.and_(page.locator("[data-state=match]")).wait_for(timeout=10_000)
+    assert HOSTILE in shown.inner_text()
+    assert "<script>alert(2)</script>" in shown.inner_text()
+    assert shown.locator("img[src=x]").count() == 0
+    assert shown.locator("script").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "hostile-title-as-text.png"))
+
+
+def test_check_all_images_badges_each_useful_image(browser, pages, site, origincheck) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, origincheck)
+    tab_id = tab_of(worker, page)
+    checked = worker.evaluate("(id) => globalThis.originCheck.checkAllImages({id})", tab_id)
+    assert checked == 3  # the 40x30 icon is skipped
+    badges = page.locator("origincheck-card[data-kind=badge] .badge")
+    badges.nth(2).wait_for(timeout=10_000)
+    states = sorted(badges.nth(i).get_attribute("data-state") for i in range(badges.count()))
+    assert states == ["match", "match", "no_match"]
+    page.screenshot(path=str(ARTIFACTS / "page-badges.png"))
+    badges.and_(page.locator("[data-state=match]")).first.click()
+    card(page).wait_for()
+    assert "Known fake" in card(page).inner_text()
+
+
+def test_menu_still_works_after_the_service_worker_is_stopped(
+    browser, pages, site, origincheck
+) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, origincheck)
+    extension_id = worker.url.split("/")[2]
+    cdp = context.new_cdp_session(page)
+    targets = cdp.send("Target.getTargets")["targetInfos"]
+    target = next(t for t in targets if t["type"] == "service_worker" and extension_id in t["url"])
+    cdp.send("Target.closeTarget", {"targetId": target["targetId"]})
+    page.wait_for_timeout(300)
+    # An event wakes a fresh worker, as a real click on the menu would.
+    options = context.new_page()
+    options.goto(f"chrome-extension://{extension_id}/options.html")
+    reply = options.evaluate(
+        "(server) => chrome.runtime.sendMessage({type: 'ui-bg-test-server', serverUrl: server})",
+        origincheck,
+    )
+    assert reply["ok"] is True and reply["entries"] == 2
+    fresh = extension_worker(context)
+    assert (
+        fresh.evaluate("() => chrome.contextMenus.update('check-image', {}).then(() => true)")
+        is True
+    )
+    click_menu(fresh, page, site, "fake.jpg")
+    card(page).and_(page.locator("[data-state=match]")).wait_for(timeout=10_000)
+    options.screenshot(path=str(ARTIFACTS / "options.png"))
+    options.close()
+
+
+def test_options_page_validates_the_server_address(browser) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    extension_id = worker.url.split("/")[2]
+    page = context.new_page()
+    page.goto(f"chrome-extension://{extension_id}/options.html")
+    page.fill("#serverUrl", "ftp://example.org")
+    page.click("button[type=submit]")
+    assert "must start with http:// or https://" in page.locator("#serverError").inner_text()
+    page.fill("#serverUrl", "https://check.example.org/")
+    page.select_option("#language", "el")
+    page.click("button[type=submit]")
+    page.locator("#status").filter(has_text="Αποθηκεύτηκε").wait_for()
+    stored = extension_worker(context).evaluate("() => chrome.storage.sync.get(null)")
+    assert stored == {"serverUrl": "https://check.example.org", "send": "bytes", "language": "el"}
+    page.screenshot(path=str(ARTIFACTS / "options-greek.png"))
+    extension_worker(context).evaluate("() => chrome.storage.sync.clear()")

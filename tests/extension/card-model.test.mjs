@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { toBadge, toCardModel } from '../../extension/lib/card-model.js';
+import { format } from '../../extension/lib/i18n.js';
+import { MSG } from '../../extension/lib/messages.js';
+
+const english = JSON.parse(readFileSync(new URL('../../extension/_locales/en/messages.json', import.meta.url)));
+const greek = JSON.parse(readFileSync(new URL('../../extension/_locales/el/messages.json', import.meta.url)));
+const t = (key, subs) => format(english[key]?.message, subs) || key;
+const context = { imageUrl: 'https://news.example/p.jpg', serverUrl: 'http://localhost:5000' };
+
+const entry = {
+  id: 7,
+  title: 'Game trailer frame shown as an airstrike',
+  category: 'DecontextualizedContent',
+  category_label: 'Real image, false context',
+  claim: 'Proof of last night\'s strike.',
+  origin: { description: 'Frame of a 2013 game trailer', author: 'Studio X', date: '2013-05-01', url: 'https://origin.example/trailer' },
+  appearances: [{ url: 'https://ministry.example/post', publisher: 'Ministry', date: '2024-03-01' }],
+  sources: [{ url: 'https://factcheck.example/a', publisher: 'Fact desk', title: 'No, this is a game' }],
+  images: [{ id: 3, role: 'original', thumbnail_url: 'http://localhost:5000/images/3/thumbnail.jpg' }],
+  url: 'http://localhost:5000/entries/7',
+  demo: false,
+};
+const result = (kind, extra = {}) => ({ kind: 'result', body: { result: kind, matches: [], search_links: [{ engine: 'TinEye (oldest first)', url: 'https://tineye.com/search?url=x' }], ...extra } });
+
+test('every locale has every key of English', () => {
+  assert.deepEqual(Object.keys(greek).sort(), Object.keys(english).sort());
+});
+
+test('a match says what the image really is, the claim, and who debunked it', () => {
+  const model = toCardModel(result('match', { matches: [{ entry, distance: 12, similarity: 0.953, image_id: 3, variant: 'trimmed+original/full' }] }), t, context);
+  assert.equal(model.state, 'match');
+  assert.equal(model.tone, 'danger');
+  assert.equal(model.heading, 'Known fake or misused image');
+  assert.equal(model.subheading, entry.title);
+  const lines = Object.fromEntries(model.lines.map((l) => [l.label, l]));
+  assert.equal(lines.Verdict.text, 'Real image, false context');
+  assert.equal(lines['What it really is'].text, 'Frame of a 2013 game trailer — Studio X — 2013-05-01');
+  assert.equal(lines['What it really is'].href, 'https://origin.example/trailer');
+  assert.equal(lines['False claim'].text, entry.claim);
+  assert.equal(lines['Spread by'].text, 'Ministry, 2024-03-01');
+  assert.equal(lines['Debunked by'].href, 'https://factcheck.example/a');
+  assert.equal(lines.Similarity.text, '95% (distance 12)');
+  assert.deepEqual(model.thumbs.map((x) => x.alt), ['Your image', 'Known original']);
+  assert.equal(model.links[0].href, entry.url);
+  assert.deepEqual(model.actions.map((a) => a.message.type), [MSG.CS_BG_FEEDBACK, MSG.CS_BG_FEEDBACK]);
+  assert.equal(model.actions[1].message.verdict, 'not_a_match');
+});
+
+test('a possible match is visibly weaker and offers searches', () => {
+  const model = toCardModel(result('possible_match', { matches: [{ entry, distance: 47, similarity: 0.816 }] }), t, context);
+  assert.equal(model.state, 'possible_match');
+  assert.equal(model.tone, 'warning');
+  assert.match(model.heading, /unconfirmed/);
+  assert.ok(model.links.some((l) => l.href.startsWith('https://tineye.com')));
+});
+
+test('no match is honest and offers searches and a report', () => {
+  const model = toCardModel(result('no_match'), t, context);
+  assert.equal(model.heading, 'Not in the known-fakes database');
+  assert.match(model.lines[0].text, /does not mean it is authentic/);
+  assert.equal(model.links[0].text, 'Search on TinEye (oldest first)');
+  assert.equal(model.actions[0].message.type, MSG.CS_BG_REPORT);
+});
+
+test('too simple, unreadable, rate limited, unreachable and slow each say so', () => {
+  assert.equal(toCardModel(result('too_simple'), t, context).heading, 'Too simple to check');
+  assert.equal(toCardModel({ kind: 'error', status: 415, code: 'unsupported_image' }, t, context).state, 'unreadable');
+  assert.equal(toCardModel({ kind: 'error', status: 422, code: 'image_unreadable' }, t, context).state, 'unreadable');
+  assert.equal(toCardModel({ kind: 'error', status: 429, code: 'too_many_requests' }, t, context).state, 'busy');
+  const down = toCardModel({ kind: 'unreachable', slow: false }, t, context);
+  assert.equal(down.heading, 'The OriginCheck server cannot be reached.');
+  assert.equal(down.links.length, 4); // searches still work without our server
+  assert.match(toCardModel({ kind: 'unreachable', slow: true }, t, context).heading, /too slow/);
+  assert.equal(toCardModel({ kind: 'pending' }, t, context).state, 'pending');
+});
+
+test('server text stays data: a hostile title is carried verbatim, never interpreted', () => {
+  const hostile = { ...entry, title: '<img src=x onerror=alert(1)>' };
+  const model = toCardModel(result('match', { matches: [{ entry: hostile, distance: 3, similarity: 0.99 }] }), t, context);
+  assert.equal(model.subheading, '<img src=x onerror=alert(1)>');
+});
+
+test('badges carry the verdict', () => {
+  const model = toCardModel(result('no_match'), t, context);
+  assert.deepEqual(toBadge(model), { state: 'no_match', tone: 'neutral', text: 'Not in the known-fakes database' });
+});

@@ -1,0 +1,87 @@
+"""Real servers for end-to-end tests: gunicorn running the app, on loopback ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(database: Path, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "ORIGINCHECK_RATELIMIT_ENABLED": "false",
+        **extra,
+    }
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def flask(env: dict[str, str], *args: str) -> str:
+    """Run ``flask --app server ARGS`` as an operator would; returns its output."""
+    done = subprocess.run(
+        [BIN / "flask", "--app", "server", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
+    """Start gunicorn on a free loopback port; yields its base URL."""
+    flask(env, "init-db")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            BIN / "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            "server:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                requests.get(base + "/api/v1/health", timeout=1).raise_for_status()
+                break
+            except requests.RequestException:
+                if process.poll() is not None:
+                    raise RuntimeError(process.stderr.read().decode()) from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not start") from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
