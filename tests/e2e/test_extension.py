@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from .. import edits
 from ..conftest import demo_image, service_missing
@@ -36,7 +39,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("site")
     shutil.copy(PAGE, root / "index.html")
     (root / "fake.jpg").write_bytes(edits.archetype(demo_image("rocket")))
-    (root / "unknown.jpg").write_bytes(edits.jpeg(demo_image("chelsea"), 80))
+    (root / "unknown.jpg").write_bytes(edits.jpeg(demo_image("coffee"), 80))
+    cat = edits.mirror(edits.crop(demo_image("chelsea"), 0.03))  # between the stored crops
+    (root / "possible.jpg").write_bytes(edits.jpeg(edits.caption_band(cat, "Rescued"), 55))
+    (root / "flat.jpg").write_bytes(edits.jpeg(Image.new("RGB", (600, 300), (140, 150, 160))))
+    (root / "broken.jpg").write_bytes(edits.jpeg(demo_image("coffee"))[:1500])
     (root / "hostile.jpg").write_bytes(edits.jpeg(edits.caption_band(demo_image("astronaut")), 70))
 
     class Handler(SimpleHTTPRequestHandler):
@@ -58,6 +65,7 @@ def origincheck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("server")
     demo_image("rocket").save(folder / "rocket.jpg", quality=92)
     demo_image("astronaut").save(folder / "astronaut.jpg", quality=92)
+    demo_image("chelsea").save(folder / "chelsea.jpg", quality=92)
     lines = [
         {
             "title": "Rocket launch photo passed off as a missile strike",
@@ -91,6 +99,13 @@ def origincheck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "claim": HOSTILE,
             "origin": {"description": "<script>alert(2)</script>"},
             "images": [{"path": "astronaut.jpg", "role": "original"}],
+        },
+        {
+            "title": "Cat photo shared as a rescued war animal",
+            "category": "DecontextualizedContent",
+            "claim": "This cat was rescued from the rubble yesterday.",
+            "origin": {"description": "Chelsea the cat, a 2010 pet photo"},
+            "images": [{"path": "chelsea.jpg", "role": "original"}],
         },
     ]
     (folder / "fakes.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
@@ -168,6 +183,7 @@ def tab_of(worker, page) -> int:  # type: ignore[no-untyped-def]
 
 def click_menu(worker, page, site: str, image: str, menu: str = "check-image") -> None:  # type: ignore[no-untyped-def]
     """Run the handler that the context-menu click runs, with what Chrome passes it."""
+    page.locator(f"img[src='/{image}']").first.scroll_into_view_if_needed()  # a reader sees it
     tab_id = tab_of(worker, page)
     worker.evaluate(
         "([info, tab]) => globalThis.originCheck.handleMenuClick(info, tab)",
@@ -247,11 +263,11 @@ def test_check_all_images_badges_each_useful_image(browser, pages, site, originc
     page = pages(worker, site, origincheck)
     tab_id = tab_of(worker, page)
     checked = worker.evaluate("(id) => globalThis.originCheck.checkAllImages({id})", tab_id)
-    assert checked == 3  # the 40x30 icon is skipped
+    assert checked == 6  # the 40x30 icon is skipped
     badges = page.locator("origincheck-card[data-kind=badge] .badge")
-    badges.nth(2).wait_for(timeout=10_000)
+    badges.nth(5).wait_for(timeout=10_000)
     states = sorted(badges.nth(i).get_attribute("data-state") for i in range(badges.count()))
-    assert states == ["match", "match", "no_match"]
+    assert states == ["match", "match", "no_match", "possible_match", "too_simple", "unreadable"]
     page.screenshot(path=str(ARTIFACTS / "page-badges.png"))
     badges.and_(page.locator("[data-state=match]")).first.click()
     card(page).wait_for()
@@ -276,7 +292,7 @@ def test_menu_still_works_after_the_service_worker_is_stopped(
         "(server) => chrome.runtime.sendMessage({type: 'ui-bg-test-server', serverUrl: server})",
         origincheck,
     )
-    assert reply["ok"] is True and reply["entries"] == 2
+    assert reply["ok"] is True and reply["entries"] == 3
     fresh = extension_worker(context)
     assert (
         fresh.evaluate("() => chrome.contextMenus.update('check-image', {}).then(() => true)")
@@ -304,3 +320,44 @@ def test_options_page_validates_the_server_address(browser) -> None:  # type: ig
     assert stored == {"serverUrl": "https://check.example.org", "send": "bytes", "language": "el"}
     page.screenshot(path=str(ARTIFACTS / "options-greek.png"))
     extension_worker(context).evaluate("() => chrome.storage.sync.clear()")
+
+
+@pytest.mark.parametrize(
+    ("image", "state", "words"),
+    [
+        ("possible.jpg", "possible_match", "Possible match — unconfirmed"),
+        ("flat.jpg", "too_simple", "Too simple to check"),
+        ("broken.jpg", "unreadable", "This image could not be read."),
+    ],
+)
+def test_weaker_and_failed_states_each_say_so(
+    browser, pages, site, origincheck, image, state, words
+) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, origincheck)
+    click_menu(worker, page, site, image)
+    shown = card(page)
+    shown.and_(page.locator(f"[data-state={state}]")).wait_for(timeout=10_000)
+    assert words in shown.inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"{state.replace('_', '-')}.png"))
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """Accepts connections and never answers: a server too slow to be useful."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+
+
+def test_slow_server_is_reported_without_hanging(browser, pages, site, silent_server) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, silent_server)
+    started = time.monotonic()
+    click_menu(worker, page, site, "fake.jpg")
+    card(page).and_(page.locator("[data-state=unreachable]")).wait_for(timeout=15_000)
+    assert "too slow" in card(page).inner_text()
+    assert time.monotonic() - started < 12  # the extension gives up after 8 s
+    page.screenshot(path=str(ARTIFACTS / "server-slow.png"))
