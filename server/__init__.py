@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from flask import Flask, Response
+from flask_wtf.csrf import CSRFProtect
 
 from . import config as settings
 
@@ -20,17 +21,41 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings.finish(app.config, app.instance_path)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import api, cache, checks, cli, db, errors, limits, store, web
+    from . import (
+        api,
+        auth,
+        cache,
+        checks,
+        cli,
+        db,
+        errors,
+        limits,
+        moderation,
+        moderation_api,
+        moderation_store,
+        store,
+        submit,
+        web,
+    )
 
     db.init_app(app)
     store.init_app(app)
+    moderation_store.init_app(app)
     cache.init_app(app)
     checks.init_app(app)
     limits.init_app(app)
     errors.init_app(app)
+    auth.init_app(app)
     cli.init_app(app)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(web.bp)
+    for blueprint in (api.bp, web.bp, submit.bp, moderation_api.bp, moderation.bp):
+        app.register_blueprint(blueprint)
+    # Forms carry CSRF tokens; the JSON API is exempt because it never trusts cookies
+    # (public endpoints, or Bearer tokens only).
+    csrf = CSRFProtect(app)
+    csrf.exempt(api.bp)
+    csrf.exempt(moderation_api.bp)
+    csrf.exempt(submit.create)
+    csrf.exempt(submit.bulk)
 
     @app.after_request
     def name_worker(response: Response) -> Response:

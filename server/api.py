@@ -20,13 +20,14 @@ from .errors import ApiError
 from .fetch import FetchPolicy, fetch
 from .jsonld import media_review
 from .limits import check_limit, limiter
-from .schemas import CheckRequestHashes, CheckRequestUrl, CheckResponse
+from .moderation_store import NotFound, get_moderation
+from .schemas import CheckRequestHashes, CheckRequestUrl, CheckResponse, FeedbackIn
 from .store import get_store
 
 M = TypeVar("M", bound=BaseModel)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-CORS(bp, resources={r"/api/v1/(check|entries.*|health)": {"origins": "*"}}, max_age=86400)
+CORS(bp, resources={r"/api/v1/(check|entries.*|health|feedback)": {"origins": "*"}}, max_age=86400)
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -56,6 +57,23 @@ def check() -> Response:
             'Send a multipart field "image", or JSON {"url": ...} or {"hashes": {"pdq": ...}}.',
         )
     return jsonify(public_check(result))
+
+
+@bp.post("/feedback")
+@limiter.limit(lambda: current_app.config["RATELIMIT_FEEDBACK"])
+def feedback() -> tuple[Response, int]:
+    """A reader's "helpful" / "doesn't match" / "wrong verdict" on a shown annotation."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError("bad_json", "The body is not a JSON object.")
+    item = parse(FeedbackIn, body)
+    try:
+        get_moderation().add_feedback(
+            item.entry_id, item.verdict, _text(item.page_url), _text(item.image_url)
+        )
+    except NotFound:
+        raise ApiError("not_found", f"No entry {item.entry_id}.", 404) from None
+    return jsonify(status="recorded"), 201
 
 
 @bp.get("/entries/<int:entry_id>")
@@ -160,6 +178,10 @@ def public_check(result: CheckResponse) -> dict[str, Any]:
     for match in body["matches"]:
         public_entry(match["entry"])
     return body
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value is not None else None
 
 
 def _int_arg(name: str, default: int | None) -> int | None:

@@ -9,10 +9,12 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import IntegrityError
 
 from .api import fetch_policy
 from .importer import export_lines, import_lines
 from .jsonld import media_review
+from .moderation_store import CLI_ACTOR, NotFound, get_moderation
 from .store import get_store
 
 DEMO_FILE = Path(__file__).parent / "demo" / "demo.jsonl"
@@ -103,6 +105,59 @@ def create_token_command(role: str, name: str) -> None:
     click.echo(token)
 
 
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(ROLES), default="volunteer", show_default=True)
+@click.password_option(help="Asked for when not given.")
+@with_appcontext
+def create_user_command(email: str, name: str, role: str, password: str) -> None:
+    """Create a sign-in account for a volunteer, moderator or admin."""
+    try:
+        user_id = get_moderation().create_user(email, name, password, role)
+    except IntegrityError:
+        raise click.ClickException(f"an account for {email} already exists") from None
+    click.echo(f"Created {role} account {user_id} for {email}.")
+
+
+@click.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+@with_appcontext
+def set_role_command(email: str, role: str) -> None:
+    """Change an account's role (recorded in the audit log as done from the command line)."""
+    try:
+        get_moderation().set_role(email, role, CLI_ACTOR)
+    except NotFound:
+        raise click.ClickException(f"no account for {email}") from None
+    click.echo(f"{email} is now {role}.")
+
+
+@click.command("export-audit")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@with_appcontext
+def export_audit_command(output: Path | None) -> None:
+    """Write the whole audit log as JSON Lines (oldest first)."""
+    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    count = 0
+    try:
+        for event in get_moderation().iter_audit():
+            out.write(json.dumps(event, ensure_ascii=False) + "\n")
+            count += 1
+    finally:
+        if output:
+            out.close()
+    click.echo(f"exported {count} audit events", err=True)
+
+
 def init_app(app: Flask) -> None:
-    for command in (import_command, demo_data_command, export_command, create_token_command):
+    for command in (
+        import_command,
+        demo_data_command,
+        export_command,
+        create_token_command,
+        create_user_command,
+        set_role_command,
+        export_audit_command,
+    ):
         app.cli.add_command(command)

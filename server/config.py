@@ -36,6 +36,13 @@ DEFAULTS: dict[str, Any] = {
     # Rate limits (Flask-Limiter reads RATELIMIT_*).
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_CHECK": "120 per minute",
+    "RATELIMIT_SUBMIT": "20 per hour",
+    "RATELIMIT_FEEDBACK": "60 per hour",
+    "RATELIMIT_LOGIN": "10 per minute",
+    # Moderation.
+    "FEEDBACK_FLAG_THRESHOLD": 3,  # "doesn't match" reports that flag an entry in the queue
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
     "RATELIMIT_HEADERS_ENABLED": True,
 }
 

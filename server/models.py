@@ -157,3 +157,82 @@ class Meta(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+USER_ROLES = ("volunteer", "moderator", "admin")
+SUBMISSION_STATUSES = ("pending", "needs_info", "approved", "merged", "rejected")
+FEEDBACK_VERDICTS = ("helpful", "not_a_match", "wrong_verdict")
+
+
+class User(Base):
+    """A signed-in volunteer, moderator or admin (passwords hashed by werkzeug)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="volunteer")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Submission(Base):
+    """A suspected known fake sent by anyone, waiting for a moderator."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitter_label: Mapped[str] = mapped_column(String(200), default="anonymous")
+    claim: Mapped[str] = mapped_column(Text, default="")
+    seen_url: Mapped[str | None] = mapped_column(String(2000))
+    seen_date: Mapped[dt.date | None] = mapped_column(Date)
+    origin_url: Mapped[str | None] = mapped_column(String(2000))
+    origin_description: Mapped[str] = mapped_column(Text, default="")
+    origin_author: Mapped[str | None] = mapped_column(String(300))
+    origin_date: Mapped[dt.date | None] = mapped_column(Date)
+    evidence_urls: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    notes: Mapped[str] = mapped_column(Text, default="")
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    image: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    pdq: Mapped[str] = mapped_column(String(64))
+    thumbnail: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, onupdate=_now
+    )
+
+
+class AuditEvent(Base):
+    """Who changed what, when: one row per write, with the state before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    actor: Mapped[str] = mapped_column(String(200))  # "user:3 Ana", "token:5 partner", "cli"
+    actor_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(40), index=True)  # "entry:7", "submission:3"
+    before: Mapped[str | None] = mapped_column(Text)  # JSON
+    after: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+class Feedback(Base):
+    """A reader's verdict on an annotation shown to them."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    verdict: Mapped[str] = mapped_column(String(20))
+    page_url: Mapped[str | None] = mapped_column(String(2000))
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -7,9 +7,10 @@ the API answers all come from one definition.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .models import CATEGORIES, ROLES, STATUSES
 
@@ -185,3 +186,98 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+# --- volunteers and moderators ------------------------------------------------
+
+Verdict = Literal["helpful", "not_a_match", "wrong_verdict"]
+
+
+class SubmissionIn(Strict):
+    """A suspected known fake, as anyone may send it."""
+
+    image_url: AnyHttpUrl | None = None
+    claim: str = Field(default="", max_length=5000)
+    seen_url: AnyHttpUrl | None = None
+    seen_date: dt.date | None = None
+    origin_url: AnyHttpUrl | None = None
+    origin_description: str = Field(default="", max_length=5000)
+    origin_author: str | None = Field(default=None, max_length=300)
+    origin_date: dt.date | None = None
+    evidence_urls: list[AnyHttpUrl] = Field(default=[], max_length=20)
+    notes: str = Field(default="", max_length=5000)
+
+    @field_validator("evidence_urls", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        # Forms send one text field; accept URLs separated by new lines, spaces or commas.
+        if isinstance(value, str):
+            return [part for part in re.split(r"[\s,]+", value) if part]
+        return value
+
+    @field_validator(
+        "seen_url", "origin_url", "image_url", "seen_date", "origin_date", mode="before"
+    )
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class SubmissionAccepted(BaseModel):
+    id: int
+    status: str
+    status_url: str
+
+
+class SubmissionStatus(BaseModel):
+    id: int
+    status: str
+    reason: str | None = None
+    entry_id: int | None = None
+
+
+class EntryPatch(Strict):
+    """Entry fields a moderator may set when approving or editing (all optional)."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    category: Category | None = None
+    claim: str | None = Field(default=None, min_length=1, max_length=5000)
+    claim_date: dt.date | None = None
+    rating: str | None = Field(default=None, max_length=80)
+    origin: Origin | None = None
+    appearances: list[Appearance] | None = None
+    sources: list[Source] | None = None
+
+
+class EntryEdit(EntryPatch):
+    version: int = Field(description="The version the edit was based on (409 if it moved).")
+
+
+class RejectRequest(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class MergeRequest(Strict):
+    entry_id: int
+
+
+class InfoRequest(Strict):
+    message: str = Field(min_length=1, max_length=2000)
+
+
+class FeedbackIn(Strict):
+    verdict: Verdict
+    entry_id: int
+    page_url: AnyHttpUrl | None = None
+    image_url: AnyHttpUrl | None = None
+
+    @field_validator("page_url", "image_url", mode="before")
+    @classmethod
+    def _not_public_is_none(cls, value: object) -> object:
+        return (
+            value if isinstance(value, str) and value.startswith(("http://", "https://")) else None
+        )
+
+
+class PageCheckRequest(Strict):
+    url: AnyHttpUrl

@@ -84,18 +84,7 @@ class SqlStore:
 
     def add_entry(self, fields: EntryFields, images: list[NewImage]) -> int:
         with self._sessions.begin() as session:
-            for image in images:
-                existing = self._entry_for_sha256(session, image.fingerprint.sha256)
-                if existing is not None:
-                    raise DuplicateImage(existing)
-            entry = m.Entry(**_entry_columns(fields))
-            entry.appearances = [m.Appearance(**_row(a)) for a in fields.appearances]
-            entry.sources = [m.Source(**_row(s)) for s in fields.sources]
-            entry.images = [_image_row(image) for image in images]
-            session.add(entry)
-            session.flush()
-            _bump_version(session)
-            return entry.id
+            return insert_entry(session, fields, images).id
 
     def set_status(self, entry_id: int, status: str) -> None:
         if status not in m.STATUSES:
@@ -105,7 +94,7 @@ class SqlStore:
             if entry is None:
                 raise KeyError(entry_id)
             entry.status = status
-            _bump_version(session)
+            bump_version(session)
 
     def create_token(self, name: str, role: str) -> str:
         token = "oc_" + secrets.token_urlsafe(32)
@@ -218,6 +207,24 @@ class SqlStore:
         return session.scalar(select(m.Image.entry_id).where(m.Image.sha256 == sha256))
 
 
+def insert_entry(session: Session, fields: EntryFields, images: list[NewImage]) -> m.Entry:
+    """Add an entry with its images inside the caller's transaction (and bump the version)."""
+    for image in images:
+        existing = session.scalar(
+            select(m.Image.entry_id).where(m.Image.sha256 == image.fingerprint.sha256)
+        )
+        if existing is not None:
+            raise DuplicateImage(existing)
+    entry = m.Entry(**_entry_columns(fields))
+    entry.appearances = [m.Appearance(**link_row(a)) for a in fields.appearances]
+    entry.sources = [m.Source(**link_row(s)) for s in fields.sources]
+    entry.images = [image_row(image) for image in images]
+    session.add(entry)
+    session.flush()
+    bump_version(session)
+    return entry
+
+
 def entry_out(row: m.Entry) -> EntryOut:
     """Shape an ORM entry as the API's annotation (paths are made absolute by views)."""
     return EntryOut(
@@ -285,14 +292,14 @@ def _entry_columns(fields: EntryFields) -> dict[str, object]:
     return data
 
 
-def _row(item: BaseModel) -> dict[str, object]:
+def link_row(item: BaseModel) -> dict[str, object]:
     """Column values of a link item: dates stay dates, URLs become strings."""
     data = item.model_dump()
     data["url"] = str(data["url"])
     return data
 
 
-def _image_row(image: NewImage) -> m.Image:
+def image_row(image: NewImage) -> m.Image:
     fp = image.fingerprint
     return m.Image(
         role=image.role,
@@ -310,7 +317,7 @@ def _image_row(image: NewImage) -> m.Image:
     )
 
 
-def _bump_version(session: Session) -> None:
+def bump_version(session: Session) -> None:
     session.execute(
         update(m.Meta).where(m.Meta.key == "index_version").values(value=m.Meta.value + 1)
     )

@@ -52,6 +52,7 @@ def make_app(database_url: str, **config: object) -> Flask:
             "DATABASE_URL": database_url,
             "RATELIMIT_ENABLED": False,
             "TESTING": True,
+            "WTF_CSRF_ENABLED": False,  # tests/test_moderation.py turns it on to test it
             "INDEX_POLL_INTERVAL": 0.0,
             **config,
         }

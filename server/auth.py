@@ -1,0 +1,156 @@
+"""Who is asking: signed-in people (Flask-Login sessions) and API tokens (Bearer).
+
+Roles rank volunteer < moderator < admin. Web pages redirect anonymous visitors to
+the login page and answer 403 to a too-low role; the API answers 401 for a missing
+or bad token and 403 for a too-low role, always as JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired
+
+from .errors import ApiError
+from .limits import limiter
+from .moderation_store import Actor, get_moderation
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to continue."
+
+bp = Blueprint("auth", __name__)
+
+
+class SignedIn(UserMixin):
+    def __init__(self, user_id: int, name: str, email: str, role: str) -> None:
+        self.id = user_id
+        self.name = name
+        self.email = email
+        self.role = role
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(label=f"user:{self.id} {self.name}", role=self.role, user_id=self.id)
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> SignedIn | None:
+    user = get_moderation().user(int(user_id))
+    if user is None or not user.active:
+        return None
+    return SignedIn(user.id, user.name, user.email, user.role)
+
+
+def web_actor() -> Actor | None:
+    return current_user.actor if current_user.is_authenticated else None
+
+
+def bearer_actor() -> Actor | None:
+    """The token's actor; None without a header; 401 for a bad one."""
+    header = request.headers.get("Authorization", "")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    actor = get_moderation().actor_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    if actor is None:
+        raise ApiError("unauthorized", "The API token is missing, unknown or revoked.", 401)
+    return actor
+
+
+def api_role(role: str) -> Callable[[F], F]:
+    """API views: a Bearer token with at least ``role``.
+
+    Sessions are deliberately not accepted here: the JSON API is exempt from CSRF
+    checks, which is only safe while no cookie can authorise it.
+    """
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            actor = bearer_actor()
+            if actor is None:
+                raise ApiError("unauthorized", "Send 'Authorization: Bearer <token>'.", 401)
+            if not actor.can(role):
+                raise ApiError("forbidden", f"This needs the {role} role.", 403)
+            g.actor = actor
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def web_role(role: str) -> Callable[[F], F]:
+    """Pages: signed in (else to the login page) with at least ``role`` (else 403)."""
+
+    def decorate(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.actor.can(role):
+                abort(403)
+            g.actor = current_user.actor
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def login() -> Any:
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = get_moderation().authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            login_user(SignedIn(user.id, user.name, user.email, user.role))
+            target = request.args.get("next", "")
+            # Only local paths: an open redirect would hand the session to a phisher.
+            if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+                target = (
+                    url_for("moderation.queue")
+                    if user.role != "volunteer"
+                    else url_for("submit.form")
+                )
+            return redirect(target)
+        flash("Wrong email or password.")
+    return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    logout_user()
+    return redirect(url_for("web.index"))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.register_blueprint(bp)
