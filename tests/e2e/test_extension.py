@@ -9,7 +9,6 @@ test-artifacts/extension/.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import threading
@@ -22,12 +21,12 @@ import pytest
 from PIL import Image
 
 from .. import edits
-from ..conftest import demo_image, service_missing
+from ..conftest import demo_image
 from ..servers import ROOT, flask, free_port, gunicorn, server_env
+from .conftest import CHROMIUM_ARGS, artifacts, require_chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 EXTENSION = ROOT / "extension"
-ARTIFACTS = ROOT / "test-artifacts" / "extension"
+ARTIFACTS = artifacts("extension")
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 PAGE = Path(__file__).with_name("page.html")
@@ -118,26 +117,19 @@ def origincheck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    if not os.path.exists(CHROMIUM):
-        service_missing("Debian's chromium", FileNotFoundError(CHROMIUM))
+    chromium = require_chromium()
     from playwright.sync_api import sync_playwright
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("profile")),
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             headless=True,
             viewport={"width": 1100, "height": 800},
             args=[
                 f"--disable-extensions-except={EXTENSION}",
                 f"--load-extension={EXTENSION}",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-sync",
-                "--disable-background-networking",
-                "--disable-component-update",
+                *CHROMIUM_ARGS,
             ],
         )
         worker = (
