@@ -36,6 +36,8 @@ from .store import DuplicateImage, get_store
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
+QUEUE_CANDIDATES = 50  # rows of the queue that get duplicate hints (each costs one hashing)
+
 
 def _origin_from_form(form: dict[str, str]) -> dict[str, Any]:
     return {
@@ -72,9 +74,16 @@ def queue() -> str:
     threshold = current_app.config["FEEDBACK_FLAG_THRESHOLD"]
     flagged = {k: v for k, v in feedback.items() if v.get("not_a_match", 0) >= threshold}
     entries = get_store().get_entries(list(flagged)) if flagged else {}
+    submissions = store.submissions(statuses)
+    looks_like = {
+        sub.id: candidates(store.submission(sub.id, with_image=True))
+        for sub in submissions[:QUEUE_CANDIDATES]
+        if sub.status in ("pending", "needs_info")
+    }
     return render_template(
         "moderation/queue.html",
-        submissions=store.submissions(statuses),
+        submissions=submissions,
+        looks_like=looks_like,
         status=status,
         flagged=[(entries.get(k), v) for k, v in flagged.items()],
     )
