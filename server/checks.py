@@ -4,7 +4,8 @@ This is the hot path. An exact repeat is answered from the cache before any
 decoding; otherwise the image is decoded at reduced size, hashed (as published and
 trimmed, in eight orientations) and searched in the worker's in-memory index.
 Images too flat to fingerprint get ``too_simple`` rather than a guess, because a
-wrong "known fake" label on an authentic photo is the worst outcome.
+wrong "known fake" label on an authentic photo is the worst outcome. When the hashes
+find no confirmed match, local features get a second look (``matcher.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from flask import Flask, current_app
 from .cache import get_cache
 from .decode import decode
 from .hashing import query_fingerprint
-from .index import Hit, IndexHolder
+from .index import IndexHolder
+from .matcher import Found, Thresholds, find, find_hash
 from .schemas import CheckResponse, Hashes, Match
 from .search_links import search_links
 from .store import get_store
@@ -30,9 +32,9 @@ def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
     """Check uploaded or fetched bytes against the known fakes."""
     started = time.perf_counter()
     config = current_app.config
-    index = get_index_holder().current()
+    snapshot = get_index_holder().current()
     sha256 = hashlib.sha256(data).hexdigest()
-    key = f"{index.version}:{sha256}"
+    key = f"{snapshot.version}:{sha256}"
     cache = get_cache()
     cached = cache.get(key)
     if cached is None:
@@ -47,11 +49,10 @@ def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
             trimmed=fp.trimmed,
         )
         if fp.quality < config["MIN_PDQ_QUALITY"]:
-            body = _body("too_simple", [], hashes, index.version)
+            body = _body("too_simple", [], hashes, snapshot.version)
         else:
-            hits = index.search([code for _, code in fp.hashes], config["POSSIBLE_MATCH_THRESHOLD"])
-            names = [name for name, _ in fp.hashes]
-            body = _verdict(hits, names, hashes, index.version)
+            found = find(fp, decoded.image, snapshot, thresholds())
+            body = _verdict(found, hashes, snapshot.version)
         cache.set(key, body)
     return _respond(cached or body, image_url, started, cached=cached is not None)
 
@@ -59,30 +60,40 @@ def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
 def check_hash(pdq_hex: str) -> CheckResponse:
     """Look up a PDQ hash sent without its image (the privacy-preserving path)."""
     started = time.perf_counter()
-    index = get_index_holder().current()
-    code = bytes.fromhex(pdq_hex)
-    hits = index.search([code], current_app.config["POSSIBLE_MATCH_THRESHOLD"])
-    body = _verdict(hits, ["original"], Hashes(pdq=pdq_hex.lower()), index.version)
+    snapshot = get_index_holder().current()
+    found = find_hash(bytes.fromhex(pdq_hex), snapshot, thresholds())
+    body = _verdict(found, Hashes(pdq=pdq_hex.lower()), snapshot.version)
     return _respond(body, None, started, cached=False)
 
 
-def _verdict(hits: list[Hit], names: list[str], hashes: Hashes, version: int) -> dict[str, Any]:
-    hits = hits[:MAX_MATCHES]
-    entries = get_store().get_entries([hit.entry_id for hit in hits])
+def thresholds() -> Thresholds:
+    config = current_app.config
+    return Thresholds(
+        match=config["MATCH_THRESHOLD"],
+        possible=config["POSSIBLE_MATCH_THRESHOLD"],
+        min_inliers=config["MIN_INLIERS"] if config["STAGE2_ENABLED"] else None,
+    )
+
+
+def _verdict(found: list[Found], hashes: Hashes, version: int) -> dict[str, Any]:
+    found = found[:MAX_MATCHES]
+    entries = get_store().get_entries([f.entry_id for f in found])
     matches = [
         Match(
-            entry=entries[hit.entry_id],
-            image_id=hit.image_id,
-            distance=hit.distance,
-            similarity=round(1 - hit.distance / 256, 4),
-            variant=f"{names[hit.query]}/{hit.reference_variant}",
+            entry=entries[f.entry_id],
+            image_id=f.image_id,
+            distance=f.distance,
+            similarity=f.similarity,
+            variant=f.variant,
+            method=f.method,
+            inliers=f.inliers,
         )
-        for hit in hits
-        if hit.entry_id in entries
+        for f in found
+        if f.entry_id in entries
     ]
     if not matches:
         result = "no_match"
-    elif matches[0].distance <= current_app.config["MATCH_THRESHOLD"]:
+    elif found[0].confirmed:
         result = "match"
     else:
         result = "possible_match"
@@ -116,7 +127,8 @@ def get_index_holder() -> IndexHolder:
 def init_app(app: Flask) -> None:
     store = app.extensions["origincheck.store"]
     app.extensions["origincheck.index"] = IndexHolder(
-        load=store.index_rows,
+        load_hashes=store.index_rows,
+        load_features=store.feature_rows,
         version=store.index_version,
         poll_interval=app.config["INDEX_POLL_INTERVAL"],
     )

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "MATCH_THRESHOLD": 40,
     "POSSIBLE_MATCH_THRESHOLD": 52,
     "MIN_PDQ_QUALITY": 50,
+    "STAGE2_ENABLED": True,  # local features when the hashes find no confirmed match
+    "MIN_INLIERS": 20,
     "INDEX_POLL_INTERVAL": 0.25,  # seconds; bounds how stale a worker's index can be
     # Result cache.
     "CACHE_TTL": 24 * 3600,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .features import FeatureIndex, Features
 from .store import IndexRows
 
 
@@ -73,29 +74,46 @@ class HashIndex:
         return sorted(best.values(), key=lambda hit: (hit.distance, hit.entry_id))
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """Both stages' indexes, built from the same store version."""
+
+    hashes: HashIndex
+    features: FeatureIndex
+
+    @property
+    def version(self) -> int:
+        return self.hashes.version
+
+
 class IndexHolder:
-    """A worker's current index, rebuilt when the store says it has changed."""
+    """A worker's current indexes, rebuilt when the store says they have changed."""
 
     def __init__(
         self,
-        load: Callable[[], IndexRows],
+        load_hashes: Callable[[], IndexRows],
+        load_features: Callable[[], list[tuple[int, int, Features]]],
         version: Callable[[], int],
         poll_interval: float,
     ) -> None:
-        self._load = load
+        self._load_hashes = load_hashes
+        self._load_features = load_features
         self._version = version
         self._poll_interval = poll_interval
         self._lock = threading.Lock()
-        self._index: HashIndex | None = None
+        self._snapshot: Snapshot | None = None
         self._checked = 0.0
 
-    def current(self) -> HashIndex:
-        """The index, at most ``poll_interval`` seconds behind the store."""
-        index = self._index
-        if index is not None and time.monotonic() - self._checked < self._poll_interval:
-            return index
+    def current(self) -> Snapshot:
+        """The indexes, at most ``poll_interval`` seconds behind the store."""
+        snapshot = self._snapshot
+        if snapshot is not None and time.monotonic() - self._checked < self._poll_interval:
+            return snapshot
         with self._lock:
-            if self._index is None or self._version() != self._index.version:
-                self._index = HashIndex(self._load())
+            if self._snapshot is None or self._version() != self._snapshot.version:
+                # Hashes first: their rows carry the version, so a change landing in
+                # between makes this snapshot look stale and it is simply rebuilt.
+                hashes = HashIndex(self._load_hashes())
+                self._snapshot = Snapshot(hashes, FeatureIndex(self._load_features()))
             self._checked = time.monotonic()
-            return self._index
+            return self._snapshot

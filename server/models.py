@@ -118,6 +118,11 @@ class Image(Base):
     dhash: Mapped[str] = mapped_column(String(16))
     source_url: Mapped[str | None] = mapped_column(String(2000))
     thumbnail: Mapped[bytes] = mapped_column(LargeBinary)
+    # The decoded work picture (<= 512 px), kept so hashes and features can be
+    # recomputed when the pipeline changes; and its ORB keypoints for stage 2.
+    work_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    orb_xy: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    orb_descriptors: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     entry: Mapped[Entry] = relationship(back_populates="images")

@@ -1,4 +1,4 @@
-"""Prepare a known image for the store: decode, fingerprint, thumbnail."""
+"""Prepare a known image for the store: decode, fingerprint, local features, thumbnail."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import io
 from PIL import Image
 
 from .decode import decode
+from .features import extract
 from .hashing import reference_fingerprint
 from .store import NewImage
 
@@ -21,13 +22,19 @@ def prepare(data: bytes, *, role: str, max_pixels: int, source_url: str | None =
         thumbnail=thumbnail_jpeg(decoded.image),
         role=role,
         source_url=source_url,
+        features=extract(decoded.image),
+        work_jpeg=jpeg(decoded.image, 90),
     )
 
 
 def thumbnail_jpeg(image: Image.Image) -> bytes:
-    """A small JPEG for side-by-side display; the original bytes are not kept."""
+    """A small JPEG for side-by-side display."""
     thumb = image.copy()
     thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    return jpeg(thumb, 82)
+
+
+def jpeg(image: Image.Image, quality: int) -> bytes:
     out = io.BytesIO()
-    thumb.save(out, "JPEG", quality=82, optimize=True)
+    image.save(out, "JPEG", quality=quality, optimize=True)
     return out.getvalue()

@@ -74,7 +74,7 @@ def candidates(sub: m.Submission) -> dict[str, list[dict[str, int]]]:
     codes = [code for _, code in fingerprint.hashes]
     entries = [
         {"entry_id": hit.entry_id, "distance": hit.distance}
-        for hit in get_index_holder().current().search(codes, DUPLICATE_RADIUS)
+        for hit in get_index_holder().current().hashes.search(codes, DUPLICATE_RADIUS)
     ]
     mine = bytes.fromhex(sub.pdq)
     others = []

@@ -136,8 +136,18 @@ class Hashes(BaseModel):
 class Match(BaseModel):
     entry: EntryOut
     image_id: int
-    distance: int = Field(description="PDQ Hamming distance, 0-256.")
-    similarity: float = Field(ge=0, le=1, description="1 - distance/256.")
+    method: Literal["pdq", "local-features"] = "pdq"
+    distance: int | None = Field(
+        description="PDQ Hamming distance, 0-256 (null for local features)."
+    )
+    inliers: int | None = Field(
+        default=None, description="Local features: matching points one homography explains."
+    )
+    similarity: float = Field(
+        ge=0,
+        le=1,
+        description="PDQ: 1 - distance/256. Local features: share of query keypoints that fit.",
+    )
     variant: str = Field(description="Which transform matched, e.g. 'mirrored/window-80-01'.")
 
 
@@ -172,7 +182,8 @@ class Health(BaseModel):
     status: Literal["ok", "degraded"]
     entries: int
     images: int
-    index_size: int
+    index_size: int = Field(description="PDQ hashes in this worker's index.")
+    feature_images: int = Field(description="Images with local features (stage 2).")
     index_version: int
     store: str
     redis: str

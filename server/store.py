@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from . import models as m
 from .db import get_engine
+from .features import Features
 from .hashing import Fingerprint
 from .schemas import CATEGORY_LABELS, EntryFields, EntryOut
 
@@ -35,6 +36,8 @@ class NewImage:
     thumbnail: bytes
     role: str
     source_url: str | None = None
+    features: Features | None = None
+    work_jpeg: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class Store(Protocol):
     def thumbnail(self, image_id: int) -> bytes | None: ...
     def index_version(self) -> int: ...
     def index_rows(self) -> IndexRows: ...
+    def feature_rows(self) -> list[tuple[int, int, Features]]: ...
     def counts(self) -> dict[str, int]: ...
     def create_token(self, name: str, role: str) -> str: ...
 
@@ -183,6 +187,20 @@ class SqlStore:
             variants=[r[3] for r in rows],
             version=version,
         )
+
+    def feature_rows(self) -> list[tuple[int, int, Features]]:
+        """(entry id, image id, ORB features) of every published image that has them."""
+        stmt = (
+            select(m.Image.entry_id, m.Image.id, m.Image.orb_xy, m.Image.orb_descriptors)
+            .join(m.Entry, m.Entry.id == m.Image.entry_id)
+            .where(m.Entry.status == "published", m.Image.orb_descriptors.is_not(None))
+            .order_by(m.Image.id)
+        )
+        with self._sessions() as session:
+            return [
+                (entry_id, image_id, Features.from_bytes(xy, descriptors))
+                for entry_id, image_id, xy, descriptors in session.execute(stmt)
+            ]
 
     def counts(self) -> dict[str, int]:
         with self._sessions() as session:
@@ -313,6 +331,9 @@ def image_row(image: NewImage) -> m.Image:
         dhash=fp.dhash,
         source_url=image.source_url,
         thumbnail=image.thumbnail,
+        work_jpeg=image.work_jpeg,
+        orb_xy=image.features.to_bytes()[0] if image.features else None,
+        orb_descriptors=image.features.to_bytes()[1] if image.features else None,
         hashes=[m.ImageHash(variant=name, pdq=code) for name, code in fp.hashes],
     )
 

@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 from edits import FAMILIES, apply, jpeg  # noqa: E402
 
+from server import features as local  # noqa: E402
 from server.decode import decode  # noqa: E402
 from server.hashing import query_fingerprint, reference_fingerprint  # noqa: E402
 from server.index import HashIndex  # noqa: E402
@@ -45,6 +46,8 @@ MAX_PIXELS = 40_000_000
 FAR = 999
 SEARCH_RADIUS = 96
 METHODS = ("phash64", "pdq-whole", "ours")
+STAGE1_MATCH = 40  # the server's MATCH_THRESHOLD: stage 2 runs only below a confirmed match
+INLIER_SWEEP = (8, 10, 12, 15, 20, 25, 30, 40, 50, 60)
 BASELINE_THRESHOLDS = {"phash64": 10, "pdq-whole": 31}
 
 # Filled before the worker processes fork.
@@ -52,10 +55,13 @@ STATE: dict[str, object] = {}
 
 
 def build_references(photos: list[Path]) -> None:
-    fingerprints = []
-    for path in photos:
+    fingerprints, features = [], []
+    for i, path in enumerate(photos):
         data = jpeg(Image.open(path).convert("RGB"), 92)
-        fingerprints.append(reference_fingerprint(data, decode(data, max_pixels=MAX_PIXELS)))
+        decoded = decode(data, max_pixels=MAX_PIXELS)
+        fingerprints.append(reference_fingerprint(data, decoded))
+        features.append((i, i, local.extract(decoded.image)))
+    STATE["features"] = local.FeatureIndex(features)
     codes, entries, variants = [], [], []
     for i, fp in enumerate(fingerprints):
         for name, code in fp.hashes:
@@ -78,9 +84,10 @@ def run_photo(job: tuple[int, str, int | None]) -> list[tuple]:
         for name, edit in edits.items():
             data = apply(edit, image, seed=number * 1000 + len(rows))
             try:
-                fp = query_fingerprint(data, decode(data, max_pixels=MAX_PIXELS))
+                decoded = decode(data, max_pixels=MAX_PIXELS)
+                fp = query_fingerprint(data, decoded)
             except Exception:  # noqa: BLE001 - a broken edit is a miss for every method
-                rows.append((family, name, own, [(FAR, FAR, [])] * len(METHODS)))
+                rows.append((family, name, own, [(FAR, FAR, [])] * len(METHODS), (0, 0, 0.0)))
                 continue
             ours = {
                 hit.entry_id: hit.distance
@@ -90,7 +97,17 @@ def run_photo(job: tuple[int, str, int | None]) -> list[tuple]:
             whole = np.unpackbits(STATE["pdq"] ^ pdq, axis=1).sum(axis=1)  # type: ignore[operator]
             phash = np.bitwise_count(STATE["phash"] ^ np.uint64(int(fp.phash, 16)))  # type: ignore[operator]
             per_method = [dict(enumerate(phash)), dict(enumerate(whole)), ours]  # METHODS order
-            rows.append((family, name, own, [split(d, own) for d in per_method]))
+            stage2 = (0, 0, 0.0)
+            if (
+                min(ours.values(), default=FAR) > STAGE1_MATCH
+            ):  # as the server: only if stage 1 failed
+                started = time.perf_counter()
+                verified = STATE["features"].search(local.extract(decoded.image), min_inliers=1)  # type: ignore[attr-defined]
+                took = (time.perf_counter() - started) * 1000
+                right = max((v.inliers for v in verified if v.entry_id == own), default=0)
+                wrong = max((v.inliers for v in verified if v.entry_id != own), default=0)
+                stage2 = (right, wrong, took)
+            rows.append((family, name, own, [split(d, own) for d in per_method], stage2))
     return rows
 
 
@@ -184,6 +201,36 @@ def main() -> None:
             )
         result["closest_wrong"] = int(near[0]) if near.size else None
         report["methods"][method] = result
+    s1_right = np.array([r[3][2][0] for r in rows])
+    s1_wrong = np.array([r[3][2][1] for r in rows])
+    in_right = np.array([r[4][0] for r in rows])
+    in_wrong = np.array([r[4][1] for r in rows])
+    positive = np.array([r[2] is not None for r in rows])
+    fam = np.array([r[0] for r in rows])
+    edit = np.array([r[1] for r in rows])
+    stage2_ms = [r[4][2] for r in rows if r[4][2] > 0]
+    sweep = []
+    for t in INLIER_SWEEP:
+        right = (s1_right <= STAGE1_MATCH) | (in_right >= t)
+        wrong = (s1_wrong <= STAGE1_MATCH) | (in_wrong >= t)
+        sweep.append(
+            {
+                "min_inliers": t,
+                "fmr": float(wrong.mean()),
+                "false_matches": int(wrong.sum()),
+                "families": {f: float(right[positive & (fam == f)].mean()) for f in families},
+                "edits": {
+                    e: float(right[positive & (edit == e)].mean()) for e in sorted(set(edit))
+                },
+            }
+        )
+    report["stage2"] = {
+        "runs": len(stage2_ms),
+        "p50_ms": float(np.median(stage2_ms)) if stage2_ms else None,
+        "p90_ms": float(np.percentile(stage2_ms, 90)) if stage2_ms else None,
+        "sweep": sweep,
+        "max_wrong_inliers": int(in_wrong.max()),
+    }
     (HERE / "results.json").write_text(json.dumps(report, indent=1))
     plot(report)
     print(markdown(report))
@@ -262,6 +309,22 @@ def markdown(report: dict) -> str:
         lines.append(
             f"| {c['threshold']} | {c['fmr']:.1e} | {c['pair_fmr']:.1e} | "
             + " | ".join(f"{c['families'][f]:.2f}" for f in FAMILIES)
+            + " |"
+        )
+    stage2 = report["stage2"]
+    lines += [
+        "",
+        f"Stage 1 (match ≤ {STAGE1_MATCH}) + stage 2 (ORB + RANSAC, only where stage 1 found no match; "
+        f"ran on {stage2['runs']} queries, p50 {stage2['p50_ms']:.1f} ms, p90 {stage2['p90_ms']:.1f} ms; "
+        f"most inliers on a wrong image: {stage2['max_wrong_inliers']}):",
+        "",
+        "| min inliers | false matches / query | " + " | ".join(FAMILIES) + " |",
+        "|---" * (len(FAMILIES) + 2) + "|",
+    ]
+    for row in stage2["sweep"]:
+        lines.append(
+            f"| {row['min_inliers']} | {row['fmr']:.1e} ({row['false_matches']}) | "
+            + " | ".join(f"{row['families'][f]:.2f}" for f in FAMILIES)
             + " |"
         )
     lines += [

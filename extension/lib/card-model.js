@@ -98,7 +98,13 @@ function matchModel(body, t, base, context, links) {
   for (const source of (entry.sources ?? []).slice(0, 3)) {
     lines.push({ label: t('cardDebunkedBy'), text: source.title || source.publisher || source.url, href: source.url });
   }
-  lines.push({ label: t('cardSimilarity'), text: t('cardSimilarityValue', [Math.round(match.similarity * 100), match.distance]) });
+  const percent = Math.round(match.similarity * 100);
+  lines.push({
+    label: t('cardSimilarity'),
+    text: match.distance == null
+      ? t('cardSimilarityPoints', [percent, match.inliers]) // local features: no hash distance
+      : t('cardSimilarityValue', [percent, match.distance]),
+  });
   const original = entry.images.find((image) => image.role === 'original') ?? entry.images[0];
   return {
     ...base,

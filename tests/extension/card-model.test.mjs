@@ -49,6 +49,13 @@ test('a match says what the image really is, the claim, and who debunked it', ()
   assert.equal(model.actions[1].message.verdict, 'not_a_match');
 });
 
+test('a local-features match counts matching points instead of a hash distance', () => {
+  const body = { matches: [{ entry, distance: null, inliers: 57, similarity: 0.31, method: 'local-features' }] };
+  const model = toCardModel(result('match', body), t, context);
+  const similarity = model.lines.find((l) => l.label === 'Similarity');
+  assert.equal(similarity.text, '31% of its details (57 matching points)');
+});
+
 test('a possible match is visibly weaker and offers searches', () => {
   const model = toCardModel(result('possible_match', { matches: [{ entry, distance: 47, similarity: 0.816 }] }), t, context);
   assert.equal(model.state, 'possible_match');
