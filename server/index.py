@@ -1,8 +1,8 @@
 """In-memory Hamming-distance index over every stored PDQ hash.
 
 A flat scan is exact and, for the sizes a known-fakes bank reaches (up to a few
-million hashes), close to the memory-bandwidth floor: measured 2 ms per query at
-1 M hashes with numpy's ``bitwise_count`` over column-major 64-bit words. Each
+million hashes), close to the memory-bandwidth floor; FAISS's binary flat index is
+the fastest such scan measured here (bench/speed/index.py, BENCHMARKS.md). Each
 worker holds its own copy and rebuilds it when the store's ``index_version``
 moves; ``IndexHolder`` checks that version at most every ``poll_interval``
 seconds, which bounds how stale any worker can be.
@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import faiss
 import numpy as np
 
 from .features import FeatureIndex, Features
@@ -31,12 +32,16 @@ class Hit:
 
 
 class HashIndex:
-    """Exact radius search over 256-bit codes."""
+    """Exact radius search over 256-bit codes (FAISS flat binary index).
+
+    All query hashes of a check go in one ``range_search`` call, so the table is
+    streamed once per block for all of them.
+    """
 
     def __init__(self, rows: IndexRows) -> None:
-        words = np.ascontiguousarray(rows.codes).view("<u8").reshape(-1, 4)
-        # Column-major: each scan streams four contiguous arrays.
-        self._columns = [np.ascontiguousarray(words[:, i]) for i in range(4)]
+        self._flat = faiss.IndexBinaryFlat(256)
+        if len(rows.codes):
+            self._flat.add(np.ascontiguousarray(rows.codes, dtype=np.uint8))
         self._image_ids = rows.image_ids
         self._entry_ids = rows.entry_ids
         self._variants = rows.variants
@@ -47,31 +52,30 @@ class HashIndex:
 
     def search(self, queries: list[bytes], radius: int) -> list[Hit]:
         """Best hit per entry within ``radius`` of any query, nearest first."""
-        n = len(self)
-        if n == 0 or not queries:
+        if len(self) == 0 or not queries:
             return []
-        scratch = np.empty(n, dtype=np.uint64)
-        counts = np.empty(n, dtype=np.uint8)
-        total = np.empty(n, dtype=np.uint16)
-        best: dict[int, Hit] = {}
-        for qi, query in enumerate(queries):
-            words = np.frombuffer(query, dtype="<u8")
-            for column, word in zip(self._columns, words, strict=True):
-                np.bitwise_xor(column, word, out=scratch)
-                np.bitwise_count(scratch, out=counts)
-                if column is self._columns[0]:
-                    total[:] = counts
-                else:
-                    total += counts
-            for row in np.flatnonzero(total <= radius):
-                distance = int(total[row])
-                entry_id = int(self._entry_ids[row])
-                known = best.get(entry_id)
-                if known is None or distance < known.distance:
-                    best[entry_id] = Hit(
-                        entry_id, int(self._image_ids[row]), distance, qi, self._variants[row]
-                    )
-        return sorted(best.values(), key=lambda hit: (hit.distance, hit.entry_id))
+        batch = np.frombuffer(b"".join(queries), dtype=np.uint8).reshape(-1, 32)
+        limits, distances, rows = self._flat.range_search(batch, radius + 1)  # "<", so +1
+        if not len(rows):
+            return []
+        query_of = np.repeat(np.arange(len(queries)), np.diff(limits.astype(np.int64)))
+        order = np.lexsort((rows, distances))  # nearest first, ties by row for stability
+        entries = self._entry_ids[rows[order]]
+        _, first = np.unique(entries, return_index=True)  # nearest hit of each entry
+        hits = []
+        for k in sorted(first):
+            i = order[k]
+            row = int(rows[i])
+            hits.append(
+                Hit(
+                    int(self._entry_ids[row]),
+                    int(self._image_ids[row]),
+                    int(distances[i]),
+                    int(query_of[i]),
+                    self._variants[row],
+                )
+            )
+        return hits
 
 
 @dataclass(frozen=True)
