@@ -28,12 +28,14 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from server import features as local  # noqa: E402
 from server.hashing import pdq_dihedral  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 CORPUS = CACHE / "corpus"
 MIN_SIDE = 120
 NEAR_DUPLICATE = 40
+SAME_SCENE_INLIERS = 15
 
 
 def npm_ifct(work: Path) -> list[tuple[str, bytes]]:
@@ -108,12 +110,11 @@ def main() -> None:
     if any(CORPUS.iterdir()):
         print(f"corpus already in {CORPUS} ({len(list(CORPUS.iterdir()))} photos)")
         return
-    kept: list[np.ndarray] = []
-    counts: dict[str, int] = {}
+    kept: list[tuple[str, str, Image.Image]] = []
+    kept_bits: list[np.ndarray] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for fetcher in (npm_ifct, opencv_doc, gcompris):
-            source = fetcher.__name__
             for name, blob in fetcher(work):
                 try:
                     image = Image.open(io.BytesIO(blob)).convert("RGB")
@@ -127,14 +128,24 @@ def main() -> None:
                     continue
                 # Compare in every orientation: a mirrored twin is still a duplicate.
                 bits = [np.unpackbits(np.frombuffer(c, np.uint8)) for c in codes]
-                if (
-                    kept
-                    and min((np.stack(kept) != b).sum(axis=1).min() for b in bits) <= NEAR_DUPLICATE
-                ):
+                if kept_bits and min((np.stack(kept_bits) != b).sum(axis=1).min() for b in bits) <= NEAR_DUPLICATE:
                     continue
-                kept.append(bits[0])
-                image.save(CORPUS / f"{name}.png")
-                counts[source] = counts.get(source, 0) + 1
+                kept_bits.append(bits[0])
+                kept.append((fetcher.__name__, name, image))
+    # Second pass: the same scene in two photos (stereo pairs, an object inside a
+    # scene) escapes hashing but not a verified local-feature match; keep the first.
+    features = []
+    for i, (_, _, image) in enumerate(kept):
+        small = image.copy()
+        small.thumbnail((512, 512))
+        features.append((i, i, local.extract(small)))
+    index = local.FeatureIndex(features)
+    counts: dict[str, int] = {}
+    for i, (source, name, image) in enumerate(kept):
+        if any(v.entry_id < i for v in index.search(features[i][2], SAME_SCENE_INLIERS)):
+            continue
+        image.save(CORPUS / f"{name}.png")
+        counts[source] = counts.get(source, 0) + 1
     print(f"{sum(counts.values())} distinct photos in {CORPUS}: {counts}")
 
 
