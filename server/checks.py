@@ -72,6 +72,7 @@ def thresholds() -> Thresholds:
         match=config["MATCH_THRESHOLD"],
         possible=config["POSSIBLE_MATCH_THRESHOLD"],
         min_inliers=config["MIN_INLIERS"] if config["STAGE2_ENABLED"] else None,
+        possible_inliers=config["POSSIBLE_INLIERS"],
     )
 
 

@@ -26,7 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "POSSIBLE_MATCH_THRESHOLD": 52,
     "MIN_PDQ_QUALITY": 50,
     "STAGE2_ENABLED": True,  # local features when the hashes find no confirmed match
-    "MIN_INLIERS": 20,
+    "MIN_INLIERS": 40,  # stage 2 confirmed match (bench: no wrong image above 38)
+    "POSSIBLE_INLIERS": 25,  # stage 2 unconfirmed match
     "INDEX_POLL_INTERVAL": 0.25,  # seconds; bounds how stale a worker's index can be
     # Result cache.
     "CACHE_TTL": 24 * 3600,

@@ -19,7 +19,8 @@ from .index import Hit, Snapshot
 class Thresholds:
     match: int  # PDQ distance of a confirmed match
     possible: int  # PDQ distance of an unconfirmed one
-    min_inliers: int | None  # stage 2 off when None
+    min_inliers: int | None  # stage 2 confirmed match; stage 2 off when None
+    possible_inliers: int | None = None  # stage 2 unconfirmed match
 
 
 @dataclass(frozen=True)

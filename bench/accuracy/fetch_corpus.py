@@ -128,7 +128,11 @@ def main() -> None:
                     continue
                 # Compare in every orientation: a mirrored twin is still a duplicate.
                 bits = [np.unpackbits(np.frombuffer(c, np.uint8)) for c in codes]
-                if kept_bits and min((np.stack(kept_bits) != b).sum(axis=1).min() for b in bits) <= NEAR_DUPLICATE:
+                if (
+                    kept_bits
+                    and min((np.stack(kept_bits) != b).sum(axis=1).min() for b in bits)
+                    <= NEAR_DUPLICATE
+                ):
                     continue
                 kept_bits.append(bits[0])
                 kept.append((fetcher.__name__, name, image))
