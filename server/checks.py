@@ -39,7 +39,7 @@ def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
     cached = cache.get(key)
     if cached is None:
         decoded = decode(data, max_pixels=config["MAX_IMAGE_PIXELS"])
-        fp = query_fingerprint(data, decoded)
+        fp = query_fingerprint(data, decoded, sha256)
         hashes = Hashes(
             pdq=fp.pdq,
             pdq_quality=fp.quality,

@@ -64,8 +64,12 @@ def pdq_dihedral(image: Image.Image) -> tuple[list[bytes], int]:
     return [np.packbits(v.astype(bool)).tobytes() for v in vectors], int(quality)
 
 
-def query_fingerprint(data: bytes, decoded: Decoded) -> Fingerprint:
-    """Hashes to look up: the image as published and trimmed, in every orientation."""
+def query_fingerprint(data: bytes, decoded: Decoded, sha256: str | None = None) -> Fingerprint:
+    """Hashes to look up: the image as published and trimmed, in every orientation.
+
+    ``sha256`` may be passed when the caller already has it (the check path computes it
+    first, for the cache key).
+    """
     image = decoded.image
     full, quality = pdq_dihedral(image)
     hashes = [(name, h) for name, h in zip(DIHEDRAL, full, strict=True)]
@@ -73,7 +77,7 @@ def query_fingerprint(data: bytes, decoded: Decoded) -> Fingerprint:
     if trimmed is not image:
         cut, _ = pdq_dihedral(trimmed)
         hashes += [(f"trimmed+{name}", h) for name, h in zip(DIHEDRAL, cut, strict=True)]
-    return _fingerprint(data, decoded, full[0], quality, hashes, trimmed is not image)
+    return _fingerprint(data, decoded, full[0], quality, hashes, trimmed is not image, sha256)
 
 
 def reference_fingerprint(data: bytes, decoded: Decoded) -> Fingerprint:
@@ -124,10 +128,11 @@ def _fingerprint(
     quality: int,
     hashes: list[tuple[str, bytes]],
     trimmed: bool,
+    sha256: str | None = None,
 ) -> Fingerprint:
     image = decoded.image
     return Fingerprint(
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256 or hashlib.sha256(data).hexdigest(),
         pdq=pdq.hex(),
         quality=quality,
         phash=str(imagehash.phash(image)),
