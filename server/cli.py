@@ -14,11 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from .api import fetch_policy
 from .importer import export_lines, import_lines
 from .jsonld import media_review
+from .models import USER_ROLES
 from .moderation_store import CLI_ACTOR, NotFound, get_moderation
 from .store import get_store
 
 DEMO_FILE = Path(__file__).parent / "demo" / "demo.jsonl"
-ROLES = ("volunteer", "moderator", "admin")
 
 
 @click.command("import")
@@ -39,8 +39,7 @@ def demo_data_command() -> None:
 def _import(file: Path) -> None:
     lines = file.read_text(encoding="utf-8").splitlines()
     added = skipped = failed = 0
-    with current_app.test_request_context():  # fetch_policy reads the app's config
-        policy = fetch_policy()
+    policy = fetch_policy()
     results = import_lines(
         iter(lines),
         base_dir=file.parent,
@@ -96,7 +95,7 @@ def export_command(fmt: str, output: Path | None) -> None:
 
 @click.command("create-token")
 @with_appcontext
-@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--role", type=click.Choice(USER_ROLES), required=True)
 @click.option("--name", default="cli", help="Who or what the token is for.")
 def create_token_command(role: str, name: str) -> None:
     """Create an API token; it is shown once, on the last line, and stored hashed."""
@@ -108,7 +107,7 @@ def create_token_command(role: str, name: str) -> None:
 @click.command("create-user")
 @click.option("--email", required=True)
 @click.option("--name", required=True)
-@click.option("--role", type=click.Choice(ROLES), default="volunteer", show_default=True)
+@click.option("--role", type=click.Choice(USER_ROLES), default="volunteer", show_default=True)
 @click.password_option(help="Asked for when not given.")
 @with_appcontext
 def create_user_command(email: str, name: str, role: str, password: str) -> None:
@@ -122,7 +121,7 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
 
 @click.command("set-role")
 @click.argument("email")
-@click.argument("role", type=click.Choice(ROLES))
+@click.argument("role", type=click.Choice(USER_ROLES))
 @with_appcontext
 def set_role_command(email: str, role: str) -> None:
     """Change an account's role (recorded in the audit log as done from the command line)."""

@@ -165,7 +165,6 @@ class Meta(Base):
 
 
 USER_ROLES = ("volunteer", "moderator", "admin")
-SUBMISSION_STATUSES = ("pending", "needs_info", "approved", "merged", "rejected")
 FEEDBACK_VERDICTS = ("helpful", "not_a_match", "wrong_verdict")
 
 

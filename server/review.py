@@ -19,8 +19,6 @@ from .references import prepare
 from .schemas import EntryFields, EntryPatch
 from .store import NewImage
 
-DUPLICATE_RADIUS = 52  # the possible-match threshold's default: anything a reader would be shown
-
 
 def stored_image(sub: m.Submission, role: str) -> NewImage:
     return prepare(
@@ -72,16 +70,17 @@ def candidates(sub: m.Submission) -> dict[str, list[dict[str, int]]]:
         sub.image, decode(sub.image, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
     )
     codes = [code for _, code in fingerprint.hashes]
+    radius = current_app.config["POSSIBLE_MATCH_THRESHOLD"]  # anything a reader would be shown
     entries = [
         {"entry_id": hit.entry_id, "distance": hit.distance}
-        for hit in get_index_holder().current().hashes.search(codes, DUPLICATE_RADIUS)
+        for hit in get_index_holder().current().hashes.search(codes, radius)
     ]
     mine = bytes.fromhex(sub.pdq)
     others = []
     for other_id, pdq in get_moderation().open_submissions_pdq():
         if other_id != sub.id:
             distance = min(_hamming(code, bytes.fromhex(pdq)) for code in [mine, *codes])
-            if distance <= DUPLICATE_RADIUS:
+            if distance <= radius:
                 others.append({"submission_id": other_id, "distance": distance})
     return {"entries": entries, "submissions": sorted(others, key=lambda c: c["distance"])}
 

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .models import CATEGORIES, ROLES, STATUSES
+from .models import CATEGORIES, FEEDBACK_VERDICTS, ROLES, STATUSES
 
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
@@ -201,7 +201,7 @@ class ErrorResponse(BaseModel):
 
 # --- volunteers and moderators ------------------------------------------------
 
-Verdict = Literal["helpful", "not_a_match", "wrong_verdict"]
+Verdict = Literal[FEEDBACK_VERDICTS]  # type: ignore[valid-type]
 
 
 class SubmissionIn(Strict):
@@ -232,19 +232,6 @@ class SubmissionIn(Strict):
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
-
-
-class SubmissionAccepted(BaseModel):
-    id: int
-    status: str
-    status_url: str
-
-
-class SubmissionStatus(BaseModel):
-    id: int
-    status: str
-    reason: str | None = None
-    entry_id: int | None = None
 
 
 class EntryPatch(Strict):
