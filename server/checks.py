@@ -10,10 +10,12 @@ find no confirmed match, local features get a second look (``matcher.py``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from typing import Any
 
+import numpy as np
 from flask import Flask, current_app
 
 from .cache import get_cache
@@ -21,6 +23,7 @@ from .decode import decode
 from .hashing import query_fingerprint
 from .index import IndexHolder
 from .matcher import Found, Thresholds, find, find_hash
+from .references import work_picture
 from .schemas import CheckResponse, Hashes, Match
 from .search_links import search_links
 from .store import get_store
@@ -72,7 +75,9 @@ def thresholds() -> Thresholds:
         match=config["MATCH_THRESHOLD"],
         possible=config["POSSIBLE_MATCH_THRESHOLD"],
         min_inliers=config["MIN_INLIERS"] if config["STAGE2_ENABLED"] else None,
-        possible_inliers=config["POSSIBLE_INLIERS"],
+        min_agreement=config["MIN_AGREEMENT"],
+        possible_agreement=config["POSSIBLE_AGREEMENT"],
+        min_quality=config["MIN_PDQ_QUALITY"],
     )
 
 
@@ -88,6 +93,7 @@ def _verdict(found: list[Found], hashes: Hashes, version: int) -> dict[str, Any]
             variant=f.variant,
             method=f.method,
             inliers=f.inliers,
+            agreement=f.agreement,
         )
         for f in found
         if f.entry_id in entries
@@ -127,9 +133,16 @@ def get_index_holder() -> IndexHolder:
 
 def init_app(app: Flask) -> None:
     store = app.extensions["origincheck.store"]
+
+    @functools.lru_cache(maxsize=256)  # stored images never change; popular fakes recur
+    def load_picture(image_id: int) -> np.ndarray | None:
+        data = store.work_jpeg(image_id)
+        return work_picture(data) if data else None
+
     app.extensions["origincheck.index"] = IndexHolder(
         load_hashes=store.index_rows,
         load_features=store.feature_rows,
+        load_picture=load_picture,
         version=store.index_version,
         poll_interval=app.config["INDEX_POLL_INTERVAL"],
     )

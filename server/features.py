@@ -3,10 +3,9 @@
 Global hashes describe the whole picture, so a 50 % window of it or a screenshot
 with the picture inside is a different "whole". Local features survive that: ORB
 keypoints of the query are looked up among all stored keypoints (a FAISS binary
-index), images that collect enough votes are verified by fitting a homography with
-RANSAC, and only a geometrically consistent set of matching points counts. Stage 2
-runs only when stage 1 found no confirmed match, and its threshold comes from
-bench/accuracy (precision first: a wrong "known fake" label is the worst outcome).
+index), and images that collect enough votes are verified by fitting a homography
+with RANSAC. What this module returns is geometric evidence only; ``agreement.py``
+then checks the pixels, and ``matcher.py`` decides (thresholds from bench/accuracy).
 """
 
 from __future__ import annotations
@@ -18,6 +17,8 @@ import faiss
 import numpy as np
 from PIL import Image
 
+from .decode import WORK_SIDE
+
 N_FEATURES = 500
 VOTE_DISTANCE = 50  # bits: a query descriptor this close to a stored one votes for its image
 NEIGHBOURS = 4
@@ -25,6 +26,7 @@ MIN_VOTES = 10  # bench: 64 bits / 6 votes verified more images for the same rec
 CANDIDATES = 5
 RATIO = 0.8  # Lowe's ratio test inside one (query, candidate) pair
 RANSAC_PIXELS = 5.0
+MIN_GOOD = 8  # ratio-test matches needed before a homography is fitted
 IVF_ABOVE = 50_000  # descriptors; IVF halved stage 2 at 75 k with the same recall (bench)
 
 # One thread each: gunicorn runs one worker per core, and nested thread pools in
@@ -55,21 +57,36 @@ class Features:
         return len(self.descriptors)
 
 
-def extract(image: Image.Image) -> Features:
-    """ORB keypoints of the work image (the same <= 512 px picture the hashes use)."""
+def extract(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> Features:
+    """ORB keypoints of the work image, or of one box of it (a picture in a screenshot).
+
+    A box is enlarged to the work size first, so that a small picture inside a page
+    yields as many keypoints as a stored one; positions are given in the work image.
+    """
+    scale, left, top = 1.0, 0, 0
+    if box is not None:
+        left, top = box[0], box[1]
+        image = image.crop(box)
+        scale = max(1.0, WORK_SIDE / max(image.size))
+        if scale > 1:
+            size = (round(image.width * scale), round(image.height * scale))
+            image = image.resize(size, Image.Resampling.BILINEAR)
     grey = np.asarray(image.convert("L"))
     keypoints, descriptors = _orb.detectAndCompute(grey, None)
     if descriptors is None or not keypoints:
         return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8))
-    return Features(np.array([k.pt for k in keypoints], dtype=np.float32), descriptors)
+    xy = np.array([k.pt for k in keypoints], dtype=np.float32) / scale + (left, top)
+    return Features(xy.astype(np.float32), descriptors)
 
 
 @dataclass(frozen=True)
-class Verified:
+class Candidate:
+    """A stored image whose keypoints fit the query's under one plausible homography."""
+
     entry_id: int
     image_id: int
     inliers: int
-    share: float  # inliers / query keypoints
+    homography: np.ndarray  # stored work-picture pixels -> query work-picture pixels
 
 
 class FeatureIndex:
@@ -101,8 +118,8 @@ class FeatureIndex:
     def __len__(self) -> int:
         return len(self._images)
 
-    def search(self, query: Features, min_inliers: int) -> list[Verified]:
-        """Images whose keypoints fit the query's under one homography, best first."""
+    def search(self, query: Features, min_inliers: int) -> list[Candidate]:
+        """Images whose keypoints fit the query's under one homography, most inliers first."""
         if self._index is None or len(query) < MIN_VOTES:
             return []
         distances, rows = self._index.search(np.ascontiguousarray(query.descriptors), NEIGHBOURS)
@@ -117,24 +134,27 @@ class FeatureIndex:
         found = []
         for i in ranked:
             entry_id, image_id, stored = self._images[i]
-            inliers = verify(query, stored)
-            if inliers >= min_inliers:
-                found.append(Verified(entry_id, image_id, inliers, round(inliers / len(query), 4)))
-        return sorted(found, key=lambda v: -v.inliers)
+            inliers, homography = verify(query, stored)
+            if homography is not None and inliers >= min_inliers:
+                found.append(Candidate(entry_id, image_id, inliers, homography))
+        return sorted(found, key=lambda c: -c.inliers)
 
 
-def verify(query: Features, stored: Features) -> int:
-    """How many matching points one homography explains (0 if none is plausible)."""
+def verify(query: Features, stored: Features) -> tuple[int, np.ndarray | None]:
+    """How many matching points one homography explains, and that homography.
+
+    (0, None) when there are too few matches or no plausible homography.
+    """
     pairs = _matcher.knnMatch(query.descriptors, stored.descriptors, k=2)
     good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
-    if len(good) < MIN_VOTES:
-        return 0
+    if len(good) < MIN_GOOD:
+        return 0, None
     src = stored.xy[[m.trainIdx for m in good]].reshape(-1, 1, 2)
     dst = query.xy[[m.queryIdx for m in good]].reshape(-1, 1, 2)
     homography, mask = cv2.findHomography(src, dst, cv2.RANSAC, RANSAC_PIXELS)
     if homography is None or not _plausible(homography):
-        return 0
-    return int(mask.sum())
+        return 0, None
+    return int(mask.sum()), homography
 
 
 def _plausible(homography: np.ndarray) -> bool:

@@ -80,6 +80,24 @@ def query_fingerprint(data: bytes, decoded: Decoded, sha256: str | None = None) 
     return _fingerprint(data, decoded, full[0], quality, hashes, trimmed is not image, sha256)
 
 
+def picture_hashes(
+    image: Image.Image, boxes: list[tuple[int, int, int, int]], min_quality: int
+) -> list[tuple[str, bytes]]:
+    """Hashes of the pictures found inside a query (``regions.py``), trimmed, all orientations.
+
+    A picture too flat to fingerprint (a blank panel, a button) is left out: its hash
+    would be noise that can land near anything.
+    """
+    hashes = []
+    for number, box in enumerate(boxes, start=1):
+        codes, quality = pdq_dihedral(trim(image.crop(box)))
+        if quality >= min_quality:
+            hashes += [
+                (f"picture-{number}+{name}", h) for name, h in zip(DIHEDRAL, codes, strict=True)
+            ]
+    return hashes
+
+
 def reference_fingerprint(data: bytes, decoded: Decoded) -> Fingerprint:
     """Hashes to store for a known image: whole, trimmed, and a grid of crops.
 

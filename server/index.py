@@ -84,6 +84,8 @@ class Snapshot:
 
     hashes: HashIndex
     features: FeatureIndex
+    #: Greyscale work picture of a stored image, for stage 2's pixel check (None if absent).
+    pictures: Callable[[int], np.ndarray | None]
 
     @property
     def version(self) -> int:
@@ -97,11 +99,13 @@ class IndexHolder:
         self,
         load_hashes: Callable[[], IndexRows],
         load_features: Callable[[], list[tuple[int, int, Features]]],
+        load_picture: Callable[[int], np.ndarray | None],
         version: Callable[[], int],
         poll_interval: float,
     ) -> None:
         self._load_hashes = load_hashes
         self._load_features = load_features
+        self._load_picture = load_picture
         self._version = version
         self._poll_interval = poll_interval
         self._lock = threading.Lock()
@@ -118,6 +122,7 @@ class IndexHolder:
                 # Hashes first: their rows carry the version, so a change landing in
                 # between makes this snapshot look stale and it is simply rebuilt.
                 hashes = HashIndex(self._load_hashes())
-                self._snapshot = Snapshot(hashes, FeatureIndex(self._load_features()))
+                features = FeatureIndex(self._load_features())
+                self._snapshot = Snapshot(hashes, features, self._load_picture)
             self._checked = time.monotonic()
             return self._snapshot

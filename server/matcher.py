@@ -8,19 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
+from .agreement import agreement
 from .features import extract
-from .hashing import Fingerprint
+from .hashing import Fingerprint, picture_hashes
 from .index import Hit, Snapshot
+from .regions import picture_boxes
 
 
 @dataclass(frozen=True)
 class Thresholds:
     match: int  # PDQ distance of a confirmed match
     possible: int  # PDQ distance of an unconfirmed one
-    min_inliers: int | None  # stage 2 confirmed match; stage 2 off when None
-    possible_inliers: int | None = None  # stage 2 unconfirmed match
+    min_inliers: int | None  # stage 2 needs this many geometric inliers; off when None
+    min_quality: int = 50  # PDQ quality below which a picture inside the query is not hashed
+    min_agreement: float = 0.6  # ... and this share of agreeing cells to confirm
+    possible_agreement: float = 0.4  # ... or this share for an unconfirmed match
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,18 @@ class Found:
     similarity: float
     distance: int | None = None
     inliers: int | None = None
+    agreement: float | None = None
+
+
+@dataclass(frozen=True)
+class LocalMatch:
+    """Stage 2's evidence for one stored image: geometry and pixels."""
+
+    entry_id: int
+    image_id: int
+    inliers: int
+    agreement: float
+    region: str  # "whole" or "picture-N" (N-th picture found inside the query)
 
 
 def find(fp: Fingerprint, image: Image.Image, snapshot: Snapshot, th: Thresholds) -> list[Found]:
@@ -45,21 +62,75 @@ def find(fp: Fingerprint, image: Image.Image, snapshot: Snapshot, th: Thresholds
     if any(f.confirmed for f in found) or th.min_inliers is None:
         return found
     # Stage 2 only when the hashes found nothing certain: crops, screenshots, rotations.
-    verified = snapshot.features.search(extract(image), th.min_inliers)
-    confirmed = {v.entry_id for v in verified}
+    # First the pictures inside the query (a screenshot's photo), hashed on their own.
+    boxes = picture_boxes(image)
+    inner = picture_hashes(image, boxes, th.min_quality)
+    if inner:
+        names = [name for name, _ in inner]
+        inside = [
+            _from_hit(hit, names, th)
+            for hit in snapshot.hashes.search([c for _, c in inner], th.possible)
+        ]
+        found = _merge(inside, found)
+        if any(f.confirmed for f in found):
+            return found
     stage2 = [
         Found(
-            v.entry_id,
-            v.image_id,
-            True,
+            m.entry_id,
+            m.image_id,
+            m.agreement >= th.min_agreement,
             "local-features",
-            "local-features",
-            v.share,
-            inliers=v.inliers,
+            m.region,
+            m.agreement,
+            inliers=m.inliers,
+            agreement=m.agreement,
         )
-        for v in verified
+        for m in local_matches(image, boxes, snapshot, th.min_inliers, th.min_agreement)
+        if m.agreement >= th.possible_agreement
     ]
-    return stage2 + [f for f in found if f.entry_id not in confirmed]
+    return _merge(stage2, found)
+
+
+def _merge(better: list[Found], found: list[Found]) -> list[Found]:
+    """One result per entry (``better`` wins), confirmed first, each list keeping its order."""
+    seen = {f.entry_id for f in better}
+    merged = better + [f for f in found if f.entry_id not in seen]
+    return sorted(merged, key=lambda f: not f.confirmed)
+
+
+def local_matches(
+    image: Image.Image,
+    boxes: list[tuple[int, int, int, int]],
+    snapshot: Snapshot,
+    min_inliers: int,
+    enough: float,
+) -> list[LocalMatch]:
+    """Stored images that fit the query geometrically, with their pixel agreement.
+
+    The whole query is looked at first; the pictures found inside it (``boxes``, from
+    ``regions.picture_boxes``) only if that gave no image with ``enough`` agreement.
+    Best first.
+    """
+    grey = np.asarray(image.convert("L"))
+    best: dict[int, LocalMatch] = {}
+    for number, box in enumerate([None, *boxes]):
+        if any(m.agreement >= enough for m in best.values()):
+            break
+        for candidate in snapshot.features.search(extract(image, box), min_inliers):
+            picture = snapshot.pictures(candidate.image_id)
+            if picture is None:
+                continue
+            match = LocalMatch(
+                candidate.entry_id,
+                candidate.image_id,
+                candidate.inliers,
+                agreement(grey, picture, candidate.homography),
+                "whole" if box is None else f"picture-{number}",
+            )
+            kept = best.get(match.entry_id)
+            if kept is None or (match.agreement, match.inliers) > (kept.agreement, kept.inliers):
+                best[match.entry_id] = match  # one per entry, as stage 1 reports
+    return sorted(best.values(), key=lambda m: (-m.agreement, -m.inliers))
 
 
 def find_hash(code: bytes, snapshot: Snapshot, th: Thresholds) -> list[Found]:

@@ -143,12 +143,21 @@ class Match(BaseModel):
     inliers: int | None = Field(
         default=None, description="Local features: matching points one homography explains."
     )
+    agreement: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Local features: share of the overlap whose pixels agree once aligned.",
+    )
     similarity: float = Field(
         ge=0,
         le=1,
-        description="PDQ: 1 - distance/256. Local features: share of query keypoints that fit.",
+        description="PDQ: 1 - distance/256. Local features: the agreement.",
     )
-    variant: str = Field(description="Which transform matched, e.g. 'mirrored/window-80-01'.")
+    variant: str = Field(
+        description="Which transform matched, e.g. 'mirrored/window-80-01'; for local "
+        "features 'whole' or 'picture-N' (a picture found inside a screenshot)."
+    )
 
 
 class SearchLink(BaseModel):

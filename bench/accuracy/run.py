@@ -36,9 +36,13 @@ sys.path.insert(0, str(HERE))
 from edits import FAMILIES, apply, jpeg  # noqa: E402
 
 from server import features as local  # noqa: E402
+from server.config import DEFAULTS  # noqa: E402
 from server.decode import decode  # noqa: E402
-from server.hashing import query_fingerprint, reference_fingerprint  # noqa: E402
-from server.index import HashIndex  # noqa: E402
+from server.hashing import picture_hashes, query_fingerprint  # noqa: E402
+from server.index import HashIndex, Snapshot  # noqa: E402
+from server.matcher import local_matches  # noqa: E402
+from server.references import prepare, work_picture  # noqa: E402
+from server.regions import picture_boxes  # noqa: E402
 from server.store import IndexRows  # noqa: E402
 
 CORPUS = ROOT / "bench" / ".cache" / "corpus"
@@ -46,8 +50,10 @@ MAX_PIXELS = 40_000_000
 FAR = 999
 SEARCH_RADIUS = 96
 METHODS = ("phash64", "pdq-whole", "ours")
-STAGE1_MATCH = 40  # the server's MATCH_THRESHOLD: stage 2 runs only below a confirmed match
-INLIER_SWEEP = (8, 10, 12, 15, 20, 25, 30, 40, 50, 60)
+STAGE1_MATCH = DEFAULTS["MATCH_THRESHOLD"]  # stage 2 runs only where stage 1 found no match
+STAGE2_MIN_INLIERS = 8  # record every candidate from here up; the sweep picks the threshold
+INLIER_SWEEP = (8, 10, 12, 15, 20, 40)
+AGREEMENT_SWEEP = (0.0, 0.4, 0.5, 0.6, 0.7)
 BASELINE_THRESHOLDS = {"phash64": 10, "pdq-whole": 31}
 
 # Filled before the worker processes fork.
@@ -55,13 +61,14 @@ STATE: dict[str, object] = {}
 
 
 def build_references(photos: list[Path]) -> None:
-    fingerprints, features = [], []
+    """Prepare every reference as the server stores it (server/references.py)."""
+    fingerprints, features, pictures = [], [], {}
     for i, path in enumerate(photos):
         data = jpeg(Image.open(path).convert("RGB"), 92)
-        decoded = decode(data, max_pixels=MAX_PIXELS)
-        fingerprints.append(reference_fingerprint(data, decoded))
-        features.append((i, i, local.extract(decoded.image)))
-    STATE["features"] = local.FeatureIndex(features)
+        stored = prepare(data, role="original", max_pixels=MAX_PIXELS)
+        fingerprints.append(stored.fingerprint)
+        features.append((i, i, stored.features))
+        pictures[i] = work_picture(stored.work_jpeg)
     codes, entries, variants = [], [], []
     for i, fp in enumerate(fingerprints):
         for name, code in fp.hashes:
@@ -70,6 +77,7 @@ def build_references(photos: list[Path]) -> None:
             variants.append(name)
     ids = np.array(entries, dtype=np.int64)
     STATE["index"] = HashIndex(IndexRows(np.stack(codes), ids, ids, variants, 0))
+    STATE["snapshot"] = Snapshot(STATE["index"], local.FeatureIndex(features), pictures.get)
     STATE["pdq"] = np.stack([np.frombuffer(bytes.fromhex(fp.pdq), np.uint8) for fp in fingerprints])
     STATE["phash"] = np.array([int(fp.phash, 16) for fp in fingerprints], dtype=np.uint64)
 
@@ -87,7 +95,9 @@ def run_photo(job: tuple[int, str, int | None]) -> list[tuple]:
                 decoded = decode(data, max_pixels=MAX_PIXELS)
                 fp = query_fingerprint(data, decoded)
             except Exception:  # noqa: BLE001 - a broken edit is a miss for every method
-                rows.append((family, name, own, [(FAR, FAR, [])] * len(METHODS), (0, 0, 0.0)))
+                rows.append(
+                    (family, name, own, [(FAR, FAR, [])] * len(METHODS), ([], 0.0, (FAR, FAR)))
+                )
                 continue
             ours = {
                 hit.entry_id: hit.distance
@@ -97,16 +107,25 @@ def run_photo(job: tuple[int, str, int | None]) -> list[tuple]:
             whole = np.unpackbits(STATE["pdq"] ^ pdq, axis=1).sum(axis=1)  # type: ignore[operator]
             phash = np.bitwise_count(STATE["phash"] ^ np.uint64(int(fp.phash, 16)))  # type: ignore[operator]
             per_method = [dict(enumerate(phash)), dict(enumerate(whole)), ours]  # METHODS order
-            stage2 = (0, 0, 0.0)
-            if (
-                min(ours.values(), default=FAR) > STAGE1_MATCH
-            ):  # as the server: only if stage 1 failed
+            stage2: tuple = ([], 0.0, (FAR, FAR))
+            if min(ours.values(), default=FAR) > STAGE1_MATCH:  # as the server (matcher.find)
                 started = time.perf_counter()
-                verified = STATE["features"].search(local.extract(decoded.image), min_inliers=1)  # type: ignore[attr-defined]
+                boxes = picture_boxes(decoded.image)
+                inner = picture_hashes(decoded.image, boxes, DEFAULTS["MIN_PDQ_QUALITY"])
+                inside = {h.entry_id: h.distance for h in index.search([c for _, c in inner], 60)}
+                found = local_matches(
+                    decoded.image,
+                    boxes,
+                    STATE["snapshot"],
+                    STAGE2_MIN_INLIERS,
+                    DEFAULTS["MIN_AGREEMENT"],
+                )
                 took = (time.perf_counter() - started) * 1000
-                right = max((v.inliers for v in verified if v.entry_id == own), default=0)
-                wrong = max((v.inliers for v in verified if v.entry_id != own), default=0)
-                stage2 = (right, wrong, took)
+                stage2 = (
+                    [(m.entry_id == own, m.inliers, m.agreement) for m in found],
+                    took,
+                    split(inside, own)[:2],
+                )
             rows.append((family, name, own, [split(d, own) for d in per_method], stage2))
     return rows
 
@@ -203,19 +222,27 @@ def main() -> None:
         report["methods"][method] = result
     s1_right = np.array([r[3][2][0] for r in rows])
     s1_wrong = np.array([r[3][2][1] for r in rows])
-    in_right = np.array([r[4][0] for r in rows])
-    in_wrong = np.array([r[4][1] for r in rows])
     positive = np.array([r[2] is not None for r in rows])
     fam = np.array([r[0] for r in rows])
     edit = np.array([r[1] for r in rows])
-    stage2_ms = [r[4][2] for r in rows if r[4][2] > 0]
+    stage2_ms = [r[4][1] for r in rows if r[4][1] > 0]
+
+    def passes(r: tuple, own: bool, t: int, a: float) -> bool:
+        return any(is_own == own and n >= t and g >= a for is_own, n, g in r[4][0])
+
+    # Pictures found inside a query (screenshots) are hashed and matched as stage 1 is.
+    inside_right = np.array([r[4][2][0] for r in rows]) <= STAGE1_MATCH
+    inside_wrong = np.array([r[4][2][1] for r in rows]) <= STAGE1_MATCH
     sweep = []
-    for t in INLIER_SWEEP:
-        right = (s1_right <= STAGE1_MATCH) | (in_right >= t)
-        wrong = (s1_wrong <= STAGE1_MATCH) | (in_wrong >= t)
+    for t, a in ((t, a) for t in INLIER_SWEEP for a in AGREEMENT_SWEEP):
+        right = (s1_right <= STAGE1_MATCH) | inside_right
+        right |= np.array([passes(r, True, t, a) for r in rows])
+        wrong = (s1_wrong <= STAGE1_MATCH) | inside_wrong
+        wrong |= np.array([passes(r, False, t, a) for r in rows])
         sweep.append(
             {
                 "min_inliers": t,
+                "min_agreement": a,
                 "fmr": float(wrong.mean()),
                 "false_matches": int(wrong.sum()),
                 "families": {f: float(right[positive & (fam == f)].mean()) for f in families},
@@ -226,10 +253,18 @@ def main() -> None:
         )
     report["stage2"] = {
         "runs": len(stage2_ms),
+        "inside_wrong_closest": min(r[4][2][1] for r in rows),
+        "inside_right": {
+            e: float(inside_right[positive & (edit == e)].mean()) for e in sorted(set(edit))
+        },
         "p50_ms": float(np.median(stage2_ms)) if stage2_ms else None,
         "p90_ms": float(np.percentile(stage2_ms, 90)) if stage2_ms else None,
         "sweep": sweep,
-        "max_wrong_inliers": int(in_wrong.max()),
+        "max_wrong_inliers": max((n for r in rows for own, n, _ in r[4][0] if not own), default=0),
+        "max_wrong_agreement": {
+            t: max((g for r in rows for own, n, g in r[4][0] if not own and n >= t), default=0)
+            for t in INLIER_SWEEP
+        },
     }
     (HERE / "results.json").write_text(json.dumps(report, indent=1))
     plot(report)
@@ -314,18 +349,24 @@ def markdown(report: dict) -> str:
     stage2 = report["stage2"]
     lines += [
         "",
-        f"Stage 1 (match ≤ {STAGE1_MATCH}) + stage 2 (ORB + RANSAC, only where stage 1 found no match; "
-        f"ran on {stage2['runs']} queries, p50 {stage2['p50_ms']:.1f} ms, p90 {stage2['p90_ms']:.1f} ms; "
-        f"most inliers on a wrong image: {stage2['max_wrong_inliers']}):",
+        f"Stage 1 (match ≤ {STAGE1_MATCH}) + stage 2 (ORB + RANSAC + pixel agreement, only where "
+        f"stage 1 found no match; ran on {stage2['runs']} queries, p50 {stage2['p50_ms']:.1f} ms, "
+        f"p90 {stage2['p90_ms']:.1f} ms; most inliers on a wrong image: "
+        f"{stage2['max_wrong_inliers']}; best agreement of a wrong image by min inliers: "
+        + ", ".join(f"{t}: {g:.2f}" for t, g in stage2["max_wrong_agreement"].items())
+        + "):",
         "",
-        "| min inliers | false matches / query | " + " | ".join(FAMILIES) + " |",
-        "|---" * (len(FAMILIES) + 2) + "|",
+        "| min inliers | min agreement | false matches / query | "
+        + " | ".join(FAMILIES)
+        + " | web-page | window-50 |",
+        "|---" * (len(FAMILIES) + 5) + "|",
     ]
     for row in stage2["sweep"]:
         lines.append(
-            f"| {row['min_inliers']} | {row['fmr']:.1e} ({row['false_matches']}) | "
+            f"| {row['min_inliers']} | {row['min_agreement']:.1f} | "
+            f"{row['fmr']:.1e} ({row['false_matches']}) | "
             + " | ".join(f"{row['families'][f]:.2f}" for f in FAMILIES)
-            + " |"
+            + f" | {row['edits']['web-page']:.2f} | {row['edits']['window-50']:.2f} |"
         )
     lines += [
         "",

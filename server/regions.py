@@ -1,0 +1,53 @@
+"""Find the pictures inside a screenshot or a social-media post.
+
+A screenshot of a web page shows the misused photo as one rectangle among menus,
+avatars and text. Hashed or feature-matched as a whole, the page drowns the photo
+(ORB spends its keypoints on letters and icons). Pictures on a page are rectangles
+with sharp edges, so the outlines that hug their bounding box are cut out and given
+a look of their own in stage 2.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image
+
+MIN_SHARE = 0.03  # of the whole picture's area; smaller boxes are icons and avatars
+MAX_SHARE = 0.85  # larger boxes are the picture itself, already searched
+MIN_SIDE = 48  # pixels
+RECTANGULAR = 0.85  # the outline's convex hull fills at least this share of its box
+SAME_BOX = 0.8  # intersection over union above which two boxes are one picture
+MAX_BOXES = 3
+
+
+def picture_boxes(image: Image.Image) -> list[tuple[int, int, int, int]]:
+    """(left, top, right, bottom) boxes of rectangles inside ``image``, largest first."""
+    grey = np.asarray(image.convert("L"))
+    height, width = grey.shape
+    edges = cv2.dilate(cv2.Canny(grey, 60, 160), np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    candidates = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        share = w * h / (width * height)
+        if not MIN_SHARE <= share <= MAX_SHARE or min(w, h) < MIN_SIDE:
+            continue
+        if cv2.contourArea(cv2.convexHull(contour)) < RECTANGULAR * w * h:
+            continue
+        # The dilated outline is 2 px thick on each side: keep only what is inside it.
+        candidates.append((w * h, (x + 2, y + 2, x + w - 2, y + h - 2)))
+    boxes: list[tuple[int, int, int, int]] = []
+    for _, box in sorted(candidates, reverse=True):
+        if all(_overlap(box, other) < SAME_BOX for other in boxes):
+            boxes.append(box)
+    return boxes[:MAX_BOXES]
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two boxes."""
+    width = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    height = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = width * height
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union else 0.0
