@@ -19,7 +19,7 @@ import numpy as np
 from flask import Flask, current_app
 
 from .cache import get_cache
-from .decode import decode
+from .decode import WORK_SIDE, decode
 from .hashing import query_fingerprint
 from .index import IndexHolder
 from .matcher import Found, Thresholds, find, find_hash
@@ -41,7 +41,8 @@ def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
     cache = get_cache()
     cached = cache.get(key)
     if cached is None:
-        decoded = decode(data, max_pixels=config["MAX_IMAGE_PIXELS"])
+        max_pixels = config["MAX_IMAGE_PIXELS"]
+        decoded = decode(data, max_pixels=max_pixels)
         fp = query_fingerprint(data, decoded, sha256)
         hashes = Hashes(
             pdq=fp.pdq,
@@ -54,7 +55,13 @@ def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
         if fp.quality < config["MIN_PDQ_QUALITY"]:
             body = _body("too_simple", [], hashes, snapshot.version)
         else:
-            found = find(fp, decoded.image, snapshot, thresholds())
+            found = find(
+                fp,
+                decoded.image,
+                snapshot,
+                thresholds(),
+                sharper=lambda: decode(data, max_pixels=max_pixels, work_side=2 * WORK_SIDE).image,
+            )
             body = _verdict(found, hashes, snapshot.version)
         cache.set(key, body)
     return _respond(cached or body, image_url, started, cached=cached is not None)

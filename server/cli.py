@@ -16,6 +16,7 @@ from .importer import export_lines, import_lines
 from .jsonld import media_review
 from .models import USER_ROLES
 from .moderation_store import CLI_ACTOR, NotFound, get_moderation
+from .references import prepare
 from .store import get_store
 
 DEMO_FILE = Path(__file__).parent / "demo" / "demo.jsonl"
@@ -61,6 +62,35 @@ def _import(file: Path) -> None:
     click.echo(f"{added} added, {skipped} already present, {failed} failed")
     if failed:
         sys.exit(1)
+
+
+@click.command("reindex")
+@with_appcontext
+@click.option("--batch", default=100, show_default=True, help="Images per transaction.")
+def reindex_command(batch: int) -> None:
+    """Recompute every image's hashes and local features from its stored work picture.
+
+    Run after upgrading OriginCheck when the release notes say the hashing pipeline
+    changed; workers pick the new index up by themselves.
+    """
+    store = get_store()
+    ids = store.reindexable_images()
+    done = 0
+    with click.progressbar(ids, label="Reindexing images", file=sys.stderr) as bar:
+        pending = []
+        for image_id in bar:
+            data = store.work_jpeg(image_id)
+            if data is None:
+                continue
+            prepared = prepare(
+                data, role="original", max_pixels=current_app.config["MAX_IMAGE_PIXELS"]
+            )
+            pending.append((image_id, prepared))
+            if len(pending) >= batch:
+                done += store.refingerprint(pending)
+                pending = []
+        done += store.refingerprint(pending) if pending else 0
+    click.echo(f"Reindexed {done} image(s).")
 
 
 @click.command("export")
@@ -154,6 +184,7 @@ def init_app(app: Flask) -> None:
         import_command,
         demo_data_command,
         export_command,
+        reindex_command,
         create_token_command,
         create_user_command,
         set_role_command,

@@ -3,12 +3,15 @@
 Every image the server sees comes from strangers, so decoding is where bombs,
 truncated files and disguised formats must stop. Matching only needs a few hundred
 pixels per side, so JPEGs are decoded at reduced scale (libjpeg DCT scaling via
-``Image.draft``), which is most of the speed of the check path.
+``Image.draft``), which is most of the speed of the check path, and the result is
+only ever shrunk by a whole factor (``Image.reduce``, a box filter): resampling a
+612 px picture to exactly 512 px cost more than decoding it (bench/speed/hashing.py).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -17,12 +20,10 @@ from PIL import Image, ImageOps
 #: Formats we accept; everything else is refused before any decoder runs.
 ALLOWED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP")
 
-#: Longest side of the picture handed to the hashers. Queries and references go
-#: through the same pipeline, so this is part of the hash definition.
+#: Longest side of the picture handed to the hashers is at most this, and more
+#: than half of it unless the image is smaller. Queries and references go through
+#: the same pipeline, so this is part of the hash definition.
 WORK_SIDE = 512
-
-#: JPEG draft target: DCT scaling keeps at least this many pixels per side.
-DRAFT_SIDE = 256
 
 _ORIENTATION = 0x0112  # EXIF tag; values 5-8 turn the picture by 90 degrees
 
@@ -49,7 +50,7 @@ class ImageError(ValueError):
 class Decoded:
     """A decoded picture ready for hashing, plus what we learnt of the original."""
 
-    image: Image.Image  # RGB, longest side <= WORK_SIDE
+    image: Image.Image  # RGB, longest side in (WORK_SIDE / 2, WORK_SIDE] unless smaller
     format: str
     width: int  # original size, after EXIF orientation
     height: int
@@ -90,14 +91,15 @@ def decode(data: bytes, *, max_pixels: int, work_side: int = WORK_SIDE) -> Decod
             if width * height > max_pixels:
                 raise _too_big(width, height, max_pixels)
             if im.format == "JPEG":
-                im.draft("RGB", (DRAFT_SIDE, DRAFT_SIDE))
+                im.draft("RGB", draft_size(width, height, work_side))
             im.load()  # first frame only for GIF/WebP animations
             if im.getexif().get(_ORIENTATION) in (5, 6, 7, 8):
                 width, height = height, width
             im = ImageOps.exif_transpose(im)
             im = _to_rgb(im)
-            if max(im.size) > work_side:
-                im.thumbnail((work_side, work_side), Image.Resampling.BILINEAR)
+            factor = math.ceil(max(im.size) / work_side)
+            if factor > 1:
+                im = im.reduce(factor)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -108,6 +110,13 @@ def decode(data: bytes, *, max_pixels: int, work_side: int = WORK_SIDE) -> Decod
             "image_unreadable", f"The {fmt} image could not be decoded: {exc}"
         ) from None
     return Decoded(image=im, format=fmt, width=width, height=height)
+
+
+def draft_size(width: int, height: int, work_side: int = WORK_SIDE) -> tuple[int, int]:
+    """What to ask ``Image.draft`` for: the smallest DCT scale whose longest side is
+    still over half the work side (draft keeps both sides at least the size asked)."""
+    share = (work_side // 2 + 1) / max(width, height)
+    return math.ceil(width * share), math.ceil(height * share)
 
 
 def _to_rgb(im: Image.Image) -> Image.Image:

@@ -11,6 +11,7 @@ published and with flat bands trimmed, in all eight orientations.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 
 import imagehash
@@ -20,6 +21,9 @@ from PIL import Image
 
 from .decode import Decoded
 from .trim import trim
+
+#: Longest side of the picture the hashes are computed on (see ``hash_picture``).
+HASH_SIDE = 320
 
 #: Names for ``pdqhash.compute_dihedral`` outputs, saying how the query differs
 #: from the stored picture when that variant matched.
@@ -64,20 +68,33 @@ def pdq_dihedral(image: Image.Image) -> tuple[list[bytes], int]:
     return [np.packbits(v.astype(bool)).tobytes() for v in vectors], int(quality)
 
 
+def hash_picture(image: Image.Image) -> Image.Image:
+    """The work picture shrunk by a whole factor to at most ``HASH_SIDE`` (box filter).
+
+    PDQ reduces every picture to 64 x 64 before its DCT, so a few hundred pixels carry
+    all it uses; hashing the 500 px work picture of a 12 MP photo instead cost twice
+    as much for the same recall (bench/speed/hashing.py, bench/accuracy).
+    """
+    factor = math.ceil(max(image.size) / HASH_SIDE)
+    return image.reduce(factor) if factor > 1 else image
+
+
 def query_fingerprint(data: bytes, decoded: Decoded, sha256: str | None = None) -> Fingerprint:
     """Hashes to look up: the image as published and trimmed, in every orientation.
 
     ``sha256`` may be passed when the caller already has it (the check path computes it
     first, for the cache key).
     """
-    image = decoded.image
+    image = hash_picture(decoded.image)
     full, quality = pdq_dihedral(image)
     hashes = [(name, h) for name, h in zip(DIHEDRAL, full, strict=True)]
     trimmed = trim(image)
     if trimmed is not image:
         cut, _ = pdq_dihedral(trimmed)
         hashes += [(f"trimmed+{name}", h) for name, h in zip(DIHEDRAL, cut, strict=True)]
-    return _fingerprint(data, decoded, full[0], quality, hashes, trimmed is not image, sha256)
+    return _fingerprint(
+        data, decoded, image, full[0], quality, hashes, trimmed is not image, sha256
+    )
 
 
 def picture_hashes(
@@ -90,7 +107,7 @@ def picture_hashes(
     """
     hashes = []
     for number, box in enumerate(boxes, start=1):
-        codes, quality = pdq_dihedral(trim(image.crop(box)))
+        codes, quality = pdq_dihedral(hash_picture(trim(image.crop(box))))
         if quality >= min_quality:
             hashes += [
                 (f"picture-{number}+{name}", h) for name, h in zip(DIHEDRAL, codes, strict=True)
@@ -105,7 +122,7 @@ def reference_fingerprint(data: bytes, decoded: Decoded) -> Fingerprint:
     of 80 %, 3x3 windows of 70 % of the trimmed picture) turn centred and corner crops
     into near matches (see BENCHMARKS.md for what they do and do not catch).
     """
-    image = decoded.image
+    image = hash_picture(decoded.image)
     full, quality = pdq_bytes(image)
     trimmed = trim(image)
     hashes = [("full", full)]
@@ -113,7 +130,7 @@ def reference_fingerprint(data: bytes, decoded: Decoded) -> Fingerprint:
         hashes.append(("trimmed", pdq_bytes(trimmed)[0]))
     for name, box in crop_windows(trimmed.width, trimmed.height):
         hashes.append((name, pdq_bytes(trimmed.crop(box))[0]))
-    return _fingerprint(data, decoded, full, quality, hashes, trimmed is not image)
+    return _fingerprint(data, decoded, image, full, quality, hashes, trimmed is not image)
 
 
 def crop_windows(width: int, height: int) -> list[tuple[str, tuple[int, int, int, int]]]:
@@ -142,13 +159,13 @@ def _window(
 def _fingerprint(
     data: bytes,
     decoded: Decoded,
+    image: Image.Image,
     pdq: bytes,
     quality: int,
     hashes: list[tuple[str, bytes]],
     trimmed: bool,
     sha256: str | None = None,
 ) -> Fingerprint:
-    image = decoded.image
     return Fingerprint(
         sha256=sha256 or hashlib.sha256(data).hexdigest(),
         pdq=pdq.hex(),

@@ -6,6 +6,7 @@ the benchmark measures exactly what the server decides.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,8 +53,18 @@ class LocalMatch:
     region: str  # "whole" or "picture-N" (N-th picture found inside the query)
 
 
-def find(fp: Fingerprint, image: Image.Image, snapshot: Snapshot, th: Thresholds) -> list[Found]:
-    """Best first: confirmed before unconfirmed, then by closeness."""
+def find(
+    fp: Fingerprint,
+    image: Image.Image,
+    snapshot: Snapshot,
+    th: Thresholds,
+    sharper: Callable[[], Image.Image] | None = None,
+) -> list[Found]:
+    """Best first: confirmed before unconfirmed, then by closeness.
+
+    ``sharper`` returns the same picture decoded larger than the work picture; it is
+    called only when stage 2 finds pictures inside the query (a screenshot).
+    """
     names = [name for name, _ in fp.hashes]
     found = [
         _from_hit(hit, names, th)
@@ -63,7 +74,7 @@ def find(fp: Fingerprint, image: Image.Image, snapshot: Snapshot, th: Thresholds
         return found
     # Stage 2 only when the hashes found nothing certain: crops, screenshots, rotations.
     # First the pictures inside the query (a screenshot's photo), hashed on their own.
-    boxes = picture_boxes(image)
+    image, boxes = pictures_inside(image, sharper)
     inner = picture_hashes(image, boxes, th.min_quality)
     if inner:
         names = [name for name, _ in inner]
@@ -91,6 +102,26 @@ def find(fp: Fingerprint, image: Image.Image, snapshot: Snapshot, th: Thresholds
     return _merge(stage2, found)
 
 
+def pictures_inside(
+    image: Image.Image, sharper: Callable[[], Image.Image] | None
+) -> tuple[Image.Image, list[tuple[int, int, int, int]]]:
+    """The picture stage 2 should look at, and the boxes of the pictures inside it.
+
+    A screenshot's pictures are small in the work picture, so when there are any, the
+    larger decode from ``sharper`` is used instead, with the boxes scaled to it.
+    """
+    boxes = picture_boxes(image)
+    if not boxes or sharper is None:
+        return image, boxes
+    larger = sharper()
+    ratio = larger.width / image.width
+    scaled = [
+        (round(a * ratio), round(b * ratio), round(c * ratio), round(d * ratio))
+        for a, b, c, d in boxes
+    ]
+    return larger, scaled
+
+
 def _merge(better: list[Found], found: list[Found]) -> list[Found]:
     """One result per entry (``better`` wins), confirmed first, each list keeping its order."""
     seen = {f.entry_id for f in better}
@@ -116,7 +147,8 @@ def local_matches(
     for number, box in enumerate([None, *boxes]):
         if any(m.agreement >= enough for m in best.values()):
             break
-        for candidate in snapshot.features.search(extract(image, box), min_inliers):
+        query = extract(image, box)
+        for candidate in snapshot.features.search(query, min_inliers):
             picture = snapshot.pictures(candidate.image_id)
             if picture is None:
                 continue

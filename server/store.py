@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -163,6 +163,39 @@ class SqlStore:
         """The stored image as the matcher saw it (for stage 2's pixel check)."""
         with self._sessions() as session:
             return session.scalar(select(m.Image.work_jpeg).where(m.Image.id == image_id))
+
+    def reindexable_images(self) -> list[int]:
+        """Ids of the images whose work picture is stored, oldest first."""
+        stmt = select(m.Image.id).where(m.Image.work_jpeg.is_not(None)).order_by(m.Image.id)
+        with self._sessions() as session:
+            return list(session.scalars(stmt))
+
+    def refingerprint(self, fingerprints: Iterable[tuple[int, NewImage]]) -> int:
+        """Replace the hashes and features of stored images; one index version bump.
+
+        For ``flask reindex`` after the hashing pipeline changed: ``NewImage``s come
+        from the stored work pictures; what describes the original upload (SHA-256,
+        size, format, thumbnail) stays.
+        """
+        count = 0
+        with self._sessions.begin() as session:
+            for image_id, new in fingerprints:
+                row = session.get(m.Image, image_id)
+                if row is None:
+                    continue
+                fp = new.fingerprint
+                row.pdq, row.pdq_quality, row.phash, row.dhash = (
+                    fp.pdq,
+                    fp.quality,
+                    fp.phash,
+                    fp.dhash,
+                )
+                row.hashes = [m.ImageHash(variant=name, pdq=code) for name, code in fp.hashes]
+                if new.features is not None:
+                    row.orb_xy, row.orb_descriptors = new.features.to_bytes()
+                count += 1
+            bump_version(session)
+        return count
 
     def index_version(self) -> int:
         with self._sessions() as session:

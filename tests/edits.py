@@ -50,3 +50,28 @@ def border(image: Image.Image, share: float = 0.1, colour: str = "black") -> Ima
 
 def mirror(image: Image.Image) -> Image.Image:
     return image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+
+
+def web_page(image: Image.Image, width: int = 1200) -> Image.Image:
+    """A screenshot of a news-feed page with the picture in one post among menus and text.
+
+    The picture takes about a third of the page's width, as in a desktop browser.
+    """
+    height = width * 2 // 3
+    page = Image.new("RGB", (width, height), (240, 242, 245))
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((0, 0, width, 52), fill="white")  # top bar
+    for i in range(8):  # side menu: icons and labels
+        draw.ellipse((20, 80 + 44 * i, 44, 104 + 44 * i), outline=(90, 90, 90), width=2)
+        draw.text((56, 86 + 44 * i), f"Menu item {i}", fill=(60, 60, 60))
+    post = (width // 4, 70, width * 3 // 4 - 40, height - 20)
+    draw.rectangle(post, fill="white")
+    draw.ellipse((post[0] + 16, post[1] + 14, post[0] + 56, post[1] + 54), fill=(70, 130, 180))
+    draw.text((post[0] + 68, post[1] + 20), "Official Account @ministry", fill="black")
+    draw.text((post[0] + 16, post[1] + 64), "PROOF of the attack last night. Share!", fill="black")
+    shown = image.copy()
+    shown.thumbnail((post[2] - post[0] - 32, post[3] - post[1] - 140))
+    page.paste(shown, (post[0] + 16, post[1] + 96))
+    for i in range(5):  # a sidebar of text lines
+        draw.text((width * 3 // 4, 90 + 24 * i), "Trending: something else entirely", fill="grey")
+    return page

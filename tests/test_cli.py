@@ -8,6 +8,7 @@ from pathlib import Path
 from PIL import Image
 
 from server.cli import DEMO_FILE
+from server.references import prepare
 
 from . import edits
 from .conftest import demo_image, store_of, upload
@@ -91,3 +92,25 @@ def test_create_token_prints_the_token_alone_on_the_last_line(app) -> None:  # t
     assert result.exit_code == 0
     token = result.output.strip().splitlines()[-1]
     assert token.startswith("oc_") and " " not in token and len(token) > 30
+
+
+def test_reindex_recomputes_hashes_from_work_pictures_and_matching_still_works(  # type: ignore[no-untyped-def]
+    app, client, tmp_path: Path
+) -> None:
+    runner = app.test_cli_runner()
+    runner.invoke(args=["import", str(write_jsonl(tmp_path, LINE))])
+    store = store_of(app)
+    # An index from an older pipeline: the stored hashes no longer fit today's queries.
+    [image_id] = store.reindexable_images()
+    stale = Image.new("RGB", (64, 64), "white")
+    stale.paste(demo_image("coffee").resize((64, 64)))
+    store.refingerprint(
+        [(image_id, prepare(edits.jpeg(stale, 90), role="original", max_pixels=10**8))]
+    )
+    query = edits.jpeg(edits.caption_band(demo_image("rocket")), 80)
+    assert upload(client, query).get_json()["result"] == "no_match"
+
+    result = runner.invoke(args=["reindex"])
+    assert result.exit_code == 0 and "Reindexed 1 image(s)." in result.output
+    body = upload(client, query).get_json()
+    assert body["result"] == "match" and body["matches"][0]["entry"]["title"] == LINE["title"]

@@ -70,8 +70,18 @@ def test_allowed_formats_decode_to_small_rgb(fmt: str) -> None:
     decoded = decode(encode(big, fmt), max_pixels=LIMIT)
     assert decoded.format == fmt
     assert decoded.image.mode == "RGB"
-    assert max(decoded.image.size) <= 512
+    assert 256 < max(decoded.image.size) <= 512
     assert (decoded.width, decoded.height) == (1600, 1200)
+
+
+@pytest.mark.parametrize("side", [300, 513, 1224, 4000])
+def test_work_picture_is_over_half_the_work_side_and_keeps_its_shape(side: int) -> None:
+    """Only whole-factor shrinking: the picture lands in (256, 512] px, aspect kept."""
+    image = Image.new("RGB", (side, side * 2 // 3), (30, 120, 200))
+    for fmt in ("JPEG", "PNG"):
+        work = decode(encode(image, fmt), max_pixels=LIMIT).image
+        assert 256 < work.width <= 512 or work.width == side
+        assert abs(work.width / work.height - 1.5) < 0.02
 
 
 def test_exif_orientation_is_applied() -> None:

@@ -37,12 +37,11 @@ from edits import FAMILIES, apply, jpeg  # noqa: E402
 
 from server import features as local  # noqa: E402
 from server.config import DEFAULTS  # noqa: E402
-from server.decode import decode  # noqa: E402
+from server.decode import WORK_SIDE, decode  # noqa: E402
 from server.hashing import picture_hashes, query_fingerprint  # noqa: E402
 from server.index import HashIndex, Snapshot  # noqa: E402
-from server.matcher import local_matches  # noqa: E402
+from server.matcher import local_matches, pictures_inside  # noqa: E402
 from server.references import prepare, work_picture  # noqa: E402
-from server.regions import picture_boxes  # noqa: E402
 from server.store import IndexRows  # noqa: E402
 
 CORPUS = ROOT / "bench" / ".cache" / "corpus"
@@ -110,15 +109,14 @@ def run_photo(job: tuple[int, str, int | None]) -> list[tuple]:
             stage2: tuple = ([], 0.0, (FAR, FAR))
             if min(ours.values(), default=FAR) > STAGE1_MATCH:  # as the server (matcher.find)
                 started = time.perf_counter()
-                boxes = picture_boxes(decoded.image)
-                inner = picture_hashes(decoded.image, boxes, DEFAULTS["MIN_PDQ_QUALITY"])
+                picture, boxes = pictures_inside(
+                    decoded.image,
+                    lambda: decode(data, max_pixels=MAX_PIXELS, work_side=2 * WORK_SIDE).image,  # noqa: B023
+                )
+                inner = picture_hashes(picture, boxes, DEFAULTS["MIN_PDQ_QUALITY"])
                 inside = {h.entry_id: h.distance for h in index.search([c for _, c in inner], 60)}
                 found = local_matches(
-                    decoded.image,
-                    boxes,
-                    STATE["snapshot"],
-                    STAGE2_MIN_INLIERS,
-                    DEFAULTS["MIN_AGREEMENT"],
+                    picture, boxes, STATE["snapshot"], STAGE2_MIN_INLIERS, DEFAULTS["MIN_AGREEMENT"]
                 )
                 took = (time.perf_counter() - started) * 1000
                 stage2 = (

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from server import create_app  # noqa: E402
 from server.db import upgrade  # noqa: E402
-from server.decode import decode  # noqa: E402
+from server.decode import decode, draft_size  # noqa: E402
 from server.hashing import query_fingerprint  # noqa: E402
 
 CORPUS = ROOT / "bench" / ".cache" / "corpus"
@@ -49,8 +49,9 @@ def naive(data: bytes) -> None:
 
 
 def draft_only(data: bytes) -> None:
+    """The floor: libjpeg decoding at the very DCT scale ``server.decode`` picks."""
     image = Image.open(io.BytesIO(data))
-    image.draft("RGB", (256, 256))
+    image.draft("RGB", draft_size(*image.size))
     image.load()
 
 
