@@ -26,10 +26,10 @@ serve() {
 }
 serve
 echo "distinct 1 MP JPEGs (none in the index, so every check runs stage 1 and stage 2):"
-wrk -t2 -c4 -d20s -s bench/load/check.lua http://127.0.0.1:8931 -- "$work" | tail -1
+wrk -t2 -c${CONNECTIONS:-4} -d20s -s bench/load/check.lua http://127.0.0.1:8931 -- "$work" | tail -1
 echo "cached repeats:"
 CACHED=1 wrk -t2 -c4 -d10s -s bench/load/check.lua http://127.0.0.1:8931 -- "$work" | tail -1
 kill "$(cat "$work/pid")"; sleep 1
 ORIGINCHECK_STAGE2_ENABLED=false serve
 echo "distinct 1 MP JPEGs, stage 1 only (ORIGINCHECK_STAGE2_ENABLED=false):"
-wrk -t2 -c4 -d20s -s bench/load/check.lua http://127.0.0.1:8931 -- "$work" | tail -1
+wrk -t2 -c${CONNECTIONS:-4} -d20s -s bench/load/check.lua http://127.0.0.1:8931 -- "$work" | tail -1
