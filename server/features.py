@@ -121,8 +121,14 @@ class FeatureIndex:
     def __len__(self) -> int:
         return len(self._images)
 
-    def search(self, query: Features, min_inliers: int) -> list[Candidate]:
-        """Images whose keypoints fit the query's under one homography, most inliers first."""
+    def search(
+        self, query: Features, min_inliers: int, *, all_keypoints: bool = False
+    ) -> list[Candidate]:
+        """Images whose keypoints fit the query's under one homography, most inliers first.
+
+        ``all_keypoints`` matches every query keypoint against each candidate, not only
+        those that voted for it: slower, for offline de-duplication (bench corpus).
+        """
         if self._index is None or len(query) < MIN_VOTES:
             return []
         distances, rows = self._index.search(np.ascontiguousarray(query.descriptors), NEIGHBOURS)
@@ -141,7 +147,7 @@ class FeatureIndex:
             # the rest had no descriptor of it among their nearest, and matching all 500
             # cost most of stage 2 for uploads that match nothing.
             voters = pairs[pairs[:, 1] == i, 0]
-            inliers, homography = verify(query.subset(voters), stored)
+            inliers, homography = verify(query if all_keypoints else query.subset(voters), stored)
             if homography is not None and inliers >= min_inliers:
                 found.append(Candidate(entry_id, image_id, inliers, homography))
         return sorted(found, key=lambda c: -c.inliers)

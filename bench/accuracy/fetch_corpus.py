@@ -146,7 +146,8 @@ def main() -> None:
     index = local.FeatureIndex(features)
     counts: dict[str, int] = {}
     for i, (source, name, image) in enumerate(kept):
-        if any(v.entry_id < i for v in index.search(features[i][2], SAME_SCENE_INLIERS)):
+        similar = index.search(features[i][2], SAME_SCENE_INLIERS, all_keypoints=True)
+        if any(v.entry_id < i for v in similar):
             continue
         image.save(CORPUS / f"{name}.png")
         counts[source] = counts.get(source, 0) + 1
