@@ -21,12 +21,14 @@ from .regions import picture_boxes
 
 @dataclass(frozen=True)
 class Thresholds:
+    """The decision thresholds; values come from config (``checks.thresholds``)."""
+
     match: int  # PDQ distance of a confirmed match
     possible: int  # PDQ distance of an unconfirmed one
     min_inliers: int | None  # stage 2 needs this many geometric inliers; off when None
-    min_quality: int = 50  # PDQ quality below which a picture inside the query is not hashed
-    min_agreement: float = 0.6  # ... and this share of agreeing cells to confirm
-    possible_agreement: float = 0.4  # ... or this share for an unconfirmed match
+    min_agreement: float  # ... and this share of agreeing cells to confirm
+    possible_agreement: float  # ... or this share for an unconfirmed match
+    min_quality: int  # PDQ quality below which a picture inside the query is not hashed
 
 
 @dataclass(frozen=True)
