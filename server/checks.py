@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import time
 from typing import Any
 
 import numpy as np
 from flask import Flask, current_app
+from PIL import Image, ImageDraw
 
 from .cache import get_cache
 from .decode import WORK_SIDE, decode
 from .hashing import query_fingerprint
-from .index import IndexHolder
+from .index import IndexHolder, Snapshot
 from .matcher import Found, Thresholds, find, find_hash
 from .references import work_picture
 from .schemas import CheckResponse, Hashes, Match
@@ -34,37 +36,63 @@ MAX_MATCHES = 5
 def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
     """Check uploaded or fetched bytes against the known fakes."""
     started = time.perf_counter()
-    config = current_app.config
     snapshot = get_index_holder().current()
     sha256 = hashlib.sha256(data).hexdigest()
     key = f"{snapshot.version}:{sha256}"
     cache = get_cache()
     cached = cache.get(key)
     if cached is None:
-        max_pixels = config["MAX_IMAGE_PIXELS"]
-        decoded = decode(data, max_pixels=max_pixels)
-        fp = query_fingerprint(data, decoded, sha256)
-        hashes = Hashes(
-            pdq=fp.pdq,
-            pdq_quality=fp.quality,
-            phash=fp.phash,
-            dhash=fp.dhash,
-            sha256=fp.sha256,
-            trimmed=fp.trimmed,
-        )
-        if fp.quality < config["MIN_PDQ_QUALITY"]:
-            body = _body("too_simple", [], hashes, snapshot.version)
-        else:
-            found = find(
-                fp,
-                decoded.image,
-                snapshot,
-                thresholds(),
-                sharper=lambda: decode(data, max_pixels=max_pixels, work_side=2 * WORK_SIDE).image,
-            )
-            body = _verdict(found, hashes, snapshot.version)
+        body = _fresh_body(data, sha256, snapshot)
         cache.set(key, body)
     return _respond(cached or body, image_url, started, cached=cached is not None)
+
+
+def _fresh_body(data: bytes, sha256: str, snapshot: Snapshot) -> dict[str, Any]:
+    max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
+    decoded = decode(data, max_pixels=max_pixels)
+    fp = query_fingerprint(data, decoded, sha256)
+    hashes = Hashes(
+        pdq=fp.pdq,
+        pdq_quality=fp.quality,
+        phash=fp.phash,
+        dhash=fp.dhash,
+        sha256=fp.sha256,
+        trimmed=fp.trimmed,
+    )
+    if fp.quality < current_app.config["MIN_PDQ_QUALITY"]:
+        return _body("too_simple", [], hashes, snapshot.version)
+    found = find(
+        fp,
+        decoded.image,
+        snapshot,
+        thresholds(),
+        sharper=lambda: decode(data, max_pixels=max_pixels, work_side=2 * WORK_SIDE).image,
+    )
+    return _verdict(found, hashes, snapshot.version)
+
+
+def warm_up(app: Flask) -> None:
+    """Load the indexes and run one uncached check before a worker takes traffic.
+
+    A cold worker spends about 200 ms on its first check (index load, lazy imports,
+    first allocations). Without this, the first reader after every deploy or worker
+    restart pays for it, and load tests see it as their p99 (bench/load, BENCHMARKS.md).
+    """
+    with app.app_context():
+        snapshot = get_index_holder().current()
+        data = _warm_up_jpeg()
+        _fresh_body(data, hashlib.sha256(data).hexdigest(), snapshot)
+
+
+def _warm_up_jpeg() -> bytes:
+    """A textured photo-sized JPEG with a framed picture inside, so every stage runs."""
+    rng = np.random.default_rng(0)
+    noise = rng.integers(0, 256, size=(60, 80, 3), dtype=np.uint8)
+    picture = Image.fromarray(noise).resize((800, 600), Image.Resampling.BICUBIC)
+    ImageDraw.Draw(picture).rectangle((200, 150, 600, 450), outline="white", width=6)
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 def check_hash(pdq_hex: str) -> CheckResponse:

@@ -12,6 +12,8 @@ function init(args)
     local f = io.open(string.format("%s/%02d.jpg", folder, i), "rb")
     if f then images[#images + 1] = f:read("*a"); f:close() end
   end
+  -- Seed per thread and per run, so no two runs (or threads) send the same bytes.
+  math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 1000003)
   counter = math.random(1, 1000000000)
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "multipart/form-data; boundary=" .. boundary

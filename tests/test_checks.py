@@ -1,0 +1,36 @@
+"""Worker warm-up: the first reader after a deploy must not pay for a cold worker."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from server import matcher
+from server.checks import warm_up
+
+from .conftest import add_fake, demo_bytes, upload
+
+
+def test_warm_up_runs_both_stages_once_and_caches_nothing(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    add_fake(app, "rocket")
+    calls: Counter[str] = Counter()
+
+    def counted(name, fn):  # type: ignore[no-untyped-def]
+        def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+            calls[name] += 1
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    holder = app.extensions["origincheck.index"]
+    monkeypatch.setattr(matcher, "extract", counted("extract", matcher.extract))
+    monkeypatch.setattr(matcher, "picture_boxes", counted("boxes", matcher.picture_boxes))
+    monkeypatch.setattr(holder, "_load_hashes", counted("index loads", holder._load_hashes))
+
+    warm_up(app)
+    assert calls["extract"] and calls["boxes"], "stage 2 must be warmed too"
+    assert calls["index loads"] == 1
+
+    # Real checks then use the loaded index, and the warm-up left no answer behind.
+    body = upload(client, demo_bytes("rocket")).get_json()
+    assert body["result"] == "match" and body["cached"] is False
+    assert calls["index loads"] == 1
