@@ -1,0 +1,57 @@
+"""The hash index: the multi-index used for large banks must agree with the exact scan."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from server.index import HashIndex
+from server.store import IndexRows
+
+
+def bank(n: int, seed: int = 3) -> IndexRows:
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 256, size=(n, 32), dtype=np.uint8)
+    image_ids = np.arange(n, dtype=np.int64) // 4 + 100  # four hashes per image
+    entry_ids = image_ids // 2 + 7  # two images per entry
+    variants = [("full", "trimmed", "centre-90", "grid-0-0")[i % 4] for i in range(n)]
+    return IndexRows(codes, image_ids, entry_ids, variants, version=5)
+
+
+def flipped(code: np.ndarray, bits: int, rng: np.random.Generator) -> bytes:
+    unpacked = np.unpackbits(code)
+    unpacked[rng.choice(256, bits, replace=False)] ^= 1
+    return np.packbits(unpacked).tobytes()
+
+
+def test_multi_index_finds_every_code_within_13_bits_like_the_flat_scan() -> None:
+    rows = bank(20_000)
+    flat, multi = HashIndex(rows), HashIndex(rows, multi_index=True)
+    rng = np.random.default_rng(0)
+    for bits in range(14):
+        row = int(rng.integers(len(rows.codes)))
+        query = [flipped(rows.codes[row], bits, rng)]
+        expected = flat.search(query, 52)
+        assert multi.search(query, 52)[0] == expected[0]
+        assert expected[0].image_id == rows.image_ids[row] and expected[0].distance == bits
+        assert expected[0].entry_id == rows.entry_ids[row]
+        assert expected[0].reference_variant == rows.variants[row]
+
+
+def test_multi_index_never_returns_what_the_flat_scan_would_not() -> None:
+    rows = bank(20_000)
+    flat, multi = HashIndex(rows), HashIndex(rows, multi_index=True)
+    rng = np.random.default_rng(1)
+    queries = [flipped(rows.codes[int(rng.integers(20_000))], 31, rng) for _ in range(100)]
+    queries += [rng.integers(0, 256, 32, dtype=np.uint8).tobytes() for _ in range(16)]
+    exact = {(h.entry_id, h.image_id, h.distance) for h in flat.search(queries, 52)}
+    approximate = {(h.entry_id, h.image_id, h.distance) for h in multi.search(queries, 52)}
+    assert approximate <= exact
+    assert len(approximate) >= 0.9 * len(exact) > 0  # ~97 % expected at 31 bits
+
+
+def test_empty_bank_finds_nothing_either_way() -> None:
+    empty = IndexRows(
+        np.zeros((0, 32), np.uint8), np.zeros(0, np.int64), np.zeros(0, np.int64), [], 0
+    )
+    for multi_index in (False, True):
+        assert HashIndex(empty, multi_index=multi_index).search([bytes(32)], 52) == []
