@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
 from .api import fetch_policy
+from .features import QUANTIZER_LISTS
 from .importer import export_lines, import_lines
 from .jsonld import media_review
 from .models import USER_ROLES
@@ -91,6 +92,31 @@ def reindex_command(batch: int) -> None:
                 pending = []
         done += store.refingerprint(pending) if pending else 0
     click.echo(f"Reindexed {done} image(s).")
+
+
+@click.command("train-quantizer")
+@with_appcontext
+@click.option(
+    "--lists",
+    default=QUANTIZER_LISTS,
+    show_default=True,
+    help="Lists of stage 2's descriptor index (each needs a distinct stored descriptor).",
+)
+def train_quantizer_command(lists: int) -> None:
+    """Train stage 2's descriptor quantizer once, store it, and file every image under it.
+
+    Without one, every worker trains its own at each index reload, which stops
+    scaling past a few thousand images (BENCHMARKS.md). Images stored afterwards are
+    filed as they arrive; run it again only to retrain after the bank has grown a lot.
+    """
+    store = get_store()
+    total = store.counts()["images"]
+    with click.progressbar(length=total, label="Filing keypoints", file=sys.stderr) as bar:
+        try:
+            done = store.train_quantizer(lists, progress=bar.update)
+        except ValueError as exc:  # too few distinct descriptors for that many lists
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"Trained a quantizer with {lists} lists; filed {done} image(s).")
 
 
 @click.command("export")
@@ -185,6 +211,7 @@ def init_app(app: Flask) -> None:
         demo_data_command,
         export_command,
         reindex_command,
+        train_quantizer_command,
         create_token_command,
         create_user_command,
         set_role_command,

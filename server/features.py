@@ -10,6 +10,7 @@ then checks the pixels, and ``matcher.py`` decides (thresholds from bench/accura
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import cv2
@@ -27,12 +28,15 @@ CANDIDATES = 5
 RATIO = 0.8  # Lowe's ratio test inside one (query, candidate) pair
 RANSAC_PIXELS = 5.0
 MIN_GOOD = 8  # ratio-test matches needed before a homography is fitted
-IVF_ABOVE = 50_000  # descriptors; IVF halved stage 2 at 75 k with the same recall (bench)
+IVF_ABOVE = 50_000  # descriptors (~100 images); above, an IVF index (lists from a quantizer)
+QUANTIZER_LISTS = 4096  # lists of a stored quantizer (``flask train-quantizer``)
+QUANTIZER_PROBES = 4  # lists searched per query descriptor with a stored quantizer
 
 # One thread each: gunicorn runs one worker per core, and nested thread pools in
 # OpenCV and FAISS oversubscribe the cores (measured: p90 grew from ~20 to ~380 ms).
 cv2.setNumThreads(1)
 faiss.omp_set_num_threads(1)
+_log = logging.getLogger(__name__)
 
 _orb = cv2.ORB_create(nfeatures=N_FEATURES)
 _matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
@@ -42,22 +46,26 @@ _matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
 class Features:
     xy: np.ndarray  # (n, 2) float32 keypoint positions
     descriptors: np.ndarray  # (n, 32) uint8 ORB descriptors
+    #: Stored images only: each descriptor's list under the store's current quantizer.
+    lists: np.ndarray | None = None
 
     def to_bytes(self) -> tuple[bytes, bytes]:
         return self.xy.astype(np.float32).tobytes(), self.descriptors.astype(np.uint8).tobytes()
 
     @classmethod
-    def from_bytes(cls, xy: bytes, descriptors: bytes) -> Features:
+    def from_bytes(cls, xy: bytes, descriptors: bytes, lists: bytes | None = None) -> Features:
         return cls(
             np.frombuffer(xy, dtype=np.float32).reshape(-1, 2),
             np.frombuffer(descriptors, dtype=np.uint8).reshape(-1, 32),
+            None if lists is None else np.frombuffer(lists, dtype=np.uint16),
         )
 
     def __len__(self) -> int:
         return len(self.descriptors)
 
     def subset(self, rows: np.ndarray) -> Features:
-        return Features(self.xy[rows], self.descriptors[rows])
+        lists = None if self.lists is None else self.lists[rows]
+        return Features(self.xy[rows], self.descriptors[rows], lists)
 
 
 def extract(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> Features:
@@ -83,6 +91,47 @@ def extract(image: Image.Image, box: tuple[int, int, int, int] | None = None) ->
 
 
 @dataclass(frozen=True)
+class Quantizer:
+    """Coarse quantizer of the descriptor index, trained once and kept in the store.
+
+    Training the IVF lists in every worker at every reload (what ``FeatureIndex`` does
+    without one) costs k-means over a sample each time, and assigning 50 M stored
+    descriptors to their lists costs minutes. With a stored quantizer each image's
+    list numbers are computed once, when it is stored, and loading only sorts them.
+    """
+
+    id: int
+    centroids: np.ndarray  # (lists, 32) uint8
+
+    @classmethod
+    def train(cls, sample: np.ndarray, lists: int | None = None) -> np.ndarray:
+        """Centroids: ``lists`` distinct descriptors drawn from the bank (seeded).
+
+        k-means in Hamming space barely improves on sampled centroids for binary
+        descriptors, and FAISS's float k-means at 4,096 lists takes far longer than the
+        sample itself (bench/speed/stage2.py measures recall against exact search).
+        """
+        lists = lists or QUANTIZER_LISTS
+        distinct = np.unique(np.ascontiguousarray(sample, dtype=np.uint8), axis=0)
+        if len(distinct) < lists:
+            raise ValueError(f"need {lists} distinct descriptors to train, have {len(distinct)}")
+        rows = np.random.default_rng(0).choice(len(distinct), lists, replace=False)
+        return distinct[np.sort(rows)]
+
+    def assign(self, descriptors: np.ndarray) -> np.ndarray:
+        """The list number of each descriptor (nearest centroid), as uint16."""
+        if not len(descriptors):
+            return np.zeros(0, np.uint16)
+        _, nearest = self._flat().search(np.ascontiguousarray(descriptors, dtype=np.uint8), 1)
+        return nearest[:, 0].astype(np.uint16)
+
+    def _flat(self) -> faiss.IndexBinaryFlat:
+        flat = faiss.IndexBinaryFlat(256)
+        flat.add(np.ascontiguousarray(self.centroids, dtype=np.uint8))
+        return flat
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A stored image whose keypoints fit the query's under one plausible homography."""
 
@@ -95,7 +144,13 @@ class Candidate:
 class FeatureIndex:
     """All stored keypoints of published images, searchable by descriptor."""
 
-    def __init__(self, images: list[tuple[int, int, Features]]) -> None:
+    def __init__(
+        self, images: list[tuple[int, int, Features]], quantizer: Quantizer | None = None
+    ) -> None:
+        """With a stored ``quantizer``, lists come from ``Features.lists``.
+
+        Images without list numbers (stored before the quantizer) are assigned here.
+        """
         self._images = [item for item in images if len(item[2]) >= MIN_VOTES]
         counts = [len(f) for _, _, f in self._images]
         self._owner = np.repeat(np.arange(len(self._images)), counts).astype(np.int64)
@@ -103,20 +158,20 @@ class FeatureIndex:
         if not counts:
             return
         descriptors = np.ascontiguousarray(np.vstack([f.descriptors for _, _, f in self._images]))
-        if len(descriptors) > IVF_ABOVE:
-            lists = int(4 * np.sqrt(len(descriptors)))
-            index = faiss.IndexBinaryIVF(faiss.IndexBinaryFlat(256), 256, lists)
-            sample = descriptors[
-                np.random.default_rng(0).choice(
-                    len(descriptors), min(len(descriptors), lists * 40), replace=False
-                )
-            ]
-            index.train(sample)
-            index.nprobe = 8
+        if quantizer is None and len(descriptors) > IVF_ABOVE:
+            # Only a bank filled before quantizers were stored, with nothing added
+            # since (the store trains one as the bank passes IVF_ABOVE): sample one here.
+            _log.warning(
+                "%d stored descriptors and no stored quantizer; every reload samples one. "
+                "Run `flask --app server train-quantizer` once.",
+                len(descriptors),
+            )
+            quantizer = Quantizer(0, Quantizer.train(descriptors))
+        if quantizer is not None:
+            self._index = _preassigned_ivf(self._images, descriptors, quantizer)
         else:
-            index = faiss.IndexBinaryFlat(256)
-        index.add(descriptors)
-        self._index = index
+            self._index = faiss.IndexBinaryFlat(256)
+            self._index.add(descriptors)
 
     def __len__(self) -> int:
         return len(self._images)
@@ -151,6 +206,27 @@ class FeatureIndex:
             if homography is not None and inliers >= min_inliers:
                 found.append(Candidate(entry_id, image_id, inliers, homography))
         return sorted(found, key=lambda c: -c.inliers)
+
+
+def _preassigned_ivf(
+    images: list[tuple[int, int, Features]], descriptors: np.ndarray, quantizer: Quantizer
+) -> faiss.IndexBinaryIVF:
+    """An IVF index over ``descriptors`` whose lists come from the store, not k-means."""
+    assigned = []
+    for _, _, features in images:
+        known = features.lists is not None and len(features.lists) == len(features)
+        assigned.append(features.lists if known else quantizer.assign(features.descriptors))
+    coarse = faiss.IndexBinaryFlat(256)
+    coarse.add(np.ascontiguousarray(quantizer.centroids, dtype=np.uint8))
+    index = faiss.IndexBinaryIVF(coarse, 256, len(quantizer.centroids))
+    index.is_trained = True
+    index.nprobe = QUANTIZER_PROBES
+    numbers = np.concatenate(assigned).astype(np.int64)
+    ids = np.arange(len(descriptors), dtype=np.int64)
+    index.add_core(
+        len(descriptors), faiss.swig_ptr(descriptors), faiss.swig_ptr(ids), faiss.swig_ptr(numbers)
+    )
+    return index
 
 
 def verify(query: Features, stored: Features) -> tuple[int, np.ndarray | None]:

@@ -12,6 +12,7 @@ bounds how stale any worker can be.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -20,9 +21,10 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
-from .features import FeatureIndex, Features
-from .store import IndexRows
+from .features import FeatureIndex
+from .store import FeatureRows, IndexRows
 
+_log = logging.getLogger(__name__)
 MULTI_INDEX_ABOVE = 2_000_000  # hashes; the flat scan is exact and ~0.8 ms at 1 M
 TABLES = 7  # 16-bit chunks looked up; memory 4 B per hash per table after the first
 _FLIP_ONE_BIT = np.array([0] + [1 << bit for bit in range(16)], dtype=np.int64)
@@ -184,12 +186,20 @@ class Snapshot:
 
 
 class IndexHolder:
-    """A worker's current indexes, rebuilt when the store says they have changed."""
+    """A worker's current indexes, rebuilt when the store says they have changed.
+
+    A rebuild that took under ``BACKGROUND_AFTER`` seconds last time runs in the
+    request that notices the change, so a small bank answers with every change at
+    once. A large bank (100,000 images take seconds to load) is rebuilt on a thread
+    while checks keep using the previous snapshot, so no reader waits for it.
+    """
+
+    BACKGROUND_AFTER = 0.5
 
     def __init__(
         self,
         load_hashes: Callable[[], IndexRows],
-        load_features: Callable[[], list[tuple[int, int, Features]]],
+        load_features: Callable[[], FeatureRows],
         load_picture: Callable[[int], np.ndarray | None],
         version: Callable[[], int],
         poll_interval: float,
@@ -202,18 +212,41 @@ class IndexHolder:
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._checked = 0.0
+        self._build_seconds = 0.0
+        self._rebuilding = False
 
     def current(self) -> Snapshot:
-        """The indexes, at most ``poll_interval`` seconds behind the store."""
+        """The indexes, at most ``poll_interval`` (plus one slow rebuild) behind the store."""
         snapshot = self._snapshot
         if snapshot is not None and time.monotonic() - self._checked < self._poll_interval:
             return snapshot
         with self._lock:
-            if self._snapshot is None or self._version() != self._snapshot.version:
-                # Hashes first: their rows carry the version, so a change landing in
-                # between makes this snapshot look stale and it is simply rebuilt.
-                hashes = HashIndex(self._load_hashes())
-                features = FeatureIndex(self._load_features())
-                self._snapshot = Snapshot(hashes, features, self._load_picture)
             self._checked = time.monotonic()
+            if self._snapshot is None:
+                self._snapshot = self._build()
+            elif not self._rebuilding and self._version() != self._snapshot.version:
+                if self._build_seconds < self.BACKGROUND_AFTER:
+                    self._snapshot = self._build()
+                else:
+                    self._rebuilding = True
+                    threading.Thread(target=self._rebuild, daemon=True).start()
             return self._snapshot
+
+    def _build(self) -> Snapshot:
+        started = time.monotonic()
+        # Hashes first: their rows carry the version, so a change landing in between
+        # makes this snapshot look stale and it is simply rebuilt.
+        hashes = HashIndex(self._load_hashes())
+        stored = self._load_features()
+        features = FeatureIndex(stored.images, stored.quantizer)
+        snapshot = Snapshot(hashes, features, self._load_picture)
+        self._build_seconds = time.monotonic() - started
+        return snapshot
+
+    def _rebuild(self) -> None:
+        try:
+            self._snapshot = self._build()  # one reference swap: checks see old or new
+        except Exception:  # keep serving the last good snapshot; the next poll retries
+            _log.exception("rebuilding the index in the background failed")
+        finally:
+            self._rebuilding = False

@@ -123,6 +123,9 @@ class Image(Base):
     work_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     orb_xy: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     orb_descriptors: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # Each descriptor's list in the descriptor index (uint16), under this quantizer.
+    orb_lists: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    orb_quantizer_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     entry: Mapped[Entry] = relationship(back_populates="images")
@@ -153,6 +156,20 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FeatureQuantizer(Base):
+    """Centroids of stage 2's descriptor index, trained once (``flask train-quantizer``).
+
+    The newest row is the current one; images whose ``orb_quantizer_id`` is older are
+    reassigned by the command that trains a new one.
+    """
+
+    __tablename__ = "feature_quantizers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centroids: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 class Meta(Base):

@@ -23,7 +23,15 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from . import models as m
 from .db import get_engine
 from .schemas import EntryFields, EntryPatch, SubmissionIn
-from .store import NewImage, bump_version, entry_out, image_row, insert_entry, link_row
+from .store import (
+    NewImage,
+    bump_version,
+    entry_out,
+    filing_quantizer,
+    image_row,
+    insert_entry,
+    link_row,
+)
 
 ROLE_RANK = {"volunteer": 1, "moderator": 2, "admin": 3}
 
@@ -219,7 +227,7 @@ class ModerationStore:
                 select(m.Image.entry_id).where(m.Image.sha256 == image.fingerprint.sha256)
             )
             if known is None:
-                row = image_row(image)
+                row = image_row(image, filing_quantizer(session))
                 row.role = "variant"
                 entry.images.append(row)
             if sub.seen_url and all(a.url != sub.seen_url for a in entry.appearances):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -19,11 +19,11 @@ import numpy as np
 from flask import Flask, current_app
 from pydantic import BaseModel
 from sqlalchemy import Engine, func, or_, select, text, update
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker, undefer
 
 from . import models as m
 from .db import get_engine
-from .features import Features
+from .features import IVF_ABOVE, Features, Quantizer
 from .hashing import Fingerprint
 from .schemas import CATEGORY_LABELS, EntryFields, EntryOut
 
@@ -51,6 +51,14 @@ class IndexRows:
     version: int
 
 
+@dataclass(frozen=True)
+class FeatureRows:
+    """Stage 2's stored keypoints, and the quantizer their list numbers refer to."""
+
+    images: list[tuple[int, int, Features]]  # (entry id, image id, features)
+    quantizer: Quantizer | None
+
+
 class DuplicateImage(ValueError):
     """The image's exact bytes are already stored (imports are idempotent by SHA-256)."""
 
@@ -73,7 +81,8 @@ class Store(Protocol):
     def work_jpeg(self, image_id: int) -> bytes | None: ...
     def index_version(self) -> int: ...
     def index_rows(self) -> IndexRows: ...
-    def feature_rows(self) -> list[tuple[int, int, Features]]: ...
+    def feature_rows(self) -> FeatureRows: ...
+    def train_quantizer(self, lists: int, progress: Callable[[int], None]) -> int: ...
     def counts(self) -> dict[str, int]: ...
     def create_token(self, name: str, role: str) -> str: ...
 
@@ -179,6 +188,7 @@ class SqlStore:
         """
         count = 0
         with self._sessions.begin() as session:
+            quantizer = filing_quantizer(session)
             for image_id, new in fingerprints:
                 row = session.get(m.Image, image_id)
                 if row is None:
@@ -192,7 +202,8 @@ class SqlStore:
                 )
                 row.hashes = [m.ImageHash(variant=name, pdq=code) for name, code in fp.hashes]
                 if new.features is not None:
-                    row.orb_xy, row.orb_descriptors = new.features.to_bytes()
+                    for column, value in orb_columns(new.features, quantizer).items():
+                        setattr(row, column, value)
                 count += 1
             bump_version(session)
         return count
@@ -227,19 +238,76 @@ class SqlStore:
             version=version,
         )
 
-    def feature_rows(self) -> list[tuple[int, int, Features]]:
-        """(entry id, image id, ORB features) of every published image that has them."""
+    def feature_rows(self) -> FeatureRows:
+        """ORB features of every published image that has them, read with the quantizer.
+
+        List numbers filed under an older quantizer are left out (the index assigns
+        those images itself until ``train_quantizer`` has refiled them).
+        """
         stmt = (
-            select(m.Image.entry_id, m.Image.id, m.Image.orb_xy, m.Image.orb_descriptors)
+            select(
+                m.Image.entry_id,
+                m.Image.id,
+                m.Image.orb_xy,
+                m.Image.orb_descriptors,
+                m.Image.orb_lists,
+                m.Image.orb_quantizer_id,
+            )
             .join(m.Entry, m.Entry.id == m.Image.entry_id)
             .where(m.Entry.status == "published", m.Image.orb_descriptors.is_not(None))
             .order_by(m.Image.id)
         )
         with self._sessions() as session:
-            return [
-                (entry_id, image_id, Features.from_bytes(xy, descriptors))
-                for entry_id, image_id, xy, descriptors in session.execute(stmt)
+            quantizer = current_quantizer(session)
+            current = quantizer.id if quantizer else None
+            images = [
+                (entry, image, Features.from_bytes(xy, codes, lists if qid == current else None))
+                for entry, image, xy, codes, lists, qid in session.execute(stmt)
             ]
+        return FeatureRows(images, quantizer)
+
+    def train_quantizer(self, lists: int, progress: Callable[[int], None]) -> int:
+        """Train stage 2's quantizer from the stored descriptors, keep it, refile every image.
+
+        Workers keep searching with what they have until the single version bump at
+        the end, then load the new lists without assigning anything themselves.
+        Returns the number of images refiled; ``progress`` gets each batch's size.
+        """
+        centroids = Quantizer.train(self._descriptor_sample(), lists)
+        with self._sessions.begin() as session:
+            quantizer = save_quantizer(session, centroids)
+        with self._sessions() as session:
+            stmt = select(m.Image.id).where(m.Image.orb_descriptors.is_not(None))
+            ids = list(session.scalars(stmt.order_by(m.Image.id)))
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            with self._sessions.begin() as session:
+                rows = session.scalars(
+                    select(m.Image)
+                    .where(m.Image.id.in_(batch))
+                    .options(undefer(m.Image.orb_descriptors))
+                )
+                for image in rows:
+                    file_keypoints(image, quantizer)
+            progress(len(batch))
+        with self._sessions.begin() as session:
+            bump_version(session)
+        return len(ids)
+
+    def _descriptor_sample(self, target: int = 1_000_000) -> np.ndarray:
+        """About ``target`` descriptors drawn evenly from every stored image (seeded)."""
+        having = m.Image.orb_descriptors.is_not(None)
+        with self._sessions() as session:
+            images = session.scalar(select(func.count()).select_from(m.Image).where(having))
+            per_image = max(1, -(-target // max(1, images or 0)))
+            rng = np.random.default_rng(0)
+            parts = []
+            stmt = select(m.Image.orb_descriptors).where(having)
+            for blob in session.scalars(stmt.execution_options(yield_per=1000)):
+                descriptors = np.frombuffer(blob, np.uint8).reshape(-1, 32)
+                take = min(per_image, len(descriptors))
+                parts.append(descriptors[rng.choice(len(descriptors), take, replace=False)])
+        return np.concatenate(parts) if parts else np.zeros((0, 32), np.uint8)
 
     def counts(self) -> dict[str, int]:
         with self._sessions() as session:
@@ -275,7 +343,8 @@ def insert_entry(session: Session, fields: EntryFields, images: list[NewImage]) 
     entry = m.Entry(**_entry_columns(fields))
     entry.appearances = [m.Appearance(**link_row(a)) for a in fields.appearances]
     entry.sources = [m.Source(**link_row(s)) for s in fields.sources]
-    entry.images = [image_row(image) for image in images]
+    quantizer = filing_quantizer(session)
+    entry.images = [image_row(image, quantizer) for image in images]
     session.add(entry)
     session.flush()
     bump_version(session)
@@ -356,7 +425,8 @@ def link_row(item: BaseModel) -> dict[str, object]:
     return data
 
 
-def image_row(image: NewImage) -> m.Image:
+def image_row(image: NewImage, quantizer: Quantizer | None) -> m.Image:
+    """A new image row; its keypoints are filed under ``quantizer`` when there is one."""
     fp = image.fingerprint
     return m.Image(
         role=image.role,
@@ -371,10 +441,69 @@ def image_row(image: NewImage) -> m.Image:
         source_url=image.source_url,
         thumbnail=image.thumbnail,
         work_jpeg=image.work_jpeg,
-        orb_xy=image.features.to_bytes()[0] if image.features else None,
-        orb_descriptors=image.features.to_bytes()[1] if image.features else None,
         hashes=[m.ImageHash(variant=name, pdq=code) for name, code in fp.hashes],
+        **(orb_columns(image.features, quantizer) if image.features else {}),
     )
+
+
+def orb_columns(features: Features, quantizer: Quantizer | None) -> dict[str, object]:
+    """An image's keypoint columns, with list numbers when a quantizer is stored."""
+    xy, descriptors = features.to_bytes()
+    lists = quantizer.assign(features.descriptors).tobytes() if quantizer else None
+    return {
+        "orb_xy": xy,
+        "orb_descriptors": descriptors,
+        "orb_lists": lists,
+        "orb_quantizer_id": quantizer.id if quantizer else None,
+    }
+
+
+def filing_quantizer(session: Session) -> Quantizer | None:
+    """The quantizer new keypoints are filed under; trains the first one when it is due.
+
+    Past ``IVF_ABOVE`` stored descriptors (~100 images) the descriptor index is an IVF
+    whose list numbers should be computed once per image, not by every worker at every
+    reload. The first quantizer is trained in the write that finds the bank past that
+    line (well under a second at that size), and every stored image is filed under it.
+    ``flask train-quantizer`` retrains from a grown bank.
+    """
+    quantizer = current_quantizer(session)
+    if quantizer is not None:
+        return quantizer
+    having = m.Image.orb_descriptors.is_not(None)
+    size = select(func.coalesce(func.sum(func.length(m.Image.orb_descriptors)), 0)).where(having)
+    if (session.scalar(size) or 0) // 32 <= IVF_ABOVE:
+        return None
+    rows = session.scalars(select(m.Image).where(having).options(undefer(m.Image.orb_descriptors)))
+    images = list(rows)
+    sample = np.concatenate([np.frombuffer(r.orb_descriptors or b"", np.uint8) for r in images])
+    quantizer = save_quantizer(session, Quantizer.train(sample.reshape(-1, 32)))
+    for image in images:
+        file_keypoints(image, quantizer)
+    return quantizer
+
+
+def save_quantizer(session: Session, centroids: np.ndarray) -> Quantizer:
+    row = m.FeatureQuantizer(centroids=np.ascontiguousarray(centroids, np.uint8).tobytes())
+    session.add(row)
+    session.flush()
+    return Quantizer(row.id, centroids)
+
+
+def file_keypoints(image: m.Image, quantizer: Quantizer) -> None:
+    """Store the list number of each of a stored image's descriptors under ``quantizer``."""
+    descriptors = np.frombuffer(image.orb_descriptors or b"", np.uint8).reshape(-1, 32)
+    image.orb_lists = quantizer.assign(descriptors).tobytes()
+    image.orb_quantizer_id = quantizer.id
+
+
+def current_quantizer(session: Session) -> Quantizer | None:
+    """The newest stored quantizer of stage 2's descriptor index, if one was trained."""
+    stmt = select(m.FeatureQuantizer).order_by(m.FeatureQuantizer.id.desc()).limit(1)
+    row = session.scalars(stmt).first()
+    if row is None:
+        return None
+    return Quantizer(row.id, np.frombuffer(row.centroids, np.uint8).reshape(-1, 32))
 
 
 def bump_version(session: Session) -> None:

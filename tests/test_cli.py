@@ -11,7 +11,7 @@ from server.cli import DEMO_FILE
 from server.references import prepare
 
 from . import edits
-from .conftest import demo_image, store_of, upload
+from .conftest import add_fake, demo_image, store_of, upload
 
 LINE = {
     "title": "Game trailer frame shown as an airstrike",
@@ -114,3 +114,33 @@ def test_reindex_recomputes_hashes_from_work_pictures_and_matching_still_works( 
     assert result.exit_code == 0 and "Reindexed 1 image(s)." in result.output
     body = upload(client, query).get_json()
     assert body["result"] == "match" and body["matches"][0]["entry"]["title"] == LINE["title"]
+
+
+def test_train_quantizer_files_every_image_and_new_ones_as_they_arrive(app, client) -> None:  # type: ignore[no-untyped-def]
+    for name in ("rocket", "coffee", "astronaut"):
+        add_fake(app, name)
+    result = app.test_cli_runner().invoke(args=["train-quantizer", "--lists", "256"])
+    assert result.exit_code == 0, result.output
+    assert "Trained a quantizer with 256 lists; filed 3 image(s)." in result.output
+
+    add_fake(app, "chelsea")  # stored after training: filed on the way in
+    rows = store_of(app).feature_rows()
+    assert rows.quantizer is not None and len(rows.quantizer.centroids) == 256
+    assert len(rows.images) == 4
+    assert all(f.lists is not None and len(f.lists) == len(f) for *_, f in rows.images)
+
+    chelsea = demo_image("chelsea")  # a 50 % window: only stage 2 finds it
+    w, h = round(chelsea.width * 0.71), round(chelsea.height * 0.71)
+    window = chelsea.crop((chelsea.width - w, 0, chelsea.width, h))
+    body = upload(client, edits.jpeg(window, 70)).get_json()
+    assert body["result"] == "match"
+    best = body["matches"][0]
+    assert best["entry"]["title"] == "chelsea photo misused"
+    assert best["method"] == "local-features"
+
+
+def test_train_quantizer_refuses_more_lists_than_distinct_descriptors(app) -> None:  # type: ignore[no-untyped-def]
+    add_fake(app, "rocket")
+    result = app.test_cli_runner().invoke(args=["train-quantizer", "--lists", "60000"])
+    assert result.exit_code == 1 and "distinct descriptors" in result.output
+    assert store_of(app).feature_rows().quantizer is None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import replace
+
 import numpy as np
 
-from server.index import HashIndex
-from server.store import IndexRows
+from server.index import HashIndex, IndexHolder
+from server.store import FeatureRows, IndexRows
 
 
 def bank(n: int, seed: int = 3) -> IndexRows:
@@ -55,3 +59,43 @@ def test_empty_bank_finds_nothing_either_way() -> None:
     )
     for multi_index in (False, True):
         assert HashIndex(empty, multi_index=multi_index).search([bytes(32)], 52) == []
+
+
+def test_a_slow_rebuild_runs_in_the_background_while_checks_use_the_last_snapshot() -> None:
+    version = [1]
+    release = threading.Event()
+    loads = [0]
+
+    def load_hashes() -> IndexRows:
+        loads[0] += 1
+        if loads[0] == 1:
+            time.sleep(IndexHolder.BACKGROUND_AFTER + 0.1)  # a large bank's first load
+        else:
+            release.wait(10)  # the rebuild is held until the test lets it finish
+        return replace(bank(8), version=version[0])
+
+    holder = IndexHolder(
+        load_hashes, lambda: FeatureRows([], None), lambda _: None, lambda: version[0], 0.0
+    )
+    assert holder.current().version == 1
+    version[0] = 2
+    assert holder.current().version == 1  # returns at once: the rebuild is on its thread
+    release.set()
+    deadline = time.monotonic() + 10
+    while holder.current().version != 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert holder.current().version == 2 and loads[0] == 2
+
+
+def test_a_quick_rebuild_happens_in_the_request_that_sees_the_change() -> None:
+    version = [1]
+    holder = IndexHolder(
+        lambda: replace(bank(8), version=version[0]),
+        lambda: FeatureRows([], None),
+        lambda _: None,
+        lambda: version[0],
+        0.0,
+    )
+    assert holder.current().version == 1
+    version[0] = 2
+    assert holder.current().version == 2

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from server import features
+from server import models as m
+from server import store as store_module
 from server.references import prepare
 from server.schemas import EntryFields
 from server.store import DuplicateImage
@@ -97,3 +100,38 @@ def test_images_of_several_roles(store_app) -> None:  # type: ignore[no-untyped-
     entry = store_of(store_app).get_entry(store_of(store_app).add_entry(fields, images))
     assert [i.role for i in entry.images] == ["original", "misused"]
     assert store_of(store_app).thumbnail(entry.images[0].id)[:3] == b"\xff\xd8\xff"
+
+
+def test_feature_rows_carry_list_numbers_of_the_current_quantizer_only(store_app) -> None:  # type: ignore[no-untyped-def]
+    for name in ("rocket", "coffee"):
+        add_fake(store_app, name)
+    store = store_of(store_app)
+    version = store.index_version()
+    assert store.feature_rows().quantizer is None
+
+    assert store.train_quantizer(128, progress=lambda n: None) == 2
+    first = store.feature_rows()
+    assert first.quantizer is not None and store.index_version() > version
+    assert all(f.lists is not None and f.lists.max() < 128 for *_, f in first.images)
+
+    # A retrain has stored its quantizer but not refiled the images yet: the old list
+    # numbers must not be read as the new quantizer's.
+    with store._sessions.begin() as session:
+        session.add(m.FeatureQuantizer(centroids=first.quantizer.centroids[::-1].tobytes()))
+    during = store.feature_rows()
+    assert during.quantizer is not None and during.quantizer.id != first.quantizer.id
+    assert all(f.lists is None for *_, f in during.images)
+
+
+def test_first_quantizer_is_trained_when_the_bank_outgrows_flat(store_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(features, "QUANTIZER_LISTS", 64)
+    monkeypatch.setattr(store_module, "IVF_ABOVE", 300)  # descriptors: rocket 205, coffee 377
+    store = store_of(store_app)
+    add_fake(store_app, "rocket")
+    add_fake(store_app, "coffee")
+    assert store.feature_rows().quantizer is None  # 205 stored when coffee came in
+
+    add_fake(store_app, "astronaut")  # 582 stored: this write trains and files them all
+    rows = store.feature_rows()
+    assert rows.quantizer is not None and len(rows.quantizer.centroids) == 64
+    assert [f.lists is not None for *_, f in rows.images] == [True, True, True]

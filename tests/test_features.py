@@ -1,0 +1,49 @@
+"""Stage 2's descriptor index with a stored quantizer finds what per-worker lists find."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from server.features import FeatureIndex, Features, Quantizer, extract
+
+from .conftest import demo_image
+
+NAMES = ("rocket", "coffee", "astronaut", "chelsea")
+
+
+def stored() -> list[tuple[int, int, Features]]:
+    return [(10 + i, i, extract(demo_image(name))) for i, name in enumerate(NAMES)]
+
+
+def test_quantizer_files_each_descriptor_under_its_nearest_centroid() -> None:
+    descriptors = np.vstack([f.descriptors for *_, f in stored()])
+    quantizer = Quantizer(1, Quantizer.train(descriptors, 64))
+    assert (quantizer.assign(quantizer.centroids) == np.arange(64)).all()
+    numbers = quantizer.assign(descriptors)
+    assert numbers.dtype == np.uint16 and len(numbers) == len(descriptors)
+
+
+def test_quantizer_needs_one_distinct_descriptor_per_list() -> None:
+    descriptors = extract(demo_image("rocket")).descriptors
+    with pytest.raises(ValueError, match="distinct descriptors"):
+        Quantizer.train(np.vstack([descriptors[:10]] * 20), 64)
+
+
+def test_stored_lists_find_the_same_cropped_copy_as_lists_trained_in_the_worker() -> None:
+    images = stored()
+    quantizer = Quantizer(1, Quantizer.train(np.vstack([f.descriptors for *_, f in images]), 64))
+    filed = [
+        (entry, image, Features(f.xy, f.descriptors, quantizer.assign(f.descriptors)))
+        for entry, image, f in images
+    ]
+    coffee = demo_image("coffee")
+    window = coffee.crop((coffee.width // 4, 0, coffee.width, coffee.height * 3 // 4))
+    query = extract(window)
+    for index in (
+        FeatureIndex(images),  # lists of its own
+        FeatureIndex(filed, quantizer),  # lists read from the store
+        FeatureIndex(images, quantizer),  # stored before the quantizer: assigned on load
+    ):
+        found = index.search(query, 12)
+        assert found and found[0].entry_id == 11 and found[0].image_id == 1
