@@ -29,8 +29,8 @@ RATIO = 0.8  # Lowe's ratio test inside one (query, candidate) pair
 RANSAC_PIXELS = 5.0
 MIN_GOOD = 8  # ratio-test matches needed before a homography is fitted
 IVF_ABOVE = 50_000  # descriptors (~100 images); above, an IVF index (lists from a quantizer)
-QUANTIZER_LISTS = 4096  # lists of a stored quantizer (``flask train-quantizer``)
-QUANTIZER_PROBES = 4  # lists searched per query descriptor with a stored quantizer
+QUANTIZER_LISTS = 16_384  # lists of a stored quantizer: 100 k images, ~2,700 keypoints each
+QUANTIZER_PROBES = 8  # lists searched per query keypoint (bench/speed/stage2.py)
 
 # One thread each: gunicorn runs one worker per core, and nested thread pools in
 # OpenCV and FAISS oversubscribe the cores (measured: p90 grew from ~20 to ~380 ms).
@@ -107,9 +107,9 @@ class Quantizer:
     def train(cls, sample: np.ndarray, lists: int | None = None) -> np.ndarray:
         """Centroids: ``lists`` distinct descriptors drawn from the bank (seeded).
 
-        k-means in Hamming space barely improves on sampled centroids for binary
-        descriptors, and FAISS's float k-means at 4,096 lists takes far longer than the
-        sample itself (bench/speed/stage2.py measures recall against exact search).
+        No k-means: with 5,000 stored images, sampled centroids found as many copies as
+        exact search and as per-worker k-means lists (bench/speed/stage2.py --baselines),
+        and FAISS's float k-means over thousands of lists takes minutes.
         """
         lists = lists or QUANTIZER_LISTS
         distinct = np.unique(np.ascontiguousarray(sample, dtype=np.uint8), axis=0)

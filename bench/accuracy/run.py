@@ -77,9 +77,28 @@ def build_references(photos: list[Path]) -> None:
     ids = np.array(entries, dtype=np.int64)
     rows = IndexRows(np.stack(codes), ids, ids, variants, 0)
     STATE["index"] = HashIndex(rows, multi_index=STATE.get("multi_index"))
-    STATE["snapshot"] = Snapshot(STATE["index"], local.FeatureIndex(features), pictures.get)
+    STATE["snapshot"] = Snapshot(STATE["index"], filed_features(features), pictures.get)
     STATE["pdq"] = np.stack([np.frombuffer(bytes.fromhex(fp.pdq), np.uint8) for fp in fingerprints])
     STATE["phash"] = np.array([int(fp.phash, 16) for fp in fingerprints], dtype=np.uint64)
+
+
+def filed_features(features: list[tuple[int, int, local.Features]]) -> local.FeatureIndex:
+    """The descriptor index as the store builds it: a quantizer sampled from the first
+    images once the bank passes ``IVF_ABOVE`` descriptors, every image filed under it."""
+    total, first = 0, []
+    for _, _, f in features:
+        first.append(f.descriptors)
+        total += len(f)
+        if total > local.IVF_ABOVE:
+            break
+    if total <= local.IVF_ABOVE:
+        return local.FeatureIndex(features)
+    quantizer = local.Quantizer(1, local.Quantizer.train(np.vstack(first)))
+    filed = [
+        (e, i, local.Features(f.xy, f.descriptors, quantizer.assign(f.descriptors)))
+        for e, i, f in features
+    ]
+    return local.FeatureIndex(filed, quantizer)
 
 
 def run_photo(job: tuple[int, str, int | None]) -> list[tuple]:
