@@ -143,7 +143,10 @@ def main() -> None:
         small = image.copy()
         small.thumbnail((512, 512))
         features.append((i, i, local.extract(small)))
-    index = local.FeatureIndex(features)
+    # Lists sampled from these photos' keypoints, as the server samples them.
+    indexed = [f.descriptors for _, _, f in features if len(f) >= local.MIN_VOTES]
+    quantizer = local.Quantizer(1, local.Quantizer.train(np.vstack(indexed)))
+    index = local.FeatureIndex(features, quantizer)
     counts: dict[str, int] = {}
     for i, (source, name, image) in enumerate(kept):
         similar = index.search(features[i][2], SAME_SCENE_INLIERS, all_keypoints=True)
