@@ -4,7 +4,8 @@ A screenshot of a web page shows the misused photo as one rectangle among menus,
 avatars and text. Hashed or feature-matched as a whole, the page drowns the photo
 (ORB spends its keypoints on letters and icons). Pictures on a page are rectangles
 with sharp edges, so the outlines that hug their bounding box are cut out and given
-a look of their own in stage 2.
+a look of their own in stage 2. A photo on a white background shown on a white card
+has no outline; its texture does, so dense textured blobs are cut out too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ MIN_SIDE = 48  # pixels
 RECTANGULAR = 0.85  # the outline's convex hull fills at least this share of its box
 SAME_BOX = 0.8  # intersection over union above which two boxes are one picture
 MAX_BOXES = 3
+TEXTURE_EDGE = 60  # gradient magnitude of a textured pixel (0-255 greys)
+TEXTURE_FILL = 0.15  # a blob's textured share of its box; page chrome is sparser
 
 
 def picture_boxes(image: Image.Image) -> list[tuple[int, int, int, int]]:
@@ -41,7 +44,31 @@ def picture_boxes(image: Image.Image) -> list[tuple[int, int, int, int]]:
     for _, box in sorted(candidates, reverse=True):
         if all(_overlap(box, other) < SAME_BOX for other in boxes):
             boxes.append(box)
+    # On a page (something outlined was found), textured blobs that are not one of the
+    # outlined pictures come next. Plain photos, which have no outlines, are left whole:
+    # every box costs a search.
+    for _, box in sorted(_textured(grey) if boxes else [], reverse=True):
+        if all(_overlap(box, other) < 0.5 for other in boxes):
+            boxes.append(box)
     return boxes[:MAX_BOXES]
+
+
+def _textured(grey: np.ndarray) -> list[tuple[int, tuple[int, int, int, int]]]:
+    """(area, box) of dense textured blobs: strong gradients closed over ~2 % of the width."""
+    height, width = grey.shape
+    gradient = cv2.magnitude(cv2.Sobel(grey, cv2.CV_32F, 1, 0), cv2.Sobel(grey, cv2.CV_32F, 0, 1))
+    side = max(3, round(0.02 * width))
+    blobs = cv2.morphologyEx(
+        (gradient > TEXTURE_EDGE).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((side, side), np.uint8)
+    )
+    _, _, stats, _ = cv2.connectedComponentsWithStats(blobs)
+    found = []
+    for x, y, w, h, area in stats[1:]:  # row 0 is the background
+        share = w * h / (width * height)
+        dense = area >= TEXTURE_FILL * w * h
+        if MIN_SHARE <= share <= MAX_SHARE and min(w, h) >= MIN_SIDE and dense:
+            found.append((int(w * h), (int(x), int(y), int(x + w), int(y + h))))
+    return found
 
 
 def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
