@@ -178,6 +178,7 @@ def init_app(app: Flask) -> None:
         load_hashes=store.index_rows,
         load_features=store.feature_rows,
         load_picture=load_picture,
+        load_keypoints=store.image_keypoints,
         version=store.index_version,
         poll_interval=app.config["INDEX_POLL_INTERVAL"],
     )

@@ -11,6 +11,7 @@ then checks the pixels, and ``matcher.py`` decides (thresholds from bench/accura
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -145,19 +146,28 @@ class FeatureIndex:
     """All stored keypoints of published images, searchable by descriptor."""
 
     def __init__(
-        self, images: list[tuple[int, int, Features]], quantizer: Quantizer | None = None
+        self,
+        images: list[tuple[int, int, Features]],
+        quantizer: Quantizer | None = None,
+        keypoints: Callable[[int], Features | None] | None = None,
     ) -> None:
         """With a stored ``quantizer``, lists come from ``Features.lists``.
 
         Images without list numbers (stored before the quantizer) are assigned here.
+        ``keypoints`` reads one stored image's keypoints back for verification; given
+        it, the index keeps only what voting needs (at 100,000 images that halves a
+        worker's memory, BENCHMARKS.md), else it keeps every image's keypoints.
         """
-        self._images = [item for item in images if len(item[2]) >= MIN_VOTES]
-        counts = [len(f) for _, _, f in self._images]
-        self._owner = np.repeat(np.arange(len(self._images)), counts).astype(np.int64)
+        kept = [item for item in images if len(item[2]) >= MIN_VOTES]
+        counts = [len(f) for _, _, f in kept]
+        self._owner = np.repeat(np.arange(len(kept)), counts).astype(np.int32)
+        self._ids = [(entry_id, image_id) for entry_id, image_id, _ in kept]
+        in_memory = {image_id: f for _, image_id, f in kept} if keypoints is None else {}
+        self._keypoints: Callable[[int], Features | None] = keypoints or in_memory.get
         self._index: faiss.IndexBinary | None = None
         if not counts:
             return
-        descriptors = np.ascontiguousarray(np.vstack([f.descriptors for _, _, f in self._images]))
+        descriptors = np.ascontiguousarray(np.vstack([f.descriptors for _, _, f in kept]))
         if quantizer is None and len(descriptors) > IVF_ABOVE:
             # Only a bank filled before quantizers were stored, with nothing added
             # since (the store trains one as the bank passes IVF_ABOVE): sample one here.
@@ -168,13 +178,13 @@ class FeatureIndex:
             )
             quantizer = Quantizer(0, Quantizer.train(descriptors))
         if quantizer is not None:
-            self._index = _preassigned_ivf(self._images, descriptors, quantizer)
+            self._index = _preassigned_ivf(kept, descriptors, quantizer)
         else:
             self._index = faiss.IndexBinaryFlat(256)
             self._index.add(descriptors)
 
     def __len__(self) -> int:
-        return len(self._images)
+        return len(self._ids)
 
     def search(
         self, query: Features, min_inliers: int, *, all_keypoints: bool = False
@@ -193,11 +203,14 @@ class FeatureIndex:
         )
         if not len(pairs):
             return []
-        votes = np.bincount(pairs[:, 1], minlength=len(self._images))
+        votes = np.bincount(pairs[:, 1], minlength=len(self._ids))
         ranked = [i for i in np.argsort(-votes)[:CANDIDATES] if votes[i] >= MIN_VOTES]
         found = []
         for i in ranked:
-            entry_id, image_id, stored = self._images[i]
+            entry_id, image_id = self._ids[i]
+            stored = self._keypoints(image_id)
+            if stored is None:  # removed from the store since this index was built
+                continue
             # Only the query keypoints that voted for this image are matched against it:
             # the rest had no descriptor of it among their nearest, and matching all 500
             # cost most of stage 2 for uploads that match nothing.

@@ -12,6 +12,7 @@ bounds how stale any worker can be.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
-from .features import FeatureIndex
+from .features import FeatureIndex, Features
 from .store import FeatureRows, IndexRows
 
 _log = logging.getLogger(__name__)
@@ -203,10 +204,12 @@ class IndexHolder:
         load_picture: Callable[[int], np.ndarray | None],
         version: Callable[[], int],
         poll_interval: float,
+        load_keypoints: Callable[[int], Features | None] | None = None,
     ) -> None:
         self._load_hashes = load_hashes
         self._load_features = load_features
         self._load_picture = load_picture
+        self._load_keypoints = load_keypoints
         self._version = version
         self._poll_interval = poll_interval
         self._lock = threading.Lock()
@@ -238,7 +241,11 @@ class IndexHolder:
         # makes this snapshot look stale and it is simply rebuilt.
         hashes = HashIndex(self._load_hashes())
         stored = self._load_features()
-        features = FeatureIndex(stored.images, stored.quantizer)
+        # Verification reads candidates' keypoints back (a cache per snapshot, so a
+        # reindex is never answered from old keypoints) instead of holding them all.
+        load = self._load_keypoints
+        keypoints = functools.lru_cache(maxsize=512)(load) if load else None
+        features = FeatureIndex(stored.images, stored.quantizer, keypoints)
         snapshot = Snapshot(hashes, features, self._load_picture)
         self._build_seconds = time.monotonic() - started
         return snapshot

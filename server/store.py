@@ -79,6 +79,7 @@ class Store(Protocol):
     def entry_for_sha256(self, sha256: str) -> int | None: ...
     def thumbnail(self, image_id: int) -> bytes | None: ...
     def work_jpeg(self, image_id: int) -> bytes | None: ...
+    def image_keypoints(self, image_id: int) -> Features | None: ...
     def index_version(self) -> int: ...
     def index_rows(self) -> IndexRows: ...
     def feature_rows(self) -> FeatureRows: ...
@@ -172,6 +173,15 @@ class SqlStore:
         """The stored image as the matcher saw it (for stage 2's pixel check)."""
         with self._sessions() as session:
             return session.scalar(select(m.Image.work_jpeg).where(m.Image.id == image_id))
+
+    def image_keypoints(self, image_id: int) -> Features | None:
+        """One stored image's ORB keypoints, for stage 2's verification of a candidate."""
+        stmt = select(m.Image.orb_xy, m.Image.orb_descriptors).where(m.Image.id == image_id)
+        with self._sessions() as session:
+            row = session.execute(stmt).first()
+        if row is None or row.orb_descriptors is None:
+            return None
+        return Features.from_bytes(row.orb_xy or b"", row.orb_descriptors)
 
     def reindexable_images(self) -> list[int]:
         """Ids of the images whose work picture is stored, oldest first."""

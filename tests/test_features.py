@@ -47,3 +47,22 @@ def test_stored_lists_find_the_same_cropped_copy_as_lists_trained_in_the_worker(
     ):
         found = index.search(query, 12)
         assert found and found[0].entry_id == 11 and found[0].image_id == 1
+
+
+def test_keypoints_read_back_on_demand_verify_only_the_candidates() -> None:
+    images = stored()
+    by_id = {image: f for _, image, f in images}
+    asked: list[int] = []
+
+    def keypoints(image_id: int) -> Features | None:
+        asked.append(image_id)
+        return by_id.get(image_id)
+
+    coffee = demo_image("coffee")
+    query = extract(coffee.crop((coffee.width // 4, 0, coffee.width, coffee.height * 3 // 4)))
+    found = FeatureIndex(images, keypoints=keypoints).search(query, 12)
+    assert found and found[0].image_id == 1
+    assert 1 in asked and len(asked) <= 5  # only candidates with enough votes are read
+
+    del by_id[1]  # removed from the store after the index was built: no match, no error
+    assert all(c.image_id != 1 for c in FeatureIndex(images, keypoints=keypoints).search(query, 12))

@@ -134,7 +134,13 @@ def main() -> None:
         rows = slice(int(end - count), int(end))
         stored = Features(np.asarray(xy[rows]), np.asarray(descriptors[rows]), numbers[rows])
         images.append((number, number, stored))
-    index = FeatureIndex(images, quantizer)
+
+    def keypoints(number: int) -> Features:  # the server reads these from the store
+        rows = slice(int(ends[number] - counts[number]), int(ends[number]))
+        return Features(np.array(xy[rows]), np.array(descriptors[rows]))
+
+    index = FeatureIndex(images, quantizer, keypoints)
+    held = index._index.ntotal * (32 + 8) + index._owner.nbytes  # type: ignore[union-attr]
     build = time.perf_counter() - started
 
     rng = np.random.default_rng(5)
@@ -146,8 +152,9 @@ def main() -> None:
     print(
         f"{args.images:,} stored images, {len(descriptors):,} descriptors, {len(quantizer.centroids):,} "
         f"lists; quantizer + list numbers {train_seconds:.0f} s once (2 threads); "
-        f"index build {build:.1f} s; peak RSS of this process {peak_rss_gib():.1f} GiB "
-        f"(raw descriptors {descriptors.nbytes / 2**30:.1f} GiB)"
+        f"index build {build:.1f} s; the index holds {held / 2**30:.2f} GiB (codes and ids in "
+        f"the lists, owners; keypoints are read back for verification); raw descriptors "
+        f"{descriptors.nbytes / 2**30:.2f} GiB; peak RSS of this process {peak_rss_gib():.1f} GiB"
     )
     print()
     print(
