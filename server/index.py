@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import faiss
 import numpy as np
@@ -132,7 +132,6 @@ class HashIndex:
         self._variants = variants[order]
         self._images, first = np.unique(np.asarray(rows.image_ids), return_index=True)
         self._entry_of_image = np.asarray(rows.entry_ids)[first]
-        self.version = rows.version
 
     def __len__(self) -> int:
         return len(self._image_ids)
@@ -180,10 +179,8 @@ class Snapshot:
     features: FeatureIndex
     #: Greyscale work picture of a stored image, for stage 2's pixel check (None if absent).
     pictures: Callable[[int], np.ndarray | None]
-
-    @property
-    def version(self) -> int:
-        return self.hashes.version
+    version: int = 0  # the store's index_version; part of every cached verdict's key
+    content: tuple[int, ...] = ()  # Store.index_content when it was built
 
 
 class IndexHolder:
@@ -205,11 +202,13 @@ class IndexHolder:
         version: Callable[[], int],
         poll_interval: float,
         load_keypoints: Callable[[int], Features | None] | None = None,
+        content: Callable[[], tuple[int, ...]] | None = None,
     ) -> None:
         self._load_hashes = load_hashes
         self._load_features = load_features
         self._load_picture = load_picture
         self._load_keypoints = load_keypoints
+        self._content = content
         self._version = version
         self._poll_interval = poll_interval
         self._lock = threading.Lock()
@@ -227,8 +226,12 @@ class IndexHolder:
             self._checked = time.monotonic()
             if self._snapshot is None:
                 self._snapshot = self._build()
-            elif not self._rebuilding and self._version() != self._snapshot.version:
-                if self._build_seconds < self.BACKGROUND_AFTER:
+            elif not self._rebuilding and (version := self._version()) != self._snapshot.version:
+                if self._content is not None and self._content() == self._snapshot.content:
+                    # Only text changed (an entry's claim, say): same indexes, new version,
+                    # so cached verdicts with the old text are not served again.
+                    self._snapshot = replace(self._snapshot, version=version)
+                elif self._build_seconds < self.BACKGROUND_AFTER:
                     self._snapshot = self._build()
                 else:
                     self._rebuilding = True
@@ -237,16 +240,20 @@ class IndexHolder:
 
     def _build(self) -> Snapshot:
         started = time.monotonic()
-        # Hashes first: their rows carry the version, so a change landing in between
-        # makes this snapshot look stale and it is simply rebuilt.
-        hashes = HashIndex(self._load_hashes())
+        # The content key first, then the rows: a change landing in between makes the
+        # key look old, which costs at most one needless rebuild later, never a stale index.
+        content = self._content() if self._content is not None else ()
+        # Hashes before features: their rows carry the version, so a change landing in
+        # between makes this snapshot look stale and it is simply rebuilt.
+        rows = self._load_hashes()
+        hashes = HashIndex(rows)
         stored = self._load_features()
         # Verification reads candidates' keypoints back (a cache per snapshot, so a
         # reindex is never answered from old keypoints) instead of holding them all.
         load = self._load_keypoints
         keypoints = functools.lru_cache(maxsize=512)(load) if load else None
         features = FeatureIndex(stored.images, stored.quantizer, keypoints)
-        snapshot = Snapshot(hashes, features, self._load_picture)
+        snapshot = Snapshot(hashes, features, self._load_picture, rows.version, content)
         self._build_seconds = time.monotonic() - started
         return snapshot
 

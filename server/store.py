@@ -81,6 +81,7 @@ class Store(Protocol):
     def work_jpeg(self, image_id: int) -> bytes | None: ...
     def image_keypoints(self, image_id: int) -> Features | None: ...
     def index_version(self) -> int: ...
+    def index_content(self) -> tuple[int, ...]: ...
     def index_rows(self) -> IndexRows: ...
     def feature_rows(self) -> FeatureRows: ...
     def train_quantizer(self, lists: int, progress: Callable[[int], None]) -> int: ...
@@ -223,6 +224,28 @@ class SqlStore:
             return int(
                 session.scalar(select(m.Meta.value).where(m.Meta.key == "index_version")) or 0
             )
+
+    def index_content(self) -> tuple[int, ...]:
+        """What the in-memory indexes are built from, in a few numbers.
+
+        The version moves with every change, including an entry's text; this key moves
+        only when published hashes, images or the quantizer do, so a worker can take
+        the new version without rebuilding anything.
+        """
+        hashes = (
+            select(
+                func.count(m.ImageHash.id),
+                func.coalesce(func.sum(m.ImageHash.id), 0),
+                func.coalesce(func.max(m.ImageHash.id), 0),
+            )
+            .join(m.Image, m.Image.id == m.ImageHash.image_id)
+            .join(m.Entry, m.Entry.id == m.Image.entry_id)
+            .where(m.Entry.status == "published")
+        )
+        quantizer = select(func.coalesce(func.max(m.FeatureQuantizer.id), 0))
+        with self._sessions() as session:
+            count, total, newest = session.execute(hashes).one()
+            return (int(count), int(total), int(newest), int(session.scalar(quantizer) or 0))
 
     def index_rows(self) -> IndexRows:
         stmt = (

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from server import matcher
+from server import models as m
 from server.checks import warm_up
+from server.store import bump_version
 
 from .conftest import add_fake, demo_bytes, upload
 
@@ -34,3 +36,21 @@ def test_warm_up_runs_both_stages_once_and_caches_nothing(app, client, monkeypat
     body = upload(client, demo_bytes("rocket")).get_json()
     assert body["result"] == "match" and body["cached"] is False
     assert calls["index loads"] == 1
+
+
+def test_a_text_edit_shows_at_once_without_rebuilding_the_index(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(app, "rocket")
+    assert upload(client, demo_bytes("rocket")).get_json()["result"] == "match"
+    holder = app.extensions["origincheck.index"]
+    loads: list[int] = []
+    load = holder._load_hashes
+    monkeypatch.setattr(holder, "_load_hashes", lambda: loads.append(1) or load())
+
+    store = app.extensions["origincheck.store"]
+    with store._sessions.begin() as session:  # what a moderator's edit does
+        session.get(m.Entry, entry_id).claim = "Corrected: this is a game trailer."
+        bump_version(session)
+    body = upload(client, demo_bytes("rocket")).get_json()
+    assert body["cached"] is False  # the verdict with the old claim is not served again
+    assert body["matches"][0]["entry"]["claim"] == "Corrected: this is a game trailer."
+    assert loads == []

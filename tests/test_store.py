@@ -135,3 +135,17 @@ def test_first_quantizer_is_trained_when_the_bank_outgrows_flat(store_app, monke
     rows = store.feature_rows()
     assert rows.quantizer is not None and len(rows.quantizer.centroids) == 64
     assert [f.lists is not None for *_, f in rows.images] == [True, True, True]
+
+
+def test_index_content_moves_with_what_is_indexed_not_with_text(store_app) -> None:  # type: ignore[no-untyped-def]
+    store = store_of(store_app)
+    entry_id = add_fake(store_app, "rocket")
+    before = store.index_content()
+    with store._sessions.begin() as session:  # a moderator's text edit
+        session.get(m.Entry, entry_id).claim = "A corrected claim."
+    assert store.index_content() == before
+    add_fake(store_app, "coffee")
+    added = store.index_content()
+    assert added != before
+    store.set_status(entry_id, "retracted")
+    assert store.index_content() not in (before, added)
