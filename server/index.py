@@ -189,7 +189,8 @@ class IndexHolder:
     A rebuild that took under ``BACKGROUND_AFTER`` seconds last time runs in the
     request that notices the change, so a small bank answers with every change at
     once. A large bank (100,000 images take seconds to load) is rebuilt on a thread
-    while checks keep using the previous snapshot, so no reader waits for it.
+    while checks keep using the previous snapshot, so no reader waits for it. When
+    what is indexed has not changed (``content``), no rebuild happens at all.
     """
 
     BACKGROUND_AFTER = 0.5
@@ -227,16 +228,34 @@ class IndexHolder:
             if self._snapshot is None:
                 self._snapshot = self._build()
             elif not self._rebuilding and (version := self._version()) != self._snapshot.version:
-                if self._content is not None and self._content() == self._snapshot.content:
-                    # Only text changed (an entry's claim, say): same indexes, new version,
-                    # so cached verdicts with the old text are not served again.
-                    self._snapshot = replace(self._snapshot, version=version)
-                elif self._build_seconds < self.BACKGROUND_AFTER:
-                    self._snapshot = self._build()
+                if self._build_seconds < self.BACKGROUND_AFTER:
+                    self._snapshot = self._refresh(self._snapshot, version)
                 else:
                     self._rebuilding = True
-                    threading.Thread(target=self._rebuild, daemon=True).start()
+                    args = (self._snapshot, version)
+                    refresh = threading.Thread(
+                        target=self._refresh_in_background, args=args, daemon=True
+                    )
+                    refresh.start()
             return self._snapshot
+
+    def _refresh(self, snapshot: Snapshot, version: int) -> Snapshot:
+        """The snapshot for ``version``: the same indexes when only text changed.
+
+        An entry's claim, say, is in cached verdicts but not in the indexes; the new
+        version alone keeps those verdicts from being served again.
+        """
+        if self._content is not None and self._content() == snapshot.content:
+            return replace(snapshot, version=version)
+        return self._build()
+
+    def _refresh_in_background(self, snapshot: Snapshot, version: int) -> None:
+        try:
+            self._snapshot = self._refresh(snapshot, version)  # one reference swap
+        except Exception:  # keep serving the last good snapshot; the next poll retries
+            _log.exception("refreshing the index in the background failed")
+        finally:
+            self._rebuilding = False
 
     def _build(self) -> Snapshot:
         started = time.monotonic()
@@ -256,11 +275,3 @@ class IndexHolder:
         snapshot = Snapshot(hashes, features, self._load_picture, rows.version, content)
         self._build_seconds = time.monotonic() - started
         return snapshot
-
-    def _rebuild(self) -> None:
-        try:
-            self._snapshot = self._build()  # one reference swap: checks see old or new
-        except Exception:  # keep serving the last good snapshot; the next poll retries
-            _log.exception("rebuilding the index in the background failed")
-        finally:
-            self._rebuilding = False
