@@ -179,7 +179,7 @@ def init_app(app: Flask) -> None:
         load_features=store.feature_rows,
         load_picture=load_picture,
         load_keypoints=store.image_keypoints,
-        content=store.index_content,
+        indexed_version=store.indexed_version,
         version=store.index_version,
         poll_interval=app.config["INDEX_POLL_INTERVAL"],
     )

@@ -180,7 +180,7 @@ class Snapshot:
     #: Greyscale work picture of a stored image, for stage 2's pixel check (None if absent).
     pictures: Callable[[int], np.ndarray | None]
     version: int = 0  # the store's index_version; part of every cached verdict's key
-    content: tuple[int, ...] = ()  # Store.index_content when it was built
+    indexed_version: int = 0  # the store's indexed_version when it was built
 
 
 class IndexHolder:
@@ -190,7 +190,7 @@ class IndexHolder:
     request that notices the change, so a small bank answers with every change at
     once. A large bank (100,000 images take seconds to load) is rebuilt on a thread
     while checks keep using the previous snapshot, so no reader waits for it. When
-    what is indexed has not changed (``content``), no rebuild happens at all.
+    only text changed (``indexed_version`` did not move), no rebuild happens at all.
     """
 
     BACKGROUND_AFTER = 0.5
@@ -203,13 +203,13 @@ class IndexHolder:
         version: Callable[[], int],
         poll_interval: float,
         load_keypoints: Callable[[int], Features | None] | None = None,
-        content: Callable[[], tuple[int, ...]] | None = None,
+        indexed_version: Callable[[], int] | None = None,
     ) -> None:
         self._load_hashes = load_hashes
         self._load_features = load_features
         self._load_picture = load_picture
         self._load_keypoints = load_keypoints
-        self._content = content
+        self._indexed_version = indexed_version
         self._version = version
         self._poll_interval = poll_interval
         self._lock = threading.Lock()
@@ -245,8 +245,9 @@ class IndexHolder:
         An entry's claim, say, is in cached verdicts but not in the indexes; the new
         version alone keeps those verdicts from being served again.
         """
-        if self._content is not None and self._content() == snapshot.content:
-            return replace(snapshot, version=version)
+        if self._indexed_version is not None:
+            if self._indexed_version() == snapshot.indexed_version:
+                return replace(snapshot, version=version)
         return self._build()
 
     def _refresh_in_background(self, snapshot: Snapshot, version: int) -> None:
@@ -259,9 +260,9 @@ class IndexHolder:
 
     def _build(self) -> Snapshot:
         started = time.monotonic()
-        # The content key first, then the rows: a change landing in between makes the
-        # key look old, which costs at most one needless rebuild later, never a stale index.
-        content = self._content() if self._content is not None else ()
+        # The indexed version first, then the rows: a change landing in between makes it
+        # look old, which costs at most one needless rebuild later, never a stale index.
+        indexed = self._indexed_version() if self._indexed_version is not None else 0
         # Hashes before features: their rows carry the version, so a change landing in
         # between makes this snapshot look stale and it is simply rebuilt.
         rows = self._load_hashes()
@@ -272,6 +273,6 @@ class IndexHolder:
         load = self._load_keypoints
         keypoints = functools.lru_cache(maxsize=512)(load) if load else None
         features = FeatureIndex(stored.images, stored.quantizer, keypoints)
-        snapshot = Snapshot(hashes, features, self._load_picture, rows.version, content)
+        snapshot = Snapshot(hashes, features, self._load_picture, rows.version, indexed)
         self._build_seconds = time.monotonic() - started
         return snapshot

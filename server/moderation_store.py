@@ -299,7 +299,7 @@ class ModerationStore:
                 entry.sources = [m.Source(**link_row(s)) for s in patch.sources]
             entry.updated_at = dt.datetime.now(dt.UTC)
             session.flush()  # the version column moves here (optimistic lock)
-            bump_version(session)
+            bump_version(session, indexed=False)  # text only: no worker rebuilds
             _audit(
                 session, actor, "edit", f"entry:{entry_id}", before, _entry_state(session, entry_id)
             )

@@ -81,7 +81,7 @@ class Store(Protocol):
     def work_jpeg(self, image_id: int) -> bytes | None: ...
     def image_keypoints(self, image_id: int) -> Features | None: ...
     def index_version(self) -> int: ...
-    def index_content(self) -> tuple[int, ...]: ...
+    def indexed_version(self) -> int: ...
     def index_rows(self) -> IndexRows: ...
     def feature_rows(self) -> FeatureRows: ...
     def train_quantizer(self, lists: int, progress: Callable[[int], None]) -> int: ...
@@ -225,27 +225,15 @@ class SqlStore:
                 session.scalar(select(m.Meta.value).where(m.Meta.key == "index_version")) or 0
             )
 
-    def index_content(self) -> tuple[int, ...]:
-        """What the in-memory indexes are built from, in a few numbers.
+    def indexed_version(self) -> int:
+        """Moves only with changes to what the indexes are built from (``bump_version``).
 
-        The version moves with every change, including an entry's text; this key moves
-        only when published hashes, images or the quantizer do, so a worker can take
-        the new version without rebuilding anything.
+        ``index_version`` also moves when an entry's text changes, since cached verdicts
+        carry that text; when only it moved, a worker keeps its indexes.
         """
-        hashes = (
-            select(
-                func.count(m.ImageHash.id),
-                func.coalesce(func.sum(m.ImageHash.id), 0),
-                func.coalesce(func.max(m.ImageHash.id), 0),
-            )
-            .join(m.Image, m.Image.id == m.ImageHash.image_id)
-            .join(m.Entry, m.Entry.id == m.Image.entry_id)
-            .where(m.Entry.status == "published")
-        )
-        quantizer = select(func.coalesce(func.max(m.FeatureQuantizer.id), 0))
+        stmt = select(m.Meta.value).where(m.Meta.key == "indexed_version")
         with self._sessions() as session:
-            count, total, newest = session.execute(hashes).one()
-            return (int(count), int(total), int(newest), int(session.scalar(quantizer) or 0))
+            return int(session.scalar(stmt) or 0)
 
     def index_rows(self) -> IndexRows:
         stmt = (
@@ -539,10 +527,14 @@ def current_quantizer(session: Session) -> Quantizer | None:
     return Quantizer(row.id, np.frombuffer(row.centroids, np.uint8).reshape(-1, 32))
 
 
-def bump_version(session: Session) -> None:
-    session.execute(
-        update(m.Meta).where(m.Meta.key == "index_version").values(value=m.Meta.value + 1)
-    )
+def bump_version(session: Session, *, indexed: bool = True) -> None:
+    """Mark a change in the caller's transaction: every worker's cached verdicts go stale.
+
+    ``indexed=False`` only for changes that leave hashes, keypoints and statuses as
+    they were (an entry's text): workers then keep their indexes (``indexed_version``).
+    """
+    keys = ["index_version", "indexed_version"] if indexed else ["index_version"]
+    session.execute(update(m.Meta).where(m.Meta.key.in_(keys)).values(value=m.Meta.value + 1))
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

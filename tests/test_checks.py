@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 from server import matcher
-from server import models as m
 from server.checks import warm_up
-from server.store import bump_version
+from server.moderation_store import Actor
+from server.schemas import EntryPatch
 
-from .conftest import add_fake, demo_bytes, upload
+from .conftest import add_fake, demo_bytes, store_of, upload
 
 
 def test_warm_up_runs_both_stages_once_and_caches_nothing(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -46,10 +46,10 @@ def test_a_text_edit_shows_at_once_without_rebuilding_the_index(app, client, mon
     load = holder._load_hashes
     monkeypatch.setattr(holder, "_load_hashes", lambda: loads.append(1) or load())
 
-    store = app.extensions["origincheck.store"]
-    with store._sessions.begin() as session:  # what a moderator's edit does
-        session.get(m.Entry, entry_id).claim = "Corrected: this is a game trailer."
-        bump_version(session)
+    moderation = app.extensions["origincheck.moderation"]
+    entry = store_of(app).get_entry(entry_id)
+    patch = EntryPatch(claim="Corrected: this is a game trailer.")
+    moderation.edit_entry(entry_id, entry.version, patch, Actor("test", "moderator"))
     body = upload(client, demo_bytes("rocket")).get_json()
     assert body["cached"] is False  # the verdict with the old claim is not served again
     assert body["matches"][0]["entry"]["claim"] == "Corrected: this is a game trailer."

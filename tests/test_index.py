@@ -102,7 +102,7 @@ def test_a_quick_rebuild_happens_in_the_request_that_sees_the_change() -> None:
 
 
 def test_a_text_only_change_takes_the_new_version_without_a_rebuild() -> None:
-    version, content, loads = [1], [(10, 55, 10, 0)], [0]
+    version, indexed, loads = [1], [1], [0]
 
     def load_hashes() -> IndexRows:
         loads[0] += 1
@@ -114,10 +114,10 @@ def test_a_text_only_change_takes_the_new_version_without_a_rebuild() -> None:
         lambda _: None,
         lambda: version[0],
         0.0,
-        content=lambda: content[0],
+        indexed_version=lambda: indexed[0],
     )
     assert holder.current().version == 1 and loads[0] == 1
     version[0] = 2  # an entry's claim was edited: same hashes, same images
     assert holder.current().version == 2 and loads[0] == 1
-    version[0], content[0] = 3, (11, 66, 11, 0)  # an image was added
+    version[0], indexed[0] = 3, 2  # an image was added
     assert holder.current().version == 3 and loads[0] == 2
