@@ -1,9 +1,13 @@
 """Worker start-up: load N stored PDQ hashes from the store and build the index.
 
-Fills a fresh SQLite database (or DATABASE_URL) with N random hashes spread over
-N/17 images (17 hashes per image, as references store), then times what a worker
-does on its first check: ``SqlStore.index_rows()`` + ``HashIndex``.
-Run: .venv/bin/python bench/speed/startup.py [--hashes 1000000]
+Fills a fresh SQLite database (or an empty DATABASE_URL) with N random hashes spread
+over N/17 images (17 hashes per image, as references store), then times what a
+worker does on its first check: ``SqlStore.index_rows()`` + ``HashIndex``. With
+``--keypoints``, every image also gets 440 random ORB keypoints filed under a stored
+16,384-list quantizer, and stage 2's load is timed too: ``SqlStore.feature_rows()``
++ ``FeatureIndex`` (what every index-changing write costs each worker, in the
+background for banks this size).
+Run: .venv/bin/python bench/speed/startup.py [--hashes 1000000] [--keypoints]
 """
 
 from __future__ import annotations
@@ -23,16 +27,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from server import create_app  # noqa: E402
 from server import models as m  # noqa: E402
 from server.db import get_engine, upgrade  # noqa: E402
+from server.features import QUANTIZER_LISTS, FeatureIndex  # noqa: E402
 from server.index import HashIndex  # noqa: E402
 
 PER_IMAGE = 17
+KEYPOINTS = 440  # per image, the corpus average at the 512 px work size
 
 
-def fill(engine, hashes: int) -> None:  # type: ignore[no-untyped-def]
+def fill(engine, hashes: int, keypoints: bool = False) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(3)
     images = hashes // PER_IMAGE
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
+        if keypoints:
+            centroids = rng.integers(0, 256, (QUANTIZER_LISTS, 32), dtype=np.uint8)
+            conn.execute(
+                insert(m.FeatureQuantizer),
+                [{"id": 1, "centroids": centroids.tobytes(), "created_at": now}],
+            )
         conn.execute(
             insert(m.Entry),
             [
@@ -67,6 +79,7 @@ def fill(engine, hashes: int) -> None:  # type: ignore[no-untyped-def]
                     "dhash": "0" * 16,
                     "thumbnail": b"",
                     "created_at": now,
+                    **(orb_columns(rng) if keypoints else {}),
                 }
                 for i in range(images)
             ],
@@ -87,16 +100,26 @@ def fill(engine, hashes: int) -> None:  # type: ignore[no-untyped-def]
             )
 
 
+def orb_columns(rng: np.random.Generator) -> dict[str, object]:
+    return {
+        "orb_xy": rng.random((KEYPOINTS, 2), dtype=np.float32).tobytes(),
+        "orb_descriptors": rng.integers(0, 256, (KEYPOINTS, 32), dtype=np.uint8).tobytes(),
+        "orb_lists": rng.integers(0, QUANTIZER_LISTS, KEYPOINTS, dtype=np.uint16).tobytes(),
+        "orb_quantizer_id": 1,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--hashes", type=int, default=1_000_000)
+    parser.add_argument("--keypoints", action="store_true", help="time stage 2's load too")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/startup.sqlite3"
         app = create_app({"DATABASE_URL": url})
         upgrade(app)
         started = time.perf_counter()
-        fill(get_engine(app), args.hashes)
+        fill(get_engine(app), args.hashes, args.keypoints)
         filled = time.perf_counter() - started
         store = app.extensions["origincheck.store"]
         times = []
@@ -108,6 +131,17 @@ def main() -> None:
             f"{len(index):,} hashes ({args.hashes // PER_IMAGE:,} images) on {url.split(':')[0]}: "
             f"load + build {min(times):.2f} s best of 3 (fill took {filled:.0f} s)"
         )
+        if args.keypoints:
+            del index
+            started = time.perf_counter()
+            rows = store.feature_rows()
+            loaded = time.perf_counter() - started
+            features = FeatureIndex(rows.images, rows.quantizer, store.image_keypoints)
+            built = time.perf_counter() - started - loaded
+            print(
+                f"stage 2: {len(features):,} images x {KEYPOINTS} keypoints: feature_rows() "
+                f"{loaded:.1f} s + FeatureIndex {built:.1f} s (one run)"
+            )
 
 
 if __name__ == "__main__":
