@@ -10,6 +10,7 @@ then checks the pixels, and ``matcher.py`` decides (thresholds from bench/accura
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -104,8 +105,8 @@ class Quantizer:
     id: int
     centroids: np.ndarray  # (lists, 32) uint8
 
-    @classmethod
-    def train(cls, sample: np.ndarray, lists: int | None = None) -> np.ndarray:
+    @staticmethod
+    def train(sample: np.ndarray, lists: int | None = None) -> np.ndarray:
         """Centroids: ``lists`` distinct descriptors drawn from the bank (seeded).
 
         No k-means: with 5,000 stored images, sampled centroids found as many copies as
@@ -123,10 +124,12 @@ class Quantizer:
         """The list number of each descriptor (nearest centroid), as uint16."""
         if not len(descriptors):
             return np.zeros(0, np.uint16)
-        _, nearest = self._flat().search(np.ascontiguousarray(descriptors, dtype=np.uint8), 1)
+        _, nearest = self.flat.search(np.ascontiguousarray(descriptors, dtype=np.uint8), 1)
         return nearest[:, 0].astype(np.uint16)
 
-    def _flat(self) -> faiss.IndexBinaryFlat:
+    @functools.cached_property
+    def flat(self) -> faiss.IndexBinaryFlat:
+        """The centroids, searchable (built once per quantizer, not per image filed)."""
         flat = faiss.IndexBinaryFlat(256)
         flat.add(np.ascontiguousarray(self.centroids, dtype=np.uint8))
         return flat
@@ -229,9 +232,7 @@ def _preassigned_ivf(
     for _, _, features in images:
         known = features.lists is not None and len(features.lists) == len(features)
         assigned.append(features.lists if known else quantizer.assign(features.descriptors))
-    coarse = faiss.IndexBinaryFlat(256)
-    coarse.add(np.ascontiguousarray(quantizer.centroids, dtype=np.uint8))
-    index = faiss.IndexBinaryIVF(coarse, 256, len(quantizer.centroids))
+    index = faiss.IndexBinaryIVF(quantizer.flat, 256, len(quantizer.centroids))
     index.is_trained = True
     index.nprobe = QUANTIZER_PROBES
     numbers = np.concatenate(assigned).astype(np.int64)
