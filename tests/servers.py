@@ -1,4 +1,5 @@
-"""Real servers for end-to-end tests: gunicorn running the app, on loopback ports."""
+"""Real servers for end-to-end tests on loopback ports: gunicorn running the app, and
+plain HTTP servers standing in for the web pages and images the app and the extension fetch."""
 
 from __future__ import annotations
 
@@ -6,15 +7,29 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
 
 ROOT = Path(__file__).parent.parent
 BIN = Path(sys.executable).parent
+
+
+@contextmanager
+def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` quietly on a free loopback port; yields the base URL."""
+    handler.log_message = lambda *args: None  # type: ignore[method-assign]
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
 
 
 def free_port() -> int:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -13,6 +12,7 @@ from server.fetch import FetchError, FetchPolicy, check_address, fetch
 
 from . import edits
 from .conftest import add_fake, demo_image, make_app
+from .servers import http_server
 
 JPEG = edits.jpeg(demo_image("rocket"), 80)
 
@@ -38,14 +38,9 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args: object) -> None:
-        pass
-
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
     Handler.routes = {
         "/photo.jpg": (200, {"Content-Type": "image/jpeg"}, JPEG),
         "/lying.jpg": (200, {"Content-Type": "image/jpeg"}, b"<html>not an image</html>"),
@@ -56,10 +51,8 @@ def server() -> Iterator[str]:
         "/big.jpg": (200, {}, b"\xff\xd8\xff" + b"\x00" * 300_000),
         "/gone": (410, {}, b"gone"),
     }
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield base
-    httpd.shutdown()
+    with http_server(Handler) as base:
+        yield base
 
 
 LOOPBACK_OK = FetchPolicy(max_bytes=200_000, timeout=2.0, allow_loopback=True)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from flask import Flask
@@ -16,6 +15,7 @@ from server.moderation_store import get_moderation
 
 from . import edits
 from .conftest import add_fake, demo_image, make_app, store_of, upload
+from .servers import http_server
 
 MODERATION_PAGES = [
     ("GET", "/moderation/"),
@@ -404,13 +404,8 @@ def post_server():  # type: ignore[no-untyped-def]
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with http_server(Handler) as base:
+        yield base
 
 
 def test_check_every_image_of_a_post(sqlite_url, post_server) -> None:  # type: ignore[no-untyped-def]

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ from PIL import Image
 
 from .. import edits
 from ..conftest import demo_image
-from ..servers import ROOT, flask, free_port, gunicorn, server_env
+from ..servers import ROOT, flask, free_port, gunicorn, http_server, server_env
 from .conftest import CHROMIUM_ARGS, artifacts, require_chromium
 
 EXTENSION = ROOT / "extension"
@@ -49,13 +48,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
             super().__init__(*args, directory=str(root), **kwargs)
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with http_server(Handler) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
