@@ -115,7 +115,10 @@ def train_quantizer_command(lists: int) -> None:
         try:
             done = store.train_quantizer(lists, progress=bar.update)
         except ValueError as exc:  # too few distinct descriptors for that many lists
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(
+                f"{exc}. Banks this small are searched exactly and need no quantizer "
+                "(the store trains one by itself past 50,000 keypoints); or pass fewer --lists."
+            ) from exc
     click.echo(f"Trained a quantizer with {lists} lists; filed {done} image(s).")
 
 
