@@ -3,9 +3,10 @@
 Global hashes describe the whole picture, so a 50 % window of it or a screenshot
 with the picture inside is a different "whole". Local features survive that: ORB
 keypoints of the query are looked up among all stored keypoints (a FAISS binary
-index), and images that collect enough votes are verified by fitting a homography
-with RANSAC. What this module returns is geometric evidence only; ``agreement.py``
-then checks the pixels, and ``matcher.py`` decides (thresholds from bench/accuracy).
+index: flat for a small bank, IVF with a stored ``Quantizer`` beyond), and images
+that collect enough votes are verified by fitting a homography (MAGSAC++). What
+this module returns is geometric evidence only; ``agreement.py`` then checks the
+pixels, and ``matcher.py`` decides (thresholds from bench/accuracy).
 """
 
 from __future__ import annotations
@@ -96,10 +97,10 @@ def extract(image: Image.Image, box: tuple[int, int, int, int] | None = None) ->
 class Quantizer:
     """Coarse quantizer of the descriptor index, trained once and kept in the store.
 
-    Training the IVF lists in every worker at every reload (what ``FeatureIndex`` does
-    without one) costs k-means over a sample each time, and assigning 50 M stored
-    descriptors to their lists costs minutes. With a stored quantizer each image's
-    list numbers are computed once, when it is stored, and loading only sorts them.
+    Training IVF lists in every worker at every reload (what this project did before)
+    costs k-means over a sample each time, and assigning 44 M stored descriptors to
+    their lists takes minutes. With a stored quantizer each image's list numbers are
+    computed once, when it is stored, and a reload only files them.
     """
 
     id: int
