@@ -78,10 +78,13 @@ def warm_up(app: Flask) -> None:
     first allocations). Without this, the first reader after every deploy or worker
     restart pays for it, and load tests see it as their p99 (bench/load, BENCHMARKS.md).
     """
-    with app.app_context():
-        snapshot = get_index_holder().current()
-        data = _warm_up_jpeg()
-        _fresh_body(data, hashlib.sha256(data).hexdigest(), snapshot)
+    try:
+        with app.app_context():
+            snapshot = get_index_holder().current()
+            data = _warm_up_jpeg()
+            _fresh_body(data, hashlib.sha256(data).hexdigest(), snapshot)
+    except Exception:  # the store may be down: boot anyway, /health says so, checks retry
+        app.logger.exception("warm-up failed; the first check will load the indexes")
 
 
 def _warm_up_jpeg() -> bytes:

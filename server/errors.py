@@ -1,7 +1,8 @@
 """One error shape for the JSON API: ``{"error": {"code", "message"}}`` with a 4xx.
 
 Clients (the extension, partner scripts) branch on ``code``; ``message`` is for
-people. Unexpected failures still answer JSON (500) under the API prefix.
+people. An unreachable database answers 503 (retry later); unexpected failures
+still answer JSON (500) under the API prefix.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .decode import ImageError
@@ -48,6 +50,15 @@ def init_app(app: Flask) -> None:
             return exc
         code = (exc.name or "error").lower().replace(" ", "_")
         return error_response(code, exc.description or exc.name, exc.code or 500)
+
+    @app.errorhandler(OperationalError)
+    def store_down(exc: OperationalError):  # type: ignore[no-untyped-def]
+        # The database cannot be reached: a 503 tells clients to retry, not to report a bug.
+        log.warning("store unavailable on %s: %s", request.path, exc.orig)
+        message = "The known-fakes database is unavailable; try again shortly."
+        if _is_api():
+            return error_response("store_unavailable", message, 503)
+        return message, 503
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # type: ignore[no-untyped-def]

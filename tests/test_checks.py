@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from server import matcher
+from server import create_app, matcher
 from server.checks import warm_up
 from server.moderation_store import Actor
 from server.schemas import EntryPatch
@@ -54,3 +54,16 @@ def test_a_text_edit_shows_at_once_without_rebuilding_the_index(app, client, mon
     assert body["cached"] is False  # the verdict with the old claim is not served again
     assert body["matches"][0]["entry"]["claim"] == "Corrected: this is a game trailer."
     assert loads == []
+
+
+def test_warm_up_with_the_store_down_still_lets_the_worker_boot(caplog) -> None:  # type: ignore[no-untyped-def]
+    app = create_app({"DATABASE_URL": "postgresql://postgres@127.0.0.1:9/none", "TESTING": True})
+    warm_up(app)  # must not raise: gunicorn would refuse to boot the worker
+    assert "warm-up failed" in caplog.text
+
+
+def test_a_check_with_the_store_down_answers_503_json() -> None:
+    app = create_app({"DATABASE_URL": "postgresql://postgres@127.0.0.1:9/none", "TESTING": True})
+    response = upload(app.test_client(), demo_bytes("rocket"))
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "store_unavailable"
