@@ -32,7 +32,10 @@ def _json(model: str, description: str) -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    return {str(code): _json("ErrorResponse", "Refused; see error.code") for code in codes}
+    def why(code: int) -> str:
+        return "The database is unreachable; retry" if code == 503 else "Refused; see error.code"
+
+    return {str(code): _json("ErrorResponse", why(code)) for code in codes}
 
 
 @cache
@@ -94,7 +97,7 @@ def document() -> dict[str, Any]:
                     },
                     "responses": {
                         "200": _json("CheckResponse", "The verdict"),
-                        **_errors(400, 403, 413, 415, 422, 429),
+                        **_errors(400, 403, 413, 415, 422, 429, 503),
                     },
                 }
             },
