@@ -6,7 +6,7 @@ plate's rim. A copy shares everything in the overlap. So after RANSAC, the query
 warped onto the stored picture and compared cell by cell; the share of textured
 cells whose pixels correlate is the evidence that it is the same photograph. On
 bench/accuracy this separates copies (median 1.0, 5th percentile 0.81, caption bars
-and logos included) from same-scene photos (at most 0.37 with 12 or more inliers),
+and logos included) from same-scene photos (at most 0.39 with 12 or more inliers),
 which is what lets stage 2 accept matches from a dozen keypoints instead of forty.
 """
 

@@ -28,7 +28,7 @@ DEFAULTS: dict[str, Any] = {
     "STAGE2_ENABLED": True,  # local features when the hashes find no confirmed match
     "MIN_INLIERS": 12,  # stage 2: keypoints one homography must explain
     "MIN_AGREEMENT": 0.6,  # stage 2 confirmed match: share of overlap cells that agree
-    "POSSIBLE_AGREEMENT": 0.4,  # stage 2 unconfirmed match
+    "POSSIBLE_AGREEMENT": 0.5,  # stage 2 unconfirmed match
     "INDEX_POLL_INTERVAL": 0.25,  # seconds; bounds how stale a worker's index can be
     # Result cache.
     "CACHE_TTL": 24 * 3600,

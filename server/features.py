@@ -74,17 +74,19 @@ class Features:
 def extract(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> Features:
     """ORB keypoints of the work image, or of one box of it (a picture in a screenshot).
 
-    A box is enlarged to the work size first, so that a small picture inside a page
-    yields as many keypoints as a stored one; positions are given in the image.
+    A picture smaller than the work size (a box, or a small upload) is enlarged to it
+    first: ORB ignores a 31 px border and finds few corners in a couple of hundred
+    pixels, so a small copy would yield far fewer keypoints than the stored picture.
+    Positions are given in the image.
     """
-    scale, left, top = 1.0, 0, 0
+    left, top = 0, 0
     if box is not None:
         left, top = box[0], box[1]
         image = image.crop(box)
-        scale = max(1.0, WORK_SIDE / max(image.size))
-        if scale > 1:
-            size = (round(image.width * scale), round(image.height * scale))
-            image = image.resize(size, Image.Resampling.BILINEAR)
+    scale = max(1.0, WORK_SIDE / max(image.size))
+    if scale > 1:
+        size = (round(image.width * scale), round(image.height * scale))
+        image = image.resize(size, Image.Resampling.BILINEAR)
     grey = np.asarray(image.convert("L"))
     keypoints, descriptors = _orb.detectAndCompute(grey, None)
     if descriptors is None or not keypoints:

@@ -66,3 +66,15 @@ def test_keypoints_read_back_on_demand_verify_only_the_candidates() -> None:
 
     del by_id[1]  # removed from the store after the index was built: no match, no error
     assert all(c.image_id != 1 for c in FeatureIndex(images, keypoints=keypoints).search(query, 12))
+
+
+def test_a_small_copy_is_enlarged_before_its_keypoints_are_taken() -> None:
+    """ORB skips a 31 px border: a ~170 px copy (a shrunk window, say) kept few keypoints."""
+    coffee = demo_image("coffee")
+    window = coffee.crop((coffee.width // 8, coffee.height // 8, coffee.width, coffee.height))
+    small = window.resize((170, round(170 * window.height / window.width)))
+    query = extract(small)
+    assert len(query) >= 200
+    assert query.xy[:, 0].max() < small.width and query.xy[:, 1].max() < small.height
+    found = FeatureIndex(stored()).search(query, 12)
+    assert found and found[0].image_id == 1
