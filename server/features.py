@@ -67,8 +67,8 @@ class Features:
         return len(self.descriptors)
 
     def subset(self, rows: np.ndarray) -> Features:
-        lists = None if self.lists is None else self.lists[rows]
-        return Features(self.xy[rows], self.descriptors[rows], lists)
+        """Some of a query's keypoints (queries have no list numbers)."""
+        return Features(self.xy[rows], self.descriptors[rows])
 
 
 def extract(image: Image.Image, box: tuple[int, int, int, int] | None = None) -> Features:
