@@ -54,8 +54,6 @@ def _fresh_body(data: bytes, sha256: str, snapshot: Snapshot) -> dict[str, Any]:
     hashes = Hashes(
         pdq=fp.pdq,
         pdq_quality=fp.quality,
-        phash=fp.phash,
-        dhash=fp.dhash,
         sha256=fp.sha256,
         trimmed=fp.trimmed,
     )

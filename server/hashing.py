@@ -10,33 +10,24 @@ published and with flat bands trimmed, in all eight orientations.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from dataclasses import dataclass, field
 
 import imagehash
-import numpy as np
-import pdqhash
 from PIL import Image
 
 from .decode import Decoded
+from .pdq import DIHEDRAL, pdq_hashes
 from .trim import trim
 
 #: Longest side of the picture the hashes are computed on (see ``hash_picture``).
 HASH_SIDE = 320
 
-#: Names for ``pdqhash.compute_dihedral`` outputs, saying how the query differs
-#: from the stored picture when that variant matched.
-DIHEDRAL = (
-    "original",
-    "rotated-90-cw",
-    "rotated-180",
-    "rotated-90-ccw",
-    "flipped-vertically",
-    "mirrored",
-    "transposed",
-    "transversed",
-)
+#: pHash and dHash shrink to 32 and 9 pixels with a Lanczos filter whose cost grows with
+#: the input; from about 64 pixels on, a bigger input buys nothing but time.
+SECONDARY_SIDE = 64
 
 
 @dataclass(frozen=True)
@@ -46,34 +37,44 @@ class Fingerprint:
     sha256: str
     pdq: str
     quality: int
-    phash: str
-    dhash: str
     width: int
     height: int
     format: str
     trimmed: bool
     #: (variant name, 32-byte PDQ) pairs.
     hashes: list[tuple[str, bytes]] = field(repr=False)
+    #: Stored images only: nothing matches on them, and a check has no use for them.
+    phash: str | None = None
+    dhash: str | None = None
 
 
 def pdq_bytes(image: Image.Image) -> tuple[bytes, int]:
     """PDQ hash of ``image`` as 32 bytes, with its quality (0-100)."""
-    vector, quality = pdqhash.compute(np.asarray(image))
-    return np.packbits(vector.astype(bool)).tobytes(), int(quality)
+    codes, quality = pdq_hashes(image, orientations=1)
+    return codes[0], quality
 
 
 def pdq_dihedral(image: Image.Image) -> tuple[list[bytes], int]:
     """The eight dihedral PDQ hashes (order of ``DIHEDRAL``) and the quality."""
-    vectors, quality = pdqhash.compute_dihedral(np.asarray(image))
-    return [np.packbits(v.astype(bool)).tobytes() for v in vectors], int(quality)
+    return pdq_hashes(image)
+
+
+def secondary_hashes(image: Image.Image) -> tuple[str, str]:
+    """imagehash's pHash and dHash, for display and interchange (never for matching)."""
+    grey = image.convert("L")
+    factor = max(grey.size) // SECONDARY_SIDE
+    if factor > 1:
+        grey = grey.reduce(factor)
+    return str(imagehash.phash(grey)), str(imagehash.dhash(grey))
 
 
 def hash_picture(image: Image.Image) -> Image.Image:
     """The work picture shrunk by a whole factor to at most ``HASH_SIDE`` (box filter).
 
-    PDQ reduces every picture to 64 x 64 before its DCT, so a few hundred pixels carry
-    all it uses; hashing the 500 px work picture of a 12 MP photo instead cost twice
-    as much for the same recall (bench/speed/hashing.py, bench/accuracy).
+    PDQ reduces every picture to 64 x 64 before its DCT, so little more than that
+    carries all it uses: the accuracy benchmark finds the same recall from 133-160 px
+    pictures as from the 265-500 px ones it used before, at a third of the cost
+    (bench/speed/hashing.py, bench/accuracy).
     """
     factor = math.ceil(max(image.size) / HASH_SIDE)
     return image.reduce(factor) if factor > 1 else image
@@ -92,9 +93,7 @@ def query_fingerprint(data: bytes, decoded: Decoded, sha256: str | None = None) 
     if trimmed is not image:
         cut, _ = pdq_dihedral(trimmed)
         hashes += [(f"trimmed+{name}", h) for name, h in zip(DIHEDRAL, cut, strict=True)]
-    return _fingerprint(
-        data, decoded, image, full[0], quality, hashes, trimmed is not image, sha256
-    )
+    return _fingerprint(data, decoded, full[0], quality, hashes, trimmed is not image, sha256)
 
 
 def picture_hashes(
@@ -130,7 +129,9 @@ def reference_fingerprint(data: bytes, decoded: Decoded) -> Fingerprint:
         hashes.append(("trimmed", pdq_bytes(trimmed)[0]))
     for name, box in crop_windows(trimmed.width, trimmed.height):
         hashes.append((name, pdq_bytes(trimmed.crop(box))[0]))
-    return _fingerprint(data, decoded, image, full, quality, hashes, trimmed is not image)
+    fingerprint = _fingerprint(data, decoded, full, quality, hashes, trimmed is not image)
+    phash, dhash = secondary_hashes(image)
+    return dataclasses.replace(fingerprint, phash=phash, dhash=dhash)
 
 
 def crop_windows(width: int, height: int) -> list[tuple[str, tuple[int, int, int, int]]]:
@@ -159,7 +160,6 @@ def _window(
 def _fingerprint(
     data: bytes,
     decoded: Decoded,
-    image: Image.Image,
     pdq: bytes,
     quality: int,
     hashes: list[tuple[str, bytes]],
@@ -170,8 +170,6 @@ def _fingerprint(
         sha256=sha256 or hashlib.sha256(data).hexdigest(),
         pdq=pdq.hex(),
         quality=quality,
-        phash=str(imagehash.phash(image)),
-        dhash=str(imagehash.dhash(image)),
         width=decoded.width,
         height=decoded.height,
         format=decoded.format,

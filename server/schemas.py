@@ -127,8 +127,6 @@ class EntryList(BaseModel):
 class Hashes(BaseModel):
     pdq: str | None = None
     pdq_quality: int | None = None
-    phash: str | None = None
-    dhash: str | None = None
     sha256: str | None = None
     trimmed: bool | None = Field(default=None, description="Flat bands were cut off.")
 

@@ -71,8 +71,6 @@ def test_hash_only_lookup(app, client) -> None:  # type: ignore[no-untyped-def]
     assert body["hashes"] == {
         "pdq": pdq,
         "pdq_quality": None,
-        "phash": None,
-        "dhash": None,
         "sha256": None,
         "trimmed": None,
     }

@@ -38,7 +38,12 @@ from edits import FAMILIES, apply, jpeg  # noqa: E402
 from server import features as local  # noqa: E402
 from server.config import DEFAULTS  # noqa: E402
 from server.decode import WORK_SIDE, decode  # noqa: E402
-from server.hashing import picture_hashes, query_fingerprint  # noqa: E402
+from server.hashing import (  # noqa: E402
+    hash_picture,
+    picture_hashes,
+    query_fingerprint,
+    secondary_hashes,
+)
 from server.index import HashIndex, Snapshot  # noqa: E402
 from server.matcher import local_matches, pictures_inside  # noqa: E402
 from server.references import prepare, work_picture  # noqa: E402
@@ -124,7 +129,8 @@ def run_photo(job: tuple[int, str, int | None]) -> list[tuple]:
             }
             pdq = np.frombuffer(bytes.fromhex(fp.pdq), np.uint8)
             whole = np.unpackbits(STATE["pdq"] ^ pdq, axis=1).sum(axis=1)  # type: ignore[operator]
-            phash = np.bitwise_count(STATE["phash"] ^ np.uint64(int(fp.phash, 16)))  # type: ignore[operator]
+            query_phash = secondary_hashes(hash_picture(decoded.image))[0]
+            phash = np.bitwise_count(STATE["phash"] ^ np.uint64(int(query_phash, 16)))  # type: ignore[operator]
             per_method = [dict(enumerate(phash)), dict(enumerate(whole)), ours]  # METHODS order
             stage2: tuple = ([], 0.0, (FAR, FAR))
             if min(ours.values(), default=FAR) > STAGE1_MATCH:  # as the server (matcher.find)

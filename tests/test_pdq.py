@@ -1,0 +1,45 @@
+"""Our PDQ is Meta's PDQ: the same bits and quality as the reference (``pdqhash``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pdqhash
+import pytest
+from PIL import Image
+
+from server.pdq import DIHEDRAL, pdq_hashes
+
+from .conftest import demo_image
+
+NAMES = ["rocket", "astronaut", "chelsea", "coffee"]
+
+
+def reference(image: Image.Image) -> tuple[list[bytes], int]:
+    vectors, quality = pdqhash.compute_dihedral(np.asarray(image.convert("RGB")))
+    return [np.packbits(v.astype(bool)).tobytes() for v in vectors], quality
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("size", [(153, 102), (160, 160), (97, 131), (64, 64), (333, 211)])
+def test_same_hashes_and_quality_as_the_reference(name: str, size: tuple[int, int]) -> None:
+    image = demo_image(name).resize(size, Image.Resampling.BOX)
+    assert pdq_hashes(image) == reference(image)
+
+
+def test_grey_pictures_hash_like_the_reference() -> None:
+    image = demo_image("coffee").resize((120, 90)).convert("L").convert("RGB")
+    assert pdq_hashes(image) == reference(image)
+
+
+def test_one_orientation_is_the_first_of_eight() -> None:
+    image = demo_image("chelsea").resize((150, 100))
+    codes, quality = pdq_hashes(image)
+    assert pdq_hashes(image, orientations=1) == ([codes[0]], quality)
+    assert len(codes) == len(DIHEDRAL) == 8
+
+
+def test_flat_and_tiny_pictures_have_no_quality() -> None:
+    flat = Image.new("RGB", (100, 80), (120, 130, 140))
+    assert pdq_hashes(flat)[1] == 0 == reference(flat)[1]
+    tiny = demo_image("rocket").resize((4, 30))
+    assert pdq_hashes(tiny) == ([bytes(32)] * 8, 0) == reference(tiny)
