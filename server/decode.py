@@ -93,9 +93,11 @@ def decode(data: bytes, *, max_pixels: int, work_side: int = WORK_SIDE) -> Decod
             if im.format == "JPEG":
                 im.draft("RGB", draft_size(width, height, work_side))
             im.load()  # first frame only for GIF/WebP animations
-            if im.getexif().get(_ORIENTATION) in (5, 6, 7, 8):
+            orientation = im.getexif().get(_ORIENTATION, 1)
+            if orientation in (5, 6, 7, 8):
                 width, height = height, width
-            im = ImageOps.exif_transpose(im)
+            if orientation != 1:  # exif_transpose copies the picture even when upright
+                im = ImageOps.exif_transpose(im)
             im = _to_rgb(im)
             factor = math.ceil(max(im.size) / work_side)
             if factor > 1:
