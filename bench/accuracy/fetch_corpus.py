@@ -9,12 +9,20 @@ Debian's wallpaper, desktop-background and puzzle-photo packages are reserved fo
 independent evaluation and deliberately not used.
 
 Then every picture is decoded, small or flat ones dropped (PDQ quality < 50), and near
-duplicates removed (PDQ distance <= 40 to an earlier one), so the corpus is a set of
-distinct photos. Run: .venv/bin/python bench/accuracy/fetch_corpus.py
+duplicates removed (PDQ distance <= 40 to an earlier one, or the same scene found by
+local features), so the corpus is a set of distinct photos.
+
+The selection leans on the server's own code, which keeps improving, so what it picked
+is pinned in ``corpus.txt`` (name and SHA-256 of the pixels): a later fetch takes exactly
+those photos and checks each one, and benchmark figures stay comparable across sessions.
+Run: .venv/bin/python bench/accuracy/fetch_corpus.py [--select]  (``--select`` redoes
+the selection and rewrites the list).
 """
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import io
 import re
 import subprocess
@@ -33,6 +41,7 @@ from server.hashing import pdq_dihedral  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 CORPUS = CACHE / "corpus"
+MANIFEST = Path(__file__).with_name("corpus.txt")
 MIN_SIDE = 120
 NEAR_DUPLICATE = 40
 SAME_SCENE_INLIERS = 15
@@ -106,36 +115,76 @@ def _carve(data: bytes) -> list[bytes]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--select", action="store_true", help="redo the selection")
+    args = parser.parse_args()
     CORPUS.mkdir(parents=True, exist_ok=True)
     if any(CORPUS.iterdir()):
         print(f"corpus already in {CORPUS} ({len(list(CORPUS.iterdir()))} photos)")
         return
+    with tempfile.TemporaryDirectory() as tmp:
+        candidates = _candidates(Path(tmp))
+        if MANIFEST.exists() and not args.select:
+            counts = _pinned(candidates)
+        else:
+            counts = _select(candidates)
+            MANIFEST.write_text(
+                "".join(
+                    f"{p.stem}\t{_pixels_sha256(Image.open(p))}\n" for p in sorted(CORPUS.iterdir())
+                )
+            )
+    print(f"{sum(counts.values())} distinct photos in {CORPUS}: {counts}")
+
+
+def _candidates(work: Path) -> list[tuple[str, str, Image.Image]]:
+    """Every decodable picture of the sources at least ``MIN_SIDE`` px, as (source, name,
+    RGB at most 1024 px)."""
+    out = []
+    for fetcher in (npm_ifct, opencv_doc, gcompris):
+        for name, blob in fetcher(work):
+            try:
+                image = Image.open(io.BytesIO(blob)).convert("RGB")
+            except Exception:  # noqa: BLE001 - carving finds some non-images
+                continue
+            if min(image.size) < MIN_SIDE:
+                continue
+            image.thumbnail((1024, 1024))
+            out.append((fetcher.__name__, name, image))
+    return out
+
+
+def _pinned(candidates: list[tuple[str, str, Image.Image]]) -> dict[str, int]:
+    """Save the photos ``corpus.txt`` names, refusing any whose pixels changed."""
+    wanted = dict(line.split("\t") for line in MANIFEST.read_text().splitlines())
+    counts: dict[str, int] = {}
+    for source, name, image in candidates:
+        if name not in wanted:
+            continue
+        if _pixels_sha256(image) != wanted.pop(name):
+            sys.exit(f"{name}: its pixels differ from corpus.txt (a changed package?)")
+        image.save(CORPUS / f"{name}.png")
+        counts[source] = counts.get(source, 0) + 1
+    if wanted:
+        sys.exit(f"missing from the sources: {', '.join(sorted(wanted))}")
+    return counts
+
+
+def _select(candidates: list[tuple[str, str, Image.Image]]) -> dict[str, int]:
     kept: list[tuple[str, str, Image.Image]] = []
     kept_bits: list[np.ndarray] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        for fetcher in (npm_ifct, opencv_doc, gcompris):
-            for name, blob in fetcher(work):
-                try:
-                    image = Image.open(io.BytesIO(blob)).convert("RGB")
-                except Exception:  # noqa: BLE001 - carving finds some non-images
-                    continue
-                if min(image.size) < MIN_SIDE:
-                    continue
-                image.thumbnail((1024, 1024))
-                codes, quality = pdq_dihedral(image)
-                if quality < 50:
-                    continue
-                # Compare in every orientation: a mirrored twin is still a duplicate.
-                bits = [np.unpackbits(np.frombuffer(c, np.uint8)) for c in codes]
-                if (
-                    kept_bits
-                    and min((np.stack(kept_bits) != b).sum(axis=1).min() for b in bits)
-                    <= NEAR_DUPLICATE
-                ):
-                    continue
-                kept_bits.append(bits[0])
-                kept.append((fetcher.__name__, name, image))
+    for source, name, image in candidates:
+        codes, quality = pdq_dihedral(image)
+        if quality < 50:
+            continue
+        # Compare in every orientation: a mirrored twin is still a duplicate.
+        bits = [np.unpackbits(np.frombuffer(c, np.uint8)) for c in codes]
+        if (
+            kept_bits
+            and min((np.stack(kept_bits) != b).sum(axis=1).min() for b in bits) <= NEAR_DUPLICATE
+        ):
+            continue
+        kept_bits.append(bits[0])
+        kept.append((source, name, image))
     # Second pass: the same scene in two photos (stereo pairs, an object inside a
     # scene) escapes hashing but not a verified local-feature match; keep the first.
     features = []
@@ -154,7 +203,12 @@ def main() -> None:
             continue
         image.save(CORPUS / f"{name}.png")
         counts[source] = counts.get(source, 0) + 1
-    print(f"{sum(counts.values())} distinct photos in {CORPUS}: {counts}")
+    return counts
+
+
+def _pixels_sha256(image: Image.Image) -> str:
+    image = image.convert("RGB")
+    return hashlib.sha256(f"{image.size}".encode() + image.tobytes()).hexdigest()
 
 
 if __name__ == "__main__":
