@@ -71,10 +71,10 @@ def secondary_hashes(image: Image.Image) -> tuple[str, str]:
 def hash_picture(image: Image.Image) -> Image.Image:
     """The work picture shrunk by a whole factor to at most ``HASH_SIDE`` (box filter).
 
-    PDQ reduces every picture to 64 x 64 before its DCT, so little more than that
-    carries all it uses: the accuracy benchmark finds the same recall from 133-160 px
-    pictures as from the 265-500 px ones it used before, at a third of the cost
-    (bench/speed/hashing.py, bench/accuracy).
+    PDQ reduces every picture to 64 x 64 before its DCT, so a few hundred pixels carry
+    all it uses: hashing the 500 px work picture of a 12 MP photo cost twice as much
+    for the same recall. Going down to 160 px lost stage-1 recall on captions, borders
+    and screenshots, where trim needs the detail (bench/accuracy, BENCHMARKS.md).
     """
     factor = math.ceil(max(image.size) / HASH_SIDE)
     return image.reduce(factor) if factor > 1 else image
