@@ -2,10 +2,10 @@
 
 PDQ (Meta's 256-bit hash) is the matcher: it has a quality score that tells when an
 image is too flat to fingerprint, and its eight dihedral variants (rotations and
-flips) come from one DCT. pHash and dHash (imagehash) are kept as secondary
-signals for display and interchange. References store PDQ hashes of several crops
-so that a cropped copy still lands near one of them; queries are hashed as
-published and with flat bands trimmed, in all eight orientations.
+flips) come from one DCT (``pdq.py``). Stored images also get pHash and dHash
+(imagehash), for display and interchange; checks skip them. References store PDQ
+hashes of several crops so that a cropped copy still lands near one of them; queries
+are hashed as published and with flat bands trimmed, in all eight orientations.
 """
 
 from __future__ import annotations
@@ -54,11 +54,6 @@ def pdq_bytes(image: Image.Image) -> tuple[bytes, int]:
     return codes[0], quality
 
 
-def pdq_dihedral(image: Image.Image) -> tuple[list[bytes], int]:
-    """The eight dihedral PDQ hashes (order of ``DIHEDRAL``) and the quality."""
-    return pdq_hashes(image)
-
-
 def secondary_hashes(image: Image.Image) -> tuple[str, str]:
     """imagehash's pHash and dHash, for display and interchange (never for matching)."""
     grey = image.convert("L")
@@ -87,11 +82,11 @@ def query_fingerprint(data: bytes, decoded: Decoded, sha256: str | None = None) 
     first, for the cache key).
     """
     image = hash_picture(decoded.image)
-    full, quality = pdq_dihedral(image)
+    full, quality = pdq_hashes(image)
     hashes = [(name, h) for name, h in zip(DIHEDRAL, full, strict=True)]
     trimmed = trim(image)
     if trimmed is not image:
-        cut, _ = pdq_dihedral(trimmed)
+        cut, _ = pdq_hashes(trimmed)
         hashes += [(f"trimmed+{name}", h) for name, h in zip(DIHEDRAL, cut, strict=True)]
     return _fingerprint(data, decoded, full[0], quality, hashes, trimmed is not image, sha256)
 
@@ -106,7 +101,7 @@ def picture_hashes(
     """
     hashes = []
     for number, box in enumerate(boxes, start=1):
-        codes, quality = pdq_dihedral(hash_picture(trim(image.crop(box))))
+        codes, quality = pdq_hashes(hash_picture(trim(image.crop(box))))
         if quality >= min_quality:
             hashes += [
                 (f"picture-{number}+{name}", h) for name, h in zip(DIHEDRAL, codes, strict=True)

@@ -37,7 +37,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from server import features as local  # noqa: E402
-from server.hashing import pdq_dihedral  # noqa: E402
+from server.pdq import pdq_hashes  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 CORPUS = CACHE / "corpus"
@@ -173,7 +173,7 @@ def _select(candidates: list[tuple[str, str, Image.Image]]) -> dict[str, int]:
     kept: list[tuple[str, str, Image.Image]] = []
     kept_bits: list[np.ndarray] = []
     for source, name, image in candidates:
-        codes, quality = pdq_dihedral(image)
+        codes, quality = pdq_hashes(image)
         if quality < 50:
             continue
         # Compare in every orientation: a mirrored twin is still a duplicate.
