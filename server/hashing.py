@@ -16,11 +16,12 @@ import math
 from dataclasses import dataclass, field
 
 import imagehash
+import numpy as np
 from PIL import Image
 
 from .decode import Decoded
-from .pdq import DIHEDRAL, pdq_hashes
-from .trim import trim
+from .pdq import DIHEDRAL, luma_hashes, luminance, pdq_hashes
+from .trim import band_box, trim
 
 #: Longest side of the picture the hashes are computed on (see ``hash_picture``).
 HASH_SIDE = 320
@@ -46,12 +47,6 @@ class Fingerprint:
     #: Stored images only: nothing matches on them, and a check has no use for them.
     phash: str | None = None
     dhash: str | None = None
-
-
-def pdq_bytes(image: Image.Image) -> tuple[bytes, int]:
-    """PDQ hash of ``image`` as 32 bytes, with its quality (0-100)."""
-    codes, quality = pdq_hashes(image, orientations=1)
-    return codes[0], quality
 
 
 def secondary_hashes(image: Image.Image) -> tuple[str, str]:
@@ -81,14 +76,14 @@ def query_fingerprint(data: bytes, decoded: Decoded, sha256: str | None = None) 
     ``sha256`` may be passed when the caller already has it (the check path computes it
     first, for the cache key).
     """
-    image = hash_picture(decoded.image)
-    full, quality = pdq_hashes(image)
+    luma = luminance(hash_picture(decoded.image))
+    full, quality = luma_hashes(luma)
     hashes = [(name, h) for name, h in zip(DIHEDRAL, full, strict=True)]
-    trimmed = trim(image)
-    if trimmed is not image:
-        cut, _ = pdq_hashes(trimmed)
+    trimmed = _trimmed(luma)
+    if trimmed is not luma:
+        cut, _ = luma_hashes(trimmed)
         hashes += [(f"trimmed+{name}", h) for name, h in zip(DIHEDRAL, cut, strict=True)]
-    return _fingerprint(data, decoded, full[0], quality, hashes, trimmed is not image, sha256)
+    return _fingerprint(data, decoded, full[0], quality, hashes, trimmed is not luma, sha256)
 
 
 def picture_hashes(
@@ -117,14 +112,15 @@ def reference_fingerprint(data: bytes, decoded: Decoded) -> Fingerprint:
     into near matches (see BENCHMARKS.md for what they do and do not catch).
     """
     image = hash_picture(decoded.image)
-    full, quality = pdq_bytes(image)
-    trimmed = trim(image)
+    luma = luminance(image)
+    (full,), quality = luma_hashes(luma, orientations=1)
+    trimmed = _trimmed(luma)
     hashes = [("full", full)]
-    if trimmed is not image:
-        hashes.append(("trimmed", pdq_bytes(trimmed)[0]))
-    for name, box in crop_windows(trimmed.width, trimmed.height):
-        hashes.append((name, pdq_bytes(trimmed.crop(box))[0]))
-    fingerprint = _fingerprint(data, decoded, full, quality, hashes, trimmed is not image)
+    if trimmed is not luma:
+        hashes.append(("trimmed", luma_hashes(trimmed, orientations=1)[0][0]))
+    for name, (left, top, right, bottom) in crop_windows(trimmed.shape[1], trimmed.shape[0]):
+        hashes.append((name, luma_hashes(trimmed[top:bottom, left:right], orientations=1)[0][0]))
+    fingerprint = _fingerprint(data, decoded, full, quality, hashes, trimmed is not luma)
     phash, dhash = secondary_hashes(image)
     return dataclasses.replace(fingerprint, phash=phash, dhash=dhash)
 
@@ -150,6 +146,14 @@ def _window(
     w, h = max(1, round(width * share)), max(1, round(height * share))
     left, top = round((width - w) * fx), round((height - h) * fy)
     return left, top, left + w, top + h
+
+
+def _trimmed(luma: np.ndarray) -> np.ndarray:
+    """``luma`` without its flat edge bands (the same array if nothing was cut)."""
+    left, top, right, bottom = band_box(luma)
+    if (left, top, right, bottom) == (0, 0, luma.shape[1], luma.shape[0]):
+        return luma
+    return luma[top:bottom, left:right]
 
 
 def _fingerprint(

@@ -40,13 +40,27 @@ DIHEDRAL = (
 )
 
 
+def luminance(image: Image.Image) -> np.ndarray:
+    """The picture's luma as PDQ defines it: 0.299 R + 0.587 G + 0.114 B in float32.
+
+    Pillow's "F" conversion computes exactly the reference's. A crop of this array is
+    the luminance of the cropped picture, so a check converts its picture once and
+    trims and hashes slices of it (``hashing.py``).
+    """
+    return np.asarray(image.convert("F"))
+
+
 def pdq_hashes(image: Image.Image, orientations: int = 8) -> tuple[list[bytes], int]:
     """The first ``orientations`` hashes of ``image`` (order of ``DIHEDRAL``), 32 bytes
     each, and its quality (0-100; below about 50 the picture is too flat to trust)."""
-    rows, cols = image.height, image.width
+    return luma_hashes(luminance(image), orientations)
+
+
+def luma_hashes(luma: np.ndarray, orientations: int = 8) -> tuple[list[bytes], int]:
+    """``pdq_hashes`` of a picture whose ``luminance`` (or a slice of it) is ``luma``."""
+    rows, cols = luma.shape
     if min(rows, cols) < MIN_SIDE:
         return [bytes(32)] * orientations, 0
-    luma = np.asarray(image.convert("F"))  # 0.299 R + 0.587 G + 0.114 B in float32
     down, down_weights = _taps(rows)
     across, across_weights = _taps(cols)
     grid = np.einsum("kt,ktc->kc", down_weights, luma[down])

@@ -7,7 +7,7 @@ import pdqhash
 import pytest
 from PIL import Image
 
-from server.pdq import DIHEDRAL, pdq_hashes
+from server.pdq import DIHEDRAL, luma_hashes, luminance, pdq_hashes
 
 from .conftest import demo_image
 
@@ -43,3 +43,12 @@ def test_flat_and_tiny_pictures_have_no_quality() -> None:
     assert pdq_hashes(flat)[1] == 0 == reference(flat)[1]
     tiny = demo_image("rocket").resize((4, 30))
     assert pdq_hashes(tiny) == ([bytes(32)] * 8, 0) == reference(tiny)
+
+
+def test_a_slice_of_the_luminance_hashes_like_the_cropped_picture() -> None:
+    """Checks trim and hash slices of one luminance array instead of cropping pictures."""
+    image = demo_image("astronaut").resize((300, 200))
+    box = (17, 9, 260, 181)
+    left, top, right, bottom = box
+    sliced = luminance(image)[top:bottom, left:right]
+    assert luma_hashes(sliced) == pdq_hashes(image.crop(box)) == reference(image.crop(box))
