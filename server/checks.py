@@ -176,11 +176,5 @@ def init_app(app: Flask) -> None:
         return work_picture(data) if data else None
 
     app.extensions["origincheck.index"] = IndexHolder(
-        load_hashes=store.index_rows,
-        load_features=store.feature_rows,
-        load_picture=load_picture,
-        load_keypoints=store.image_keypoints,
-        indexed_version=store.indexed_version,
-        version=store.index_version,
-        poll_interval=app.config["INDEX_POLL_INTERVAL"],
+        store, load_picture, poll_interval=app.config["INDEX_POLL_INTERVAL"]
     )

@@ -192,13 +192,24 @@ class FeatureIndex:
     def __len__(self) -> int:
         return len(self._ids)
 
+    def images_of(self, entries: frozenset[int]) -> np.ndarray:
+        """Which of the indexed images belong to ``entries`` (a mask for ``search``)."""
+        return np.fromiter((entry in entries for entry, _ in self._ids), bool, len(self._ids))
+
     def search(
-        self, query: Features, min_inliers: int, *, all_keypoints: bool = False
+        self,
+        query: Features,
+        min_inliers: int,
+        *,
+        all_keypoints: bool = False,
+        muted: np.ndarray | None = None,
     ) -> list[Candidate]:
         """Images whose keypoints fit the query's under one homography, most inliers first.
 
         ``all_keypoints`` matches every query keypoint against each candidate, not only
         those that voted for it: slower, for offline de-duplication (bench corpus).
+        Images ``muted`` (a mask from ``images_of``) get no votes: their entries changed
+        since this index was built, and a newer index holds them (``index.py``).
         """
         if self._index is None or len(query) < MIN_VOTES:
             return []
@@ -210,6 +221,8 @@ class FeatureIndex:
         if not len(pairs):
             return []
         votes = np.bincount(pairs[:, 1], minlength=len(self._ids))
+        if muted is not None:
+            votes[muted] = 0
         ranked = [i for i in np.argsort(-votes)[:CANDIDATES] if votes[i] >= MIN_VOTES]
         found = []
         for i in ranked:

@@ -5,9 +5,10 @@ millisecond (FAISS's binary flat index is the fastest scan measured here,
 bench/speed/index.py). A scan reads every code, so at 10 M hashes it costs ~9 ms at
 this machine's memory bandwidth; above the threshold a multi-index (``MultiIndex``)
 reads only the codes that share a nearly equal 16-bit chunk with the query. Each
-worker holds its own copy and rebuilds it when the store's ``index_version`` moves;
+worker holds its own copy and refreshes it when the store's ``index_version`` moves;
 ``IndexHolder`` checks that version at most every ``poll_interval`` seconds, which
-bounds how stale any worker can be.
+bounds how stale any worker can be. A refresh reloads only the entries that changed
+and layers them over the indexes it has (``LayeredHashes``, ``LayeredFeatures``).
 """
 
 from __future__ import annotations
@@ -16,18 +17,21 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import faiss
 import numpy as np
 
-from .features import FeatureIndex, Features
-from .store import FeatureRows, IndexRows
+from .features import Candidate, FeatureIndex, Features
+from .store import FeatureRows, IndexChanges, IndexRows
 
 _log = logging.getLogger(__name__)
 MULTI_INDEX_ABOVE = 2_000_000  # hashes; the flat scan is exact and ~0.8 ms at 1 M
 TABLES = 7  # 16-bit chunks looked up; memory 4 B per hash per table after the first
+#: Entries a worker layers over its indexes before it rebuilds them from scratch.
+MAX_LAYERED = 2_000
 _FLIP_ONE_BIT = np.array([0] + [1 << bit for bit in range(16)], dtype=np.int64)
 
 
@@ -136,6 +140,11 @@ class HashIndex:
     def __len__(self) -> int:
         return len(self._image_ids)
 
+    def count_of(self, entries: Collection[int]) -> int:
+        """How many of the hashes belong to ``entries``."""
+        images = self._images[np.isin(self._entry_of_image, list(entries))]
+        return int(np.isin(self._image_ids, images).sum())
+
     @property
     def nbytes(self) -> int:
         """Memory held for the search, for bench/speed/index.py."""
@@ -171,46 +180,93 @@ class HashIndex:
         return hits
 
 
+class LayeredHashes:
+    """A worker's hash index with some entries' rows replaced by their current ones.
+
+    Rebuilding the index of 100,000 images took ~24 s per worker (BENCHMARKS.md), and a
+    publish or a retraction changes one entry: the entries changed since the base was
+    built are reloaded into a small index, and the base's hits on them are dropped.
+    """
+
+    def __init__(self, base: HashIndex, changed: frozenset[int], delta: HashIndex) -> None:
+        self.base, self.changed, self.delta = base, changed, delta
+        self._size = len(base) - base.count_of(changed) + len(delta)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def search(self, queries: list[bytes], radius: int) -> list[Hit]:
+        """``HashIndex.search`` over both: the base for unchanged entries, the rest new."""
+        hits = [h for h in self.base.search(queries, radius) if h.entry_id not in self.changed]
+        return sorted(hits + self.delta.search(queries, radius), key=lambda h: h.distance)
+
+
+class LayeredFeatures:
+    """Stage 2's counterpart of ``LayeredHashes``: changed entries' images get no votes
+    in the base index, and their current keypoints are searched in a small one."""
+
+    def __init__(self, base: FeatureIndex, changed: frozenset[int], delta: FeatureIndex) -> None:
+        self.base, self.changed, self.delta = base, changed, delta
+        self._muted = base.images_of(changed)
+
+    def __len__(self) -> int:
+        return len(self.base) - int(self._muted.sum()) + len(self.delta)
+
+    def search(
+        self, query: Features, min_inliers: int, *, all_keypoints: bool = False
+    ) -> list[Candidate]:
+        """``FeatureIndex.search`` over both, most inliers first."""
+        found = self.base.search(query, min_inliers, all_keypoints=all_keypoints, muted=self._muted)
+        found += self.delta.search(query, min_inliers, all_keypoints=all_keypoints)
+        return sorted(found, key=lambda c: -c.inliers)
+
+
+class IndexSource(Protocol):
+    """What a worker's indexes are read from: the store (``store.SqlStore``)."""
+
+    def index_version(self) -> int: ...
+    def index_changes(self, after: int, limit: int) -> IndexChanges: ...
+    def index_rows(self, entries: Collection[int] | None = None) -> IndexRows: ...
+    def feature_rows(self, entries: Collection[int] | None = None) -> FeatureRows: ...
+    def image_keypoints(self, image_id: int) -> Features | None: ...
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Both stages' indexes, built from the same store version."""
 
-    hashes: HashIndex
-    features: FeatureIndex
+    hashes: HashIndex | LayeredHashes
+    features: FeatureIndex | LayeredFeatures
     #: Greyscale work picture of a stored image, for stage 2's pixel check (None if absent).
     pictures: Callable[[int], np.ndarray | None]
     version: int = 0  # the store's index_version; part of every cached verdict's key
-    indexed_version: int = 0  # the store's indexed_version when it was built
+    change: int = 0  # the last of the store's index changes the indexes include
+    changed: frozenset[int] = frozenset()  # entries layered over the base indexes
 
 
 class IndexHolder:
-    """A worker's current indexes, rebuilt when the store says they have changed.
+    """A worker's current indexes, refreshed when the store says they have changed.
 
-    A rebuild that took under ``BACKGROUND_AFTER`` seconds last time runs in the
-    request that notices the change, so a small bank answers with every change at
-    once. A large bank (100,000 images take seconds to load) is rebuilt on a thread
-    while checks keep using the previous snapshot, so no reader waits for it. When
-    only text changed (``indexed_version`` did not move), no rebuild happens at all.
+    When only text changed (no index change since the snapshot's), the indexes are
+    kept. When some entries' images or statuses changed, just those entries are
+    reloaded and layered over the indexes; past ``MAX_LAYERED`` of them, or after a
+    reindex, everything is rebuilt. A refresh whose last full rebuild took under
+    ``BACKGROUND_AFTER`` seconds runs in the request that notices the change, so a
+    small bank answers with every change at once. A large bank (100,000 images take
+    seconds to load) is refreshed on a thread while checks keep using the previous
+    snapshot, so no reader waits for it.
     """
 
     BACKGROUND_AFTER = 0.5
 
     def __init__(
         self,
-        load_hashes: Callable[[], IndexRows],
-        load_features: Callable[[], FeatureRows],
+        source: IndexSource,
         load_picture: Callable[[int], np.ndarray | None],
-        version: Callable[[], int],
         poll_interval: float,
-        load_keypoints: Callable[[int], Features | None] | None = None,
-        indexed_version: Callable[[], int] | None = None,
     ) -> None:
-        self._load_hashes = load_hashes
-        self._load_features = load_features
+        self._source = source
         self._load_picture = load_picture
-        self._load_keypoints = load_keypoints
-        self._indexed_version = indexed_version
-        self._version = version
         self._poll_interval = poll_interval
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
@@ -227,7 +283,10 @@ class IndexHolder:
             self._checked = time.monotonic()
             if self._snapshot is None:
                 self._snapshot = self._build()
-            elif not self._rebuilding and (version := self._version()) != self._snapshot.version:
+            elif (
+                not self._rebuilding
+                and (version := self._source.index_version()) != self._snapshot.version
+            ):
                 if self._build_seconds < self.BACKGROUND_AFTER:
                     self._snapshot = self._refresh(self._snapshot, version)
                 else:
@@ -240,15 +299,34 @@ class IndexHolder:
             return self._snapshot
 
     def _refresh(self, snapshot: Snapshot, version: int) -> Snapshot:
-        """The snapshot for ``version``: the same indexes when only text changed.
+        """The snapshot for ``version`` (read before this): the same indexes when only
+        text changed, the changed entries layered over them, or a rebuild.
 
         An entry's claim, say, is in cached verdicts but not in the indexes; the new
         version alone keeps those verdicts from being served again.
         """
-        if self._indexed_version is not None:
-            if self._indexed_version() == snapshot.indexed_version:
-                return replace(snapshot, version=version)
-        return self._build()
+        changes = self._source.index_changes(snapshot.change, MAX_LAYERED)
+        if changes.entries is None or len(changes.entries | snapshot.changed) > MAX_LAYERED:
+            return self._build()
+        if not changes.entries:
+            return replace(snapshot, version=version)
+        changed = changes.entries | snapshot.changed
+        # Every changed entry is reloaded whole, so a change landing during these reads
+        # is at worst loaded now and again at the next refresh, never missed: the
+        # snapshot claims only ``version`` and ``changes.last``, both read before.
+        rows = self._source.index_rows(changed)
+        stored = self._source.feature_rows(changed)
+        base_hashes = getattr(snapshot.hashes, "base", snapshot.hashes)
+        base_features = getattr(snapshot.features, "base", snapshot.features)
+        features = FeatureIndex(stored.images, stored.quantizer, self._keypoints())
+        return Snapshot(
+            LayeredHashes(base_hashes, changed, HashIndex(rows)),
+            LayeredFeatures(base_features, changed, features),
+            self._load_picture,
+            version,
+            changes.last,
+            changed,
+        )
 
     def _refresh_in_background(self, snapshot: Snapshot, version: int) -> None:
         try:
@@ -258,21 +336,20 @@ class IndexHolder:
         finally:
             self._rebuilding = False
 
+    def _keypoints(self) -> Callable[[int], Features | None]:
+        """Stage 2 reads candidates' keypoints back (a cache per snapshot, so a reindex
+        is never answered from old keypoints) instead of holding them all."""
+        return functools.lru_cache(maxsize=512)(self._source.image_keypoints)
+
     def _build(self) -> Snapshot:
         started = time.monotonic()
-        # The indexed version first, then the rows: a change landing in between makes it
-        # look old, which costs at most one needless rebuild later, never a stale index.
-        indexed = self._indexed_version() if self._indexed_version is not None else 0
-        # Hashes before features: their rows carry the version, so a change landing in
-        # between makes this snapshot look stale and it is simply rebuilt.
-        rows = self._load_hashes()
+        # Hashes before features: their rows carry the version and the last change,
+        # read before the rows, so a change landing in between makes this snapshot
+        # look stale and that change is simply loaded again.
+        rows = self._source.index_rows()
         hashes = HashIndex(rows)
-        stored = self._load_features()
-        # Verification reads candidates' keypoints back (a cache per snapshot, so a
-        # reindex is never answered from old keypoints) instead of holding them all.
-        load = self._load_keypoints
-        keypoints = functools.lru_cache(maxsize=512)(load) if load else None
-        features = FeatureIndex(stored.images, stored.quantizer, keypoints)
-        snapshot = Snapshot(hashes, features, self._load_picture, rows.version, indexed)
+        stored = self._source.feature_rows()
+        features = FeatureIndex(stored.images, stored.quantizer, self._keypoints())
+        snapshot = Snapshot(hashes, features, self._load_picture, rows.version, rows.change)
         self._build_seconds = time.monotonic() - started
         return snapshot

@@ -4,8 +4,9 @@ An entry follows schema.org MediaReview/ClaimReview: what the image really is
 (origin), what false claim it carried (claim, appearances), and who debunked it
 (sources). Images hang off entries; each image has several PDQ hashes (crops,
 trimmed) that the in-memory index loads. ``meta.index_version`` is bumped in the
-same transaction as any change that affects matching, which is how every worker
-learns that its index is stale.
+same transaction as any change that affects a verdict, which is how every worker
+learns that its cached verdicts are stale; ``index_changes`` says which entries'
+images changed, so that it reloads just those.
 """
 
 from __future__ import annotations
@@ -170,6 +171,19 @@ class FeatureQuantizer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     centroids: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class IndexChange(Base):
+    """One change to what the indexes hold, so a worker reloads only what changed.
+
+    ``entry_id`` is the entry whose images or status changed; NULL means everything
+    (a reindex, a new quantizer), after which workers rebuild from scratch.
+    """
+
+    __tablename__ = "index_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    entry_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class Meta(Base):

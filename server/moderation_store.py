@@ -3,7 +3,7 @@
 Every write that a person makes records an audit event (who, when, what, the state
 before and after) in the same transaction, so the log can never miss a change or
 describe one that did not happen. Changes that affect matching (approve, merge,
-status changes) bump ``index_version`` exactly like the entry store does.
+status changes) record ``index_changed`` exactly like the entry store does.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from .store import (
     entry_out,
     filing_quantizer,
     image_row,
+    index_changed,
     insert_entry,
     link_row,
 )
@@ -235,7 +236,7 @@ class ModerationStore:
             entry.updated_at = dt.datetime.now(dt.UTC)  # a row change moves the version
             sub.status, sub.entry_id, sub.reviewed_by = "merged", entry_id, actor.label
             session.flush()
-            bump_version(session)
+            index_changed(session, entry_id)
             _audit(
                 session, actor, "merge", f"submission:{sub.id}", before_sub, _submission_state(sub)
             )
@@ -299,7 +300,7 @@ class ModerationStore:
                 entry.sources = [m.Source(**link_row(s)) for s in patch.sources]
             entry.updated_at = dt.datetime.now(dt.UTC)
             session.flush()  # the version column moves here (optimistic lock)
-            bump_version(session, indexed=False)  # text only: no worker rebuilds
+            bump_version(session)  # text only: no index_changed, so no worker reloads
             _audit(
                 session, actor, "edit", f"entry:{entry_id}", before, _entry_state(session, entry_id)
             )
@@ -315,7 +316,7 @@ class ModerationStore:
             before = _entry_state(session, entry_id)
             entry.status = status
             session.flush()
-            bump_version(session)
+            index_changed(session, entry_id)
             _audit(
                 session,
                 actor,

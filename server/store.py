@@ -2,8 +2,10 @@
 
 Views, the CLI and the index talk to ``Store`` only, never to SQLAlchemy, so the
 storage can change without touching them (the HMA ``storage/interface.py`` idea).
-Every write that can change what matches bumps ``index_version`` in the same
-transaction; workers compare it with the version their index was built from.
+Every write that can change a verdict bumps ``index_version`` in the same
+transaction; workers compare it with the version their index was built from. Writes
+that change what the indexes hold also record which entry changed (``index_changed``),
+so a worker reloads that entry, not the whole bank.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,6 +51,16 @@ class IndexRows:
     entry_ids: np.ndarray  # (n,) int64
     variants: list[str]
     version: int
+    change: int = 0  # the last ``index_changes`` row these rows include
+
+
+@dataclass(frozen=True)
+class IndexChanges:
+    """What changed in the indexes after a given change (``Store.index_changes``)."""
+
+    last: int  # the newest change
+    #: Entries whose images or status changed; None when everything did (a reindex).
+    entries: frozenset[int] | None
 
 
 @dataclass(frozen=True)
@@ -81,9 +93,9 @@ class Store(Protocol):
     def work_jpeg(self, image_id: int) -> bytes | None: ...
     def image_keypoints(self, image_id: int) -> Features | None: ...
     def index_version(self) -> int: ...
-    def indexed_version(self) -> int: ...
-    def index_rows(self) -> IndexRows: ...
-    def feature_rows(self) -> FeatureRows: ...
+    def index_changes(self, after: int, limit: int) -> IndexChanges: ...
+    def index_rows(self, entries: Collection[int] | None = None) -> IndexRows: ...
+    def feature_rows(self, entries: Collection[int] | None = None) -> FeatureRows: ...
     def train_quantizer(self, lists: int, progress: Callable[[int], None]) -> int: ...
     def counts(self) -> dict[str, int]: ...
     def create_token(self, name: str, role: str) -> str: ...
@@ -110,7 +122,7 @@ class SqlStore:
             if entry is None:
                 raise KeyError(entry_id)
             entry.status = status
-            bump_version(session)
+            index_changed(session, entry_id)
 
     def create_token(self, name: str, role: str) -> str:
         token = "oc_" + secrets.token_urlsafe(32)
@@ -216,7 +228,7 @@ class SqlStore:
                     for column, value in orb_columns(new.features, quantizer).items():
                         setattr(row, column, value)
                 count += 1
-            bump_version(session)
+            index_changed(session, None)
         return count
 
     def index_version(self) -> int:
@@ -225,17 +237,30 @@ class SqlStore:
                 session.scalar(select(m.Meta.value).where(m.Meta.key == "index_version")) or 0
             )
 
-    def indexed_version(self) -> int:
-        """Moves only with changes to what the indexes are built from (``bump_version``).
+    def index_changes(self, after: int, limit: int) -> IndexChanges:
+        """Entries whose images or status changed after change ``after``.
 
-        ``index_version`` also moves when an entry's text changes, since cached verdicts
-        carry that text; when only it moved, a worker keeps its indexes.
+        ``index_version`` also moves when only an entry's text changes (cached
+        verdicts carry that text); such a change adds nothing here, so a worker
+        keeps its indexes. More than ``limit`` changes read as "everything".
         """
-        stmt = select(m.Meta.value).where(m.Meta.key == "indexed_version")
+        stmt = (
+            select(m.IndexChange.id, m.IndexChange.entry_id)
+            .where(m.IndexChange.id > after)
+            .order_by(m.IndexChange.id)
+            .limit(limit + 1)
+        )
         with self._sessions() as session:
-            return int(session.scalar(stmt) or 0)
+            rows = session.execute(stmt).all()
+        if not rows:
+            return IndexChanges(after, frozenset())
+        entries = {entry for _, entry in rows}
+        if None in entries or len(rows) > limit:
+            return IndexChanges(rows[-1][0], None)
+        return IndexChanges(rows[-1][0], frozenset(entries))  # type: ignore[arg-type]
 
-    def index_rows(self) -> IndexRows:
+    def index_rows(self, entries: Collection[int] | None = None) -> IndexRows:
+        """Every indexed hash of published entries, or of just ``entries``."""
         stmt = (
             select(m.ImageHash.pdq, m.ImageHash.image_id, m.Image.entry_id, m.ImageHash.variant)
             .join(m.Image, m.Image.id == m.ImageHash.image_id)
@@ -243,12 +268,16 @@ class SqlStore:
             .where(m.Entry.status == "published")
             .order_by(m.ImageHash.id)
         )
+        if entries is not None:
+            stmt = stmt.where(m.Image.entry_id.in_(sorted(entries)))
         with self._sessions() as session:
-            # Read the version first: a change landing during the scan makes the
-            # index look one version stale, so it is reloaded again, never missed.
+            # Read the version and the last change first: a change landing during the
+            # scan makes the index look one change stale, so that change is loaded
+            # again (loading an entry's current rows twice is harmless), never missed.
             version = int(
                 session.scalar(select(m.Meta.value).where(m.Meta.key == "index_version")) or 0
             )
+            change = session.scalar(select(func.max(m.IndexChange.id))) or 0
             rows = session.execute(stmt).all()
         codes = np.frombuffer(b"".join(r[0] for r in rows), dtype=np.uint8).reshape(-1, 32)
         return IndexRows(
@@ -257,10 +286,12 @@ class SqlStore:
             entry_ids=np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows)),
             variants=[r[3] for r in rows],
             version=version,
+            change=change,
         )
 
-    def feature_rows(self) -> FeatureRows:
-        """ORB features of every published image that has them, read with the quantizer.
+    def feature_rows(self, entries: Collection[int] | None = None) -> FeatureRows:
+        """ORB features of every published image that has them (or of just ``entries``'
+        images), read with the quantizer.
 
         List numbers filed under an older quantizer are left out (the index assigns
         those images itself until ``train_quantizer`` has refiled them).
@@ -278,6 +309,8 @@ class SqlStore:
             .where(m.Entry.status == "published", m.Image.orb_descriptors.is_not(None))
             .order_by(m.Image.id)
         )
+        if entries is not None:
+            stmt = stmt.where(m.Image.entry_id.in_(sorted(entries)))
         with self._sessions() as session:
             quantizer = current_quantizer(session)
             current = quantizer.id if quantizer else None
@@ -312,7 +345,7 @@ class SqlStore:
                     file_keypoints(image, quantizer)
             progress(len(batch))
         with self._sessions.begin() as session:
-            bump_version(session)
+            index_changed(session, None)
         return len(ids)
 
     def _descriptor_sample(self, target: int = 1_000_000) -> np.ndarray:
@@ -368,7 +401,7 @@ def insert_entry(session: Session, fields: EntryFields, images: list[NewImage]) 
     entry.images = [image_row(image, quantizer) for image in images]
     session.add(entry)
     session.flush()
-    bump_version(session)
+    index_changed(session, entry.id)
     return entry
 
 
@@ -505,6 +538,7 @@ def filing_quantizer(session: Session) -> Quantizer | None:
     quantizer = save_quantizer(session, centroids)
     for image in images:
         file_keypoints(image, quantizer)
+    index_changed(session, None)  # every image's list numbers moved
     return quantizer
 
 
@@ -531,14 +565,26 @@ def current_quantizer(session: Session) -> Quantizer | None:
     return Quantizer(row.id, np.frombuffer(row.centroids, np.uint8).reshape(-1, 32))
 
 
-def bump_version(session: Session, *, indexed: bool = True) -> None:
+def bump_version(session: Session) -> None:
     """Mark a change in the caller's transaction: every worker's cached verdicts go stale.
 
-    ``indexed=False`` only for changes that leave hashes, keypoints and statuses as
-    they were (an entry's text): workers then keep their indexes (``indexed_version``).
+    Alone, for changes that leave hashes, keypoints and statuses as they were (an
+    entry's text): workers keep their indexes. Anything else calls ``index_changed``.
     """
-    keys = ["index_version", "indexed_version"] if indexed else ["index_version"]
-    session.execute(update(m.Meta).where(m.Meta.key.in_(keys)).values(value=m.Meta.value + 1))
+    stmt = update(m.Meta).where(m.Meta.key == "index_version").values(value=m.Meta.value + 1)
+    session.execute(stmt)
+
+
+def index_changed(session: Session, entry_id: int | None) -> None:
+    """Mark, in the caller's transaction, that ``entry_id``'s images or status changed
+    (None: everything did), so workers reload it; cached verdicts go stale too.
+
+    The version's row lock is taken first and held to the commit, so concurrent
+    writers number their changes in the order they commit: a worker that has read
+    change 11 can never later see a change 10 appear.
+    """
+    bump_version(session)
+    session.add(m.IndexChange(entry_id=entry_id))
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -9,7 +9,7 @@ from server.checks import warm_up
 from server.moderation_store import Actor
 from server.schemas import EntryPatch
 
-from .conftest import add_fake, demo_bytes, store_of, upload
+from .conftest import add_fake, demo_bytes, make_app, store_of, upload
 
 
 def test_warm_up_runs_both_stages_once_and_caches_nothing(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -23,10 +23,10 @@ def test_warm_up_runs_both_stages_once_and_caches_nothing(app, client, monkeypat
 
         return wrapper
 
-    holder = app.extensions["origincheck.index"]
     monkeypatch.setattr(matcher, "extract", counted("extract", matcher.extract))
     monkeypatch.setattr(matcher, "picture_boxes", counted("boxes", matcher.picture_boxes))
-    monkeypatch.setattr(holder, "_load_hashes", counted("index loads", holder._load_hashes))
+    store = store_of(app)
+    monkeypatch.setattr(store, "index_rows", counted("index loads", store.index_rows))
 
     warm_up(app)
     assert calls["extract"] and calls["boxes"], "stage 2 must be warmed too"
@@ -41,10 +41,9 @@ def test_warm_up_runs_both_stages_once_and_caches_nothing(app, client, monkeypat
 def test_a_text_edit_shows_at_once_without_rebuilding_the_index(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     entry_id = add_fake(app, "rocket")
     assert upload(client, demo_bytes("rocket")).get_json()["result"] == "match"
-    holder = app.extensions["origincheck.index"]
     loads: list[int] = []
-    load = holder._load_hashes
-    monkeypatch.setattr(holder, "_load_hashes", lambda: loads.append(1) or load())
+    load = store_of(app).index_rows
+    monkeypatch.setattr(store_of(app), "index_rows", lambda *a: loads.append(1) or load(*a))
 
     moderation = app.extensions["origincheck.moderation"]
     entry = store_of(app).get_entry(entry_id)
@@ -54,6 +53,27 @@ def test_a_text_edit_shows_at_once_without_rebuilding_the_index(app, client, mon
     assert body["cached"] is False  # the verdict with the old claim is not served again
     assert body["matches"][0]["entry"]["claim"] == "Corrected: this is a game trailer."
     assert loads == []
+
+
+def test_a_publish_or_retraction_reloads_that_entry_alone(database_url, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(database_url)
+    client = app.test_client()
+    add_fake(app, "coffee")
+    assert upload(client, demo_bytes("rocket")).get_json()["result"] == "no_match"
+    store = store_of(app)
+    loads: list[object] = []
+    load = store.index_rows
+    monkeypatch.setattr(store, "index_rows", lambda *a: loads.append(a) or load(*a))
+
+    rocket = add_fake(app, "rocket")  # published: matches at once, the bank is not reread
+    body = upload(client, demo_bytes("rocket")).get_json()
+    assert body["result"] == "match" and body["matches"][0]["entry"]["id"] == rocket
+    assert loads == [({rocket},)]
+
+    store.set_status(rocket, "retracted")
+    assert upload(client, demo_bytes("rocket")).get_json()["result"] == "no_match"
+    assert upload(client, demo_bytes("coffee")).get_json()["result"] == "match"
+    assert loads == [({rocket},), ({rocket},)]
 
 
 def test_warm_up_with_the_store_down_still_lets_the_worker_boot(caplog) -> None:  # type: ignore[no-untyped-def]

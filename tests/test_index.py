@@ -1,15 +1,16 @@
-"""The hash index: the multi-index used for large banks must agree with the exact scan."""
+"""The hash index (the multi-index must agree with the exact scan) and how workers refresh it."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import replace
 
 import numpy as np
 
 from server.index import HashIndex, IndexHolder
-from server.store import FeatureRows, IndexRows
+from server.store import FeatureRows, IndexChanges, IndexRows
 
 
 def bank(n: int, seed: int = 3) -> IndexRows:
@@ -61,63 +62,134 @@ def test_empty_bank_finds_nothing_either_way() -> None:
         assert HashIndex(empty, multi_index=multi_index).search([bytes(32)], 52) == []
 
 
-def test_a_slow_rebuild_runs_in_the_background_while_checks_use_the_last_snapshot() -> None:
-    version = [1]
-    release = threading.Event()
-    loads = [0]
+class MemorySource:
+    """An ``IndexSource`` over rows in memory: the holder's timing and bookkeeping on
+    their own (tests/test_checks.py runs the same paths against the real store)."""
 
-    def load_hashes() -> IndexRows:
-        loads[0] += 1
-        if loads[0] == 1:
-            time.sleep(IndexHolder.BACKGROUND_AFTER + 0.1)  # a large bank's first load
-        else:
-            release.wait(10)  # the rebuild is held until the test lets it finish
-        return replace(bank(8), version=version[0])
+    def __init__(self, rows: IndexRows) -> None:
+        self.rows, self.version, self.changes = rows, 1, [0]
+        self.loads: list[frozenset[int] | None] = []  # entries asked for; None = all
+        self.hold: threading.Event | None = None
 
-    holder = IndexHolder(
-        load_hashes, lambda: FeatureRows([], None), lambda _: None, lambda: version[0], 0.0
-    )
+    def change(self, entry: int | None) -> None:
+        """What a write does: a new change and a new version."""
+        self.changes.append(entry)
+        self.version += 1
+
+    def index_version(self) -> int:
+        return self.version
+
+    def index_changes(self, after: int, limit: int) -> IndexChanges:
+        entries = self.changes[after + 1 :]
+        last = len(self.changes) - 1
+        if None in entries or len(entries) > limit:
+            return IndexChanges(last, None)
+        return IndexChanges(last, frozenset(entries))  # type: ignore[arg-type]
+
+    def index_rows(self, entries: Collection[int] | None = None) -> IndexRows:
+        self.loads.append(None if entries is None else frozenset(entries))
+        if self.hold is not None:
+            self.hold.wait(10)
+        keep = np.ones(len(self.rows.codes), bool)
+        if entries is not None:
+            keep = np.isin(self.rows.entry_ids, list(entries))
+        return IndexRows(
+            self.rows.codes[keep],
+            self.rows.image_ids[keep],
+            self.rows.entry_ids[keep],
+            [v for v, k in zip(self.rows.variants, keep, strict=True) if k],
+            self.version,
+            len(self.changes) - 1,
+        )
+
+    def feature_rows(self, entries: Collection[int] | None = None) -> FeatureRows:
+        return FeatureRows([], None)
+
+    def image_keypoints(self, image_id: int) -> None:
+        return None
+
+
+def holder_of(source: MemorySource) -> IndexHolder:
+    return IndexHolder(source, lambda _: None, poll_interval=0.0)
+
+
+def test_a_slow_rebuild_runs_in_the_background_while_checks_use_the_last_snapshot(
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    source = MemorySource(bank(8))
+    holder = holder_of(source)
     assert holder.current().version == 1
-    version[0] = 2
+    holder._build_seconds = IndexHolder.BACKGROUND_AFTER + 0.1  # as after a large bank's load
+    source.hold = threading.Event()  # the rebuild waits until the test lets it finish
+    source.change(None)
     assert holder.current().version == 1  # returns at once: the rebuild is on its thread
-    release.set()
+    source.hold.set()
     deadline = time.monotonic() + 10
     while holder.current().version != 2 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert holder.current().version == 2 and loads[0] == 2
+    assert holder.current().version == 2 and source.loads == [None, None]
 
 
 def test_a_quick_rebuild_happens_in_the_request_that_sees_the_change() -> None:
-    version = [1]
-    holder = IndexHolder(
-        lambda: replace(bank(8), version=version[0]),
-        lambda: FeatureRows([], None),
-        lambda _: None,
-        lambda: version[0],
-        0.0,
-    )
+    source = MemorySource(bank(8))
+    holder = holder_of(source)
     assert holder.current().version == 1
-    version[0] = 2
-    assert holder.current().version == 2
+    source.change(None)
+    assert holder.current().version == 2 and source.loads == [None, None]
 
 
-def test_a_text_only_change_takes_the_new_version_without_a_rebuild() -> None:
-    version, indexed, loads = [1], [1], [0]
+def test_a_text_only_change_takes_the_new_version_without_a_reload() -> None:
+    source = MemorySource(bank(8))
+    holder = holder_of(source)
+    assert holder.current().version == 1
+    source.version += 1  # an entry's claim was edited: same hashes, same images
+    assert holder.current().version == 2 and source.loads == [None]
 
-    def load_hashes() -> IndexRows:
-        loads[0] += 1
-        return replace(bank(8), version=version[0])
 
-    holder = IndexHolder(
-        load_hashes,
-        lambda: FeatureRows([], None),
-        lambda _: None,
-        lambda: version[0],
-        0.0,
-        indexed_version=lambda: indexed[0],
+def test_changed_entries_are_reloaded_alone_and_replace_what_the_index_held() -> None:
+    rows = bank(40)  # entries 57..61, two images of four hashes each
+    source = MemorySource(rows)
+    holder = holder_of(source)
+    first, second = rows.codes[0].tobytes(), rows.codes[8].tobytes()  # entries 57 and 58
+    assert [h.entry_id for h in holder.current().hashes.search([first, second], 0)] == [57, 58]
+
+    # Entry 57 is retracted: its rows leave the store, and only entry 57 is read again.
+    source.rows = replace(rows, entry_ids=np.where(rows.entry_ids == 57, 99, rows.entry_ids))
+    source.change(57)
+    snapshot = holder.current()
+    assert source.loads == [None, frozenset({57})]
+    assert [h.entry_id for h in snapshot.hashes.search([first, second], 0)] == [58]
+    assert len(snapshot.hashes) == 40 - 8
+
+    # Entry 57 comes back with a new image: both changes stay layered, nothing rebuilt.
+    new_code = np.full((1, 32), 0xAB, np.uint8)
+    source.rows = replace(
+        rows,
+        codes=np.vstack([rows.codes, new_code]),
+        image_ids=np.append(rows.image_ids, 500),
+        entry_ids=np.append(rows.entry_ids, 57),
+        variants=[*rows.variants, "full"],
     )
-    assert holder.current().version == 1 and loads[0] == 1
-    version[0] = 2  # an entry's claim was edited: same hashes, same images
-    assert holder.current().version == 2 and loads[0] == 1
-    version[0], indexed[0] = 3, 2  # an image was added
-    assert holder.current().version == 3 and loads[0] == 2
+    source.change(57)
+    snapshot = holder.current()
+    assert source.loads == [None, frozenset({57}), frozenset({57})]
+    found = snapshot.hashes.search([new_code.tobytes()], 0)
+    assert [(h.entry_id, h.image_id) for h in found] == [(57, 500)]
+    assert {h.entry_id for h in snapshot.hashes.search([first, second], 0)} == {57, 58}
+    assert len(snapshot.hashes) == 41 and snapshot.changed == frozenset({57})
+
+
+def test_a_reindex_or_too_many_changes_rebuild_everything(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    source = MemorySource(bank(40))
+    holder = holder_of(source)
+    holder.current()
+    source.change(None)  # a reindex
+    assert holder.current().changed == frozenset() and source.loads == [None, None]
+    monkeypatch.setattr("server.index.MAX_LAYERED", 2)
+    source.change(57)
+    source.change(58)
+    assert holder.current().changed == frozenset({57, 58})
+    source.change(59)
+    snapshot = holder.current()
+    assert snapshot.changed == frozenset() and source.loads[-1] is None
+    assert type(snapshot.hashes) is HashIndex

@@ -9,7 +9,7 @@ from server import models as m
 from server import store as store_module
 from server.references import prepare
 from server.schemas import EntryFields
-from server.store import DuplicateImage, bump_version
+from server.store import DuplicateImage, IndexChanges, bump_version, index_changed
 
 from .conftest import add_fake, demo_bytes, make_app, store_of
 
@@ -137,15 +137,28 @@ def test_first_quantizer_is_trained_when_the_bank_outgrows_flat(store_app, monke
     assert [f.lists is not None for *_, f in rows.images] == [True, True, True]
 
 
-def test_indexed_version_moves_with_what_is_indexed_not_with_text(store_app) -> None:  # type: ignore[no-untyped-def]
+def test_index_changes_name_the_entries_whose_images_or_status_changed(store_app) -> None:  # type: ignore[no-untyped-def]
     store = store_of(store_app)
-    entry_id = add_fake(store_app, "rocket")
-    version, indexed = store.index_version(), store.indexed_version()
+    rocket = add_fake(store_app, "rocket")
+    start = store.index_changes(0, 100).last
+    version = store.index_version()
     with store._sessions.begin() as session:  # what a moderator's text edit does
-        session.get(m.Entry, entry_id).claim = "A corrected claim."
-        bump_version(session, indexed=False)
-    assert store.index_version() == version + 1 and store.indexed_version() == indexed
-    add_fake(store_app, "coffee")
-    assert store.indexed_version() == indexed + 1
-    store.set_status(entry_id, "retracted")
-    assert store.indexed_version() == indexed + 2
+        session.get(m.Entry, rocket).claim = "A corrected claim."
+        bump_version(session)
+    assert store.index_version() == version + 1
+    assert store.index_changes(start, 100) == IndexChanges(start, frozenset())
+
+    coffee = add_fake(store_app, "coffee")
+    store.set_status(rocket, "retracted")
+    changes = store.index_changes(start, 100)
+    assert changes.entries == {rocket, coffee} and changes.last == start + 2
+    assert store.index_changes(start, 1).entries is None  # too many to list: reload all
+
+    # Only the named entries' rows are read back, retracted ones not at all.
+    assert set(store.index_rows([rocket, coffee]).entry_ids) == {coffee}
+    assert [e for e, *_ in store.feature_rows([rocket, coffee]).images] == [coffee]
+    assert store.index_rows([rocket]).change == changes.last
+
+    with store._sessions.begin() as session:  # what a reindex does
+        index_changed(session, None)
+    assert store.index_changes(changes.last, 100).entries is None

@@ -5,9 +5,11 @@ over N/17 images (17 hashes per image, as references store), then times what a
 worker does on its first check: ``SqlStore.index_rows()`` + ``HashIndex``. With
 ``--keypoints``, every image also gets 440 random ORB keypoints filed under a stored
 16,384-list quantizer, and stage 2's load is timed too: ``SqlStore.feature_rows()``
-+ ``FeatureIndex`` (what every index-changing write costs each worker, in the
-background for banks this size).
-Run: .venv/bin/python bench/speed/startup.py [--hashes 1000000] [--keypoints]
++ ``FeatureIndex`` (what a worker's full rebuild costs, in the background for banks
+this size). With ``--refresh`` as well, a worker's indexes are then built through
+``IndexHolder`` and the refresh after a publish and after a retraction of one real
+demo photo is timed: what every worker pays for such a write.
+Run: .venv/bin/python bench/speed/startup.py [--hashes 1000000] [--keypoints [--refresh]]
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ from server import create_app  # noqa: E402
 from server import models as m  # noqa: E402
 from server.db import get_engine, upgrade  # noqa: E402
 from server.features import QUANTIZER_LISTS, FeatureIndex  # noqa: E402
-from server.index import HashIndex  # noqa: E402
+from server.index import HashIndex, IndexHolder  # noqa: E402
+from server.references import prepare  # noqa: E402
+from server.schemas import EntryFields  # noqa: E402
+
+DEMO = Path(__file__).resolve().parents[2] / "server" / "demo" / "images"
 
 PER_IMAGE = 17
 KEYPOINTS = 440  # per image, the corpus average at the 512 px work size
@@ -113,6 +119,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--hashes", type=int, default=1_000_000)
     parser.add_argument("--keypoints", action="store_true", help="time stage 2's load too")
+    parser.add_argument(
+        "--refresh", action="store_true", help="with --keypoints: time a publish's refresh"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/startup.sqlite3"
@@ -142,6 +151,43 @@ def main() -> None:
                 f"stage 2: {len(features):,} images x {KEYPOINTS} keypoints: feature_rows() "
                 f"{loaded:.1f} s + FeatureIndex {built:.1f} s (one run)"
             )
+        if args.keypoints and args.refresh:
+            del features, rows
+            refresh(app, store)
+
+
+def refresh(app, store) -> None:  # type: ignore[no-untyped-def]
+    """One worker's refresh after a publish and after a retraction (``IndexHolder``)."""
+    holder = IndexHolder(store, lambda _: None, poll_interval=0.0)
+    started = time.perf_counter()
+    snapshot = holder.current()
+    print(f"IndexHolder full build, both stages: {time.perf_counter() - started:.1f} s")
+    image = prepare(
+        (DEMO / "rocket.jpg").read_bytes(),
+        role="original",
+        max_pixels=app.config["MAX_IMAGE_PIXELS"],
+    )
+    fields = EntryFields.model_validate(
+        {
+            "title": "bench publish",
+            "category": "DecontextualizedContent",
+            "claim": "c",
+            "origin": {"description": "d"},
+        }
+    )
+    entry = store.add_entry(fields, [image])
+    for label in ("publish of one entry", "retraction of that entry"):
+        if label.startswith("retraction"):
+            store.set_status(entry, "retracted")
+        started = time.perf_counter()
+        snapshot = holder._refresh(snapshot, store.index_version())  # what the thread runs
+        took = time.perf_counter() - started
+        found = snapshot.hashes.search([code for _, code in image.fingerprint.hashes[:1]], 0)
+        print(
+            f"refresh after a {label}: {took * 1000:.0f} ms "
+            f"({len(snapshot.hashes):,} hashes, {len(snapshot.features):,} images; "
+            f"the new photo {'found' if found else 'not found'})"
+        )
 
 
 if __name__ == "__main__":
