@@ -60,11 +60,11 @@ def ours(data: bytes) -> None:
     query_fingerprint(data, decode(data, max_pixels=60_000_000))
 
 
-def p50_ms(fns: list, images: list[bytes], repeat: int) -> list[float]:  # type: ignore[type-arg]
-    """Median time of each function, calls interleaved image by image so that a drift of
-    the machine's speed during the run moves every column alike (the ratios are the point).
-    The order rotates every round: whichever runs right after another finds the JPEG's
-    bytes already in cache."""
+def timed_ms(fns: list, images: list[bytes], repeat: int) -> np.ndarray:  # type: ignore[type-arg]
+    """Milliseconds per call, (functions, rounds x images), calls interleaved image by
+    image so that a drift of the machine's speed during the run moves every column alike
+    (the ratios are the point). The order rotates every round: whichever runs right
+    after another finds the JPEG's bytes already in cache."""
     times: list[list[float]] = [[] for _ in fns]
     for round_ in range(repeat):
         order = [(i + round_) % len(fns) for i in range(len(fns))]
@@ -73,7 +73,7 @@ def p50_ms(fns: list, images: list[bytes], repeat: int) -> list[float]:  # type:
                 started = time.perf_counter()
                 fns[i](data)
                 times[i].append((time.perf_counter() - started) * 1000)
-    return [statistics.median(bucket) for bucket in times]
+    return np.array(times)
 
 
 def main() -> None:
@@ -89,9 +89,14 @@ def main() -> None:
     for label, size in SIZES.items():
         images = [camera_like(p, size, i) for i, p in enumerate(photos)]
         sample = sample or images
-        a, b, c = p50_ms([naive, draft_only, ours], images, REPEAT[label])
+        times = timed_ms([naive, draft_only, ours], images, REPEAT[label])
+        a, b, c = np.median(times, axis=1)
+        # Each call of ours over the floor's call on the same image in the same round:
+        # how far apart the middle half of those pairs lie shows the machine's noise.
+        low, high = np.percentile(times[2] / times[1], [25, 75])
         print(
-            f"| {label} JPEG | {a:.1f} ms | {b:.1f} ms | {c:.1f} ms | {a / c:.1f}x faster | {c / b:.2f}x |"
+            f"| {label} JPEG | {a:.1f} ms | {b:.1f} ms | {c:.1f} ms | {a / c:.1f}x faster "
+            f"| {c / b:.2f}x (pairs {low:.2f}-{high:.2f}) |"
         )
 
     with tempfile.TemporaryDirectory() as tmp:
