@@ -117,9 +117,9 @@ def reference_fingerprint(data: bytes, decoded: Decoded) -> Fingerprint:
     trimmed = _trimmed(luma)
     hashes = [("full", full)]
     if trimmed is not luma:
-        hashes.append(("trimmed", luma_hashes(trimmed, orientations=1)[0][0]))
+        hashes.append(("trimmed", _upright(trimmed)))
     for name, (left, top, right, bottom) in crop_windows(trimmed.shape[1], trimmed.shape[0]):
-        hashes.append((name, luma_hashes(trimmed[top:bottom, left:right], orientations=1)[0][0]))
+        hashes.append((name, _upright(trimmed[top:bottom, left:right])))
     fingerprint = _fingerprint(data, decoded, full, quality, hashes, trimmed is not luma)
     phash, dhash = secondary_hashes(image)
     return dataclasses.replace(fingerprint, phash=phash, dhash=dhash)
@@ -146,6 +146,11 @@ def _window(
     w, h = max(1, round(width * share)), max(1, round(height * share))
     left, top = round((width - w) * fx), round((height - h) * fy)
     return left, top, left + w, top + h
+
+
+def _upright(luma: np.ndarray) -> bytes:
+    """The PDQ of a stored crop as it is: queries carry every orientation, not references."""
+    return luma_hashes(luma, orientations=1)[0][0]
 
 
 def _trimmed(luma: np.ndarray) -> np.ndarray:
