@@ -49,7 +49,7 @@ def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
 
 def _fresh_body(data: bytes, sha256: str, snapshot: Snapshot) -> dict[str, Any]:
     max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
-    decoded = decode(data, max_pixels=max_pixels)
+    decoded = decode(data, max_pixels=max_pixels, grey=True)
     fp = query_fingerprint(data, decoded, sha256)
     hashes = Hashes(
         pdq=fp.pdq,
@@ -64,7 +64,9 @@ def _fresh_body(data: bytes, sha256: str, snapshot: Snapshot) -> dict[str, Any]:
         decoded.image,
         snapshot,
         thresholds(),
-        sharper=lambda: decode(data, max_pixels=max_pixels, work_side=2 * WORK_SIDE).image,
+        sharper=lambda: (
+            decode(data, max_pixels=max_pixels, work_side=2 * WORK_SIDE, grey=True).image
+        ),
     )
     return _verdict(found, hashes, snapshot.version)
 

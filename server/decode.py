@@ -1,4 +1,4 @@
-"""Turn untrusted bytes into a small RGB picture, or a clear refusal.
+"""Turn untrusted bytes into a small RGB or greyscale picture, or a clear refusal.
 
 Every image the server sees comes from strangers, so decoding is where bombs,
 truncated files and disguised formats must stop. Matching only needs a few hundred
@@ -6,6 +6,9 @@ pixels per side, so JPEGs are decoded at reduced scale (libjpeg DCT scaling via
 ``Image.draft``), which is most of the speed of the check path, and the result is
 only ever shrunk by a whole factor (``Image.reduce``, a box filter): resampling a
 612 px picture to exactly 512 px cost more than decoding it (bench/speed/hashing.py).
+A check only ever looks at luminance, so it asks for greyscale: libjpeg then hands
+over the JPEG's own luma channel and skips the chroma's inverse DCT, upsampling and
+colour conversion, and everything after works on a third of the bytes.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class ImageError(ValueError):
 class Decoded:
     """A decoded picture ready for hashing, plus what we learnt of the original."""
 
-    image: Image.Image  # RGB, longest side in (WORK_SIDE / 2, WORK_SIDE] unless smaller
+    image: Image.Image  # RGB or L, longest side in (WORK_SIDE / 2, WORK_SIDE] unless smaller
     format: str
     width: int  # original size, after EXIF orientation
     height: int
@@ -66,8 +69,11 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
-def decode(data: bytes, *, max_pixels: int, work_side: int = WORK_SIDE) -> Decoded:
-    """Decode ``data`` safely into an RGB image no larger than ``work_side``.
+def decode(
+    data: bytes, *, max_pixels: int, work_side: int = WORK_SIDE, grey: bool = False
+) -> Decoded:
+    """Decode ``data`` safely into an RGB (or, with ``grey``, "L") image no larger than
+    ``work_side``. Stored images keep their colour for thumbnails; checks pass ``grey``.
 
     Raises ImageError for empty, unknown, broken, truncated or oversized input.
     """
@@ -91,14 +97,14 @@ def decode(data: bytes, *, max_pixels: int, work_side: int = WORK_SIDE) -> Decod
             if width * height > max_pixels:
                 raise _too_big(width, height, max_pixels)
             if im.format == "JPEG":
-                im.draft("RGB", draft_size(width, height, work_side))
+                im.draft("L" if grey else "RGB", draft_size(width, height, work_side))
             im.load()  # first frame only for GIF/WebP animations
             orientation = im.getexif().get(_ORIENTATION, 1)
             if orientation in (5, 6, 7, 8):
                 width, height = height, width
             if orientation != 1:  # exif_transpose copies the picture even when upright
                 im = ImageOps.exif_transpose(im)
-            im = _to_rgb(im)
+            im = _flatten(im, "L" if grey else "RGB")
             factor = math.ceil(max(im.size) / work_side)
             if factor > 1:
                 im = im.reduce(factor)
@@ -121,16 +127,15 @@ def draft_size(width: int, height: int, work_side: int = WORK_SIDE) -> tuple[int
     return math.ceil(width * share), math.ceil(height * share)
 
 
-def _to_rgb(im: Image.Image) -> Image.Image:
-    """Flatten transparency onto white so a transparent logo hashes like its page."""
+def _flatten(im: Image.Image, mode: str) -> Image.Image:
+    """``im`` in ``mode``, transparency flattened onto white so that a transparent logo
+    hashes like its page."""
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
         im = im.convert("RGBA")
         background = Image.new("RGB", im.size, (255, 255, 255))
         background.paste(im, mask=im.getchannel("A"))
-        return background
-    if im.mode != "RGB":
-        return im.convert("RGB")
-    return im
+        im = background
+    return im if im.mode == mode else im.convert(mode)
 
 
 def _too_big(width: int, height: int, max_pixels: int) -> ImageError:

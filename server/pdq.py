@@ -43,10 +43,14 @@ DIHEDRAL = (
 def luminance(image: Image.Image) -> np.ndarray:
     """The picture's luma as PDQ defines it: 0.299 R + 0.587 G + 0.114 B in float32.
 
-    Pillow's "F" conversion computes exactly the reference's. A crop of this array is
-    the luminance of the cropped picture, so a check converts its picture once and
-    trims and hashes slices of it (``hashing.py``).
+    Pillow's "F" conversion computes exactly the reference's. A greyscale picture is
+    its own luma and stays uint8: a check decodes a JPEG straight to its luma channel
+    (``decode.py``), which is the same weighted sum, taken by the encoder before the
+    chroma was rounded and subsampled. A crop of this array is the luminance of the
+    cropped picture, so a check trims and hashes slices of it (``hashing.py``).
     """
+    if image.mode == "L":
+        return np.asarray(image)
     return np.asarray(image.convert("F"))
 
 
@@ -57,7 +61,8 @@ def pdq_hashes(image: Image.Image, orientations: int = 8) -> tuple[list[bytes], 
 
 
 def luma_hashes(luma: np.ndarray, orientations: int = 8) -> tuple[list[bytes], int]:
-    """``pdq_hashes`` of a picture whose ``luminance`` (or a slice of it) is ``luma``."""
+    """``pdq_hashes`` of a picture whose ``luminance`` (or a slice of it) is ``luma``
+    (float32 or uint8: the weights are float32, so either is summed in float32)."""
     rows, cols = luma.shape
     if min(rows, cols) < MIN_SIDE:
         return [bytes(32)] * orientations, 0

@@ -66,9 +66,8 @@ def merge(submission_id: int, entry_id: int, actor: Actor) -> None:
 
 def candidates(sub: m.Submission) -> dict[str, list[dict[str, int]]]:
     """Published entries and other open submissions this one looks like, nearest first."""
-    fingerprint = query_fingerprint(
-        sub.image, decode(sub.image, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
-    )
+    max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
+    fingerprint = query_fingerprint(sub.image, decode(sub.image, max_pixels=max_pixels, grey=True))
     codes = [code for _, code in fingerprint.hashes]
     radius = current_app.config["POSSIBLE_MATCH_THRESHOLD"]  # anything a reader would be shown
     entries = [

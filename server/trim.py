@@ -35,14 +35,14 @@ def trim_box(image: Image.Image) -> tuple[int, int, int, int]:
 def band_box(luma: np.ndarray) -> tuple[int, int, int, int]:
     """``trim_box`` of the picture whose PDQ ``luminance`` is ``luma``.
 
-    Grey levels are that luminance rounded, which is Pillow's "L" but for one pixel in
-    25,000 (the same boxes on 2,706 pictures with and without bands, session 5), so a
-    check converts its picture once for both trimming and hashing. The bands are found
-    at full size: looking for them on the picture halved saved 0.05 ms but cut stage
-    1's recall at 40 bits by 0.08-0.12 on captions, borders and screenshots
-    (bench/accuracy, session 4).
+    Grey levels are that luminance, rounded when it is float32: Pillow's "L" but for
+    one pixel in 25,000 (the same boxes on 2,706 pictures with and without bands,
+    session 5), so a check converts its picture once for both trimming and hashing.
+    The bands are found at full size: looking for them on the picture halved saved
+    0.05 ms but cut stage 1's recall at 40 bits by 0.08-0.12 on captions, borders and
+    screenshots (bench/accuracy, session 4).
     """
-    grey = np.add(luma, 0.5).astype(np.uint8)
+    grey = luma if luma.dtype == np.uint8 else np.add(luma, 0.5).astype(np.uint8)
     top, left = 0, 0
     bottom, right = grey.shape
     for _ in range(PASSES):

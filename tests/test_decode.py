@@ -6,12 +6,13 @@ import io
 import struct
 import zlib
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from server.decode import ImageError, decode, sniff_format
 
-from .conftest import demo_bytes
+from .conftest import demo_bytes, demo_image
 
 LIMIT = 40_000_000
 
@@ -72,6 +73,25 @@ def test_allowed_formats_decode_to_small_rgb(fmt: str) -> None:
     assert decoded.image.mode == "RGB"
     assert 256 < max(decoded.image.size) <= 512
     assert (decoded.width, decoded.height) == (1600, 1200)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF", "WEBP", "BMP"])
+def test_a_check_gets_the_luminance_of_the_colour_picture(fmt: str) -> None:
+    """Checks decode greyscale (a JPEG straight to its luma channel): the same picture,
+    within rounding, as the colour decode turned grey, so it matches stored hashes."""
+    data = encode(demo_image("chelsea").resize((900, 600)), fmt)
+    grey = decode(data, max_pixels=LIMIT, grey=True)
+    colour = decode(data, max_pixels=LIMIT)
+    assert grey.image.mode == "L"
+    assert (grey.image.size, grey.width, grey.height) == (colour.image.size, 900, 600)
+    difference = np.abs(np.asarray(grey.image, float) - np.asarray(colour.image.convert("L")))
+    assert difference.mean() < 1.0
+
+
+def test_a_grey_check_flattens_transparency_onto_white_too() -> None:
+    clear = Image.new("RGBA", (50, 50), (255, 0, 0, 0))
+    decoded = decode(encode(clear, "PNG"), max_pixels=LIMIT, grey=True)
+    assert decoded.image.getpixel((25, 25)) == 255
 
 
 @pytest.mark.parametrize("side", [300, 513, 1224, 4000])

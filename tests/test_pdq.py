@@ -31,6 +31,15 @@ def test_grey_pictures_hash_like_the_reference() -> None:
     assert pdq_hashes(image) == reference(image)
 
 
+def test_a_greyscale_picture_is_its_own_luminance() -> None:
+    """A check's picture is greyscale (``decode.py``): its uint8 luma hashes and trims
+    without a float copy, and gives the reference's bits for that grey picture."""
+    grey = demo_image("rocket").resize((211, 157)).convert("L")
+    luma = luminance(grey)
+    assert luma.dtype == np.uint8
+    assert luma_hashes(luma) == pdq_hashes(grey) == reference(grey)
+
+
 def test_one_orientation_is_the_first_of_eight() -> None:
     image = demo_image("chelsea").resize((150, 100))
     codes, quality = pdq_hashes(image)

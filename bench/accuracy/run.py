@@ -116,7 +116,7 @@ def run_photo(job: tuple[int, str, int | None]) -> list[tuple]:
         for name, edit in edits.items():
             data = apply(edit, image, seed=number * 1000 + len(rows))
             try:
-                decoded = decode(data, max_pixels=MAX_PIXELS)
+                decoded = decode(data, max_pixels=MAX_PIXELS, grey=True)
                 fp = query_fingerprint(data, decoded)
             except Exception:  # noqa: BLE001 - a broken edit is a miss for every method
                 rows.append(
@@ -137,7 +137,11 @@ def run_photo(job: tuple[int, str, int | None]) -> list[tuple]:
                 started = time.perf_counter()
                 picture, boxes = pictures_inside(
                     decoded.image,
-                    lambda: decode(data, max_pixels=MAX_PIXELS, work_side=2 * WORK_SIDE).image,  # noqa: B023
+                    lambda: (
+                        decode(
+                            data, max_pixels=MAX_PIXELS, work_side=2 * WORK_SIDE, grey=True
+                        ).image
+                    ),  # noqa: B023
                 )
                 inner = picture_hashes(picture, boxes, DEFAULTS["MIN_PDQ_QUALITY"])
                 inside = {h.entry_id: h.distance for h in index.search([c for _, c in inner], 60)}

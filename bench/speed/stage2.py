@@ -220,9 +220,12 @@ def whole_checks(index: FeatureIndex) -> str:
     for _ in range(3):
         for data in uploads:
             t = time.perf_counter()
-            decoded = decode(data, max_pixels=60_000_000)
+            decoded = decode(data, max_pixels=60_000_000, grey=True)
             fp = query_fingerprint(data, decoded)
-            sharper = lambda: decode(data, max_pixels=60_000_000, work_side=2 * WORK_SIDE).image  # noqa: B023, E731
+
+            def sharper(data: bytes = data) -> Image.Image:
+                return decode(data, max_pixels=60_000_000, work_side=2 * WORK_SIDE, grey=True).image
+
             wrong += len(find(fp, decoded.image, snapshot, th, sharper=sharper))
             took.append((time.perf_counter() - t) * 1000)
     return (
