@@ -1,14 +1,15 @@
 """In-memory Hamming-distance index over every stored PDQ hash.
 
-Up to ``MULTI_INDEX_ABOVE`` hashes the search is a flat scan: exact, and under a
-millisecond (FAISS's binary flat index is the fastest scan measured here,
-bench/speed/index.py). A scan reads every code, so at 10 M hashes it costs ~9 ms at
-this machine's memory bandwidth; above the threshold a multi-index (``MultiIndex``)
-reads only the codes that share a nearly equal 16-bit chunk with the query. Each
-worker holds its own copy and refreshes it when the store's ``index_version`` moves;
-``IndexHolder`` checks that version at most every ``poll_interval`` seconds, which
-bounds how stale any worker can be. A refresh reloads only the entries that changed
-and layers them over the indexes it has (``LayeredHashes``, ``LayeredFeatures``).
+Up to ``MULTI_INDEX_ABOVE`` hashes the search is a flat scan: exact (FAISS's binary
+flat index is the fastest scan measured here, bench/speed/index.py). A scan costs ~1 ns
+per stored code and query, and a check searches 16 query hashes, so at 1 M hashes a
+check would spend ~17 ms scanning; above the threshold a multi-index (``MultiIndex``)
+reads only the codes that share a nearly equal 16-bit chunk with the query: 0.3 ms
+per query at 1 M, 1.7 ms at 10 M. Each worker holds its own copy and refreshes it when
+the store's ``index_version`` moves; ``IndexHolder`` checks that version at most every
+``poll_interval`` seconds, which bounds how stale any worker can be. A refresh reloads
+only the entries that changed and layers them over the indexes it has
+(``LayeredHashes``, ``LayeredFeatures``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,12 @@ from .features import Candidate, FeatureIndex, Features
 from .store import FeatureRows, IndexChanges, IndexRows
 
 _log = logging.getLogger(__name__)
-MULTI_INDEX_ABOVE = 2_000_000  # hashes; the flat scan is exact and ~0.8 ms at 1 M
+#: Hashes (~40,000 images) above which the multi-index replaces the flat scan. A check's
+#: 16 searches at 1 M hashes: flat 16.6 ms, multi-index 3.8 ms; what the multi-index
+#: misses (31-52 bits away) stage 2 finds: on the accuracy benchmark stage 1 + 2 differs
+#: from the flat scan on 5 of 25,092 queries (``run.py --multi-index``, BENCHMARKS.md).
+#: Below this, its 1.8 MB of bucket offsets would take it over twice the raw codes' size.
+MULTI_INDEX_ABOVE = 700_000
 TABLES = 7  # 16-bit chunks looked up; memory 4 B per hash per table after the first
 #: Entries a worker layers over its indexes before it rebuilds them from scratch.
 MAX_LAYERED = 2_000
@@ -50,10 +56,10 @@ class MultiIndex:
     A stored code is a candidate when one of its chunks equals the query's, or differs
     by one bit, in the same place; candidates are then compared on all 256 bits. That
     finds every code within 13 bits, and (measured on random codes, where it does
-    worst) 99 % at 20 bits, ~97 % at 31 and ~88 % at 40: approximate only where
-    stage 1 is unsure anyway, and where stage 2 takes a second look (BENCHMARKS.md).
-    Codes are kept once, sorted by their first chunk; every other table is a
-    permutation (4 B per code) plus 65,537 bucket offsets.
+    worst) all 800 planted at 20 bits, 99 % at 31 and 88-92 % at 40: approximate only
+    where stage 1 is unsure anyway, and where stage 2 takes a second look
+    (BENCHMARKS.md). Codes are kept once, sorted by their first chunk; every other
+    table is a permutation (4 B per code) plus 65,537 bucket offsets (4 B each).
     """
 
     def __init__(self, codes: np.ndarray) -> None:
@@ -61,10 +67,8 @@ class MultiIndex:
         self.order = np.argsort(keys[:, 0], kind="stable")  # rows of ``codes`` as stored here
         self._words = np.ascontiguousarray(codes[self.order]).view(np.uint64)
         keys = keys[self.order]
-        self._offsets = [
-            np.concatenate([[0], np.cumsum(np.bincount(keys[:, t], minlength=1 << 16))])
-            for t in range(TABLES)
-        ]
+        counts = [np.bincount(keys[:, t], minlength=1 << 16) for t in range(TABLES)]
+        self._offsets = [np.concatenate([[0], np.cumsum(c)]).astype(np.int32) for c in counts]
         self._tables = [None] + [
             np.argsort(keys[:, t], kind="stable").astype(np.uint32) for t in range(1, TABLES)
         ]

@@ -28,6 +28,37 @@ def flipped(code: np.ndarray, bits: int, rng: np.random.Generator) -> bytes:
     return np.packbits(unpacked).tobytes()
 
 
+def test_the_flat_scan_finds_exactly_the_codes_within_the_radius() -> None:
+    """Exact at the edge of the radius, wherever the differing bits lie: 52 bits away is
+    found, 53 is not, nor a code whose first half is identical and the rest is far."""
+    rows = bank(20_000)
+    rng = np.random.default_rng(2)
+    query = rng.integers(0, 256, 32, dtype=np.uint8)
+
+    def near(head_bits: int, tail_bits: int) -> np.ndarray:
+        head, tail = np.unpackbits(query[:16]), np.unpackbits(query[16:])
+        head[rng.choice(128, head_bits, replace=False)] ^= 1
+        tail[rng.choice(128, tail_bits, replace=False)] ^= 1
+        return np.packbits(np.concatenate([head, tail]))
+
+    planted = {0: near(40, 12), 8: near(40, 13), 16: near(0, 60), 24: near(20, 20)}
+    for row, code in planted.items():
+        rows.codes[row] = code
+    queries = [query.tobytes()] + [
+        flipped(rows.codes[r], b, rng) for r, b in ((400, 31), (800, 52))
+    ]
+    batch = np.frombuffer(b"".join(queries), np.uint8).reshape(-1, 32)
+    distances = np.bitwise_count(batch[:, None, :] ^ rows.codes[None]).sum(axis=2)
+    expected: dict[int, int] = {}
+    for q, row in zip(*np.nonzero(distances <= 52), strict=True):
+        entry = int(rows.entry_ids[row])
+        expected[entry] = min(expected.get(entry, 256), int(distances[q, row]))
+    found = {hit.entry_id: hit.distance for hit in HashIndex(rows).search(queries, 52)}
+    assert found == expected
+    assert {rows.entry_ids[0]: 52, rows.entry_ids[24]: 40}.items() <= found.items()
+    assert rows.entry_ids[8] not in found and rows.entry_ids[16] not in found
+
+
 def test_multi_index_finds_every_code_within_13_bits_like_the_flat_scan() -> None:
     rows = bank(20_000)
     flat, multi = HashIndex(rows), HashIndex(rows, multi_index=True)
