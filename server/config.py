@@ -23,7 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_IMAGE_PIXELS": 40_000_000,
     # Matching (PDQ Hamming distance out of 256); see README "Thresholds".
     "MATCH_THRESHOLD": 40,
-    "POSSIBLE_MATCH_THRESHOLD": 52,
+    "POSSIBLE_MATCH_THRESHOLD": 48,
     "MIN_PDQ_QUALITY": 50,
     "STAGE2_ENABLED": True,  # local features when the hashes find no confirmed match
     "MIN_INLIERS": 12,  # stage 2: keypoints one homography must explain

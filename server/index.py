@@ -31,7 +31,7 @@ from .store import FeatureRows, IndexChanges, IndexRows
 _log = logging.getLogger(__name__)
 #: Hashes (~40,000 images) above which the multi-index replaces the flat scan. A check's
 #: 16 searches at 1 M hashes: flat 16.6 ms, multi-index 3.8 ms; what the multi-index
-#: misses (31-52 bits away) stage 2 finds: on the accuracy benchmark stage 1 + 2 differs
+#: misses (31-48 bits away) stage 2 finds: on the accuracy benchmark stage 1 + 2 differs
 #: from the flat scan on 5 of 25,092 queries (``run.py --multi-index``, BENCHMARKS.md).
 #: Below this, its 1.8 MB of bucket offsets would take it over twice the raw codes' size.
 MULTI_INDEX_ABOVE = 700_000
