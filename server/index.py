@@ -56,8 +56,8 @@ class MultiIndex:
     A stored code is a candidate when one of its chunks equals the query's, or differs
     by one bit, in the same place; candidates are then compared on all 256 bits. That
     finds every code within 13 bits, and (measured on random codes, where it does
-    worst) all 800 planted at 20 bits, 99 % at 31 and 88-92 % at 40: approximate only
-    where stage 1 is unsure anyway, and where stage 2 takes a second look
+    worst) every code planted 20 bits away, 99 % at 31 and 88-92 % at 40: approximate
+    only where stage 1 is unsure anyway, and where stage 2 takes a second look
     (BENCHMARKS.md). Codes are kept once, sorted by their first chunk; every other
     table is a permutation (4 B per code) plus 65,537 bucket offsets (4 B each).
     """
