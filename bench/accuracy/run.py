@@ -181,7 +181,7 @@ def main() -> None:
     parser.add_argument(
         "--multi-index",
         action="store_true",
-        help="search stage 1 with the multi-index the server uses above 500,000 hashes",
+        help="search stage 1 with the multi-index the server uses above 700,000 hashes",
     )
     args = parser.parse_args()
     STATE["multi_index"] = args.multi_index or None
