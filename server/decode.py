@@ -18,6 +18,7 @@ import math
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image, ImageOps
 
 #: Formats we accept; everything else is refused before any decoder runs.
@@ -118,6 +119,12 @@ def decode(
             "image_unreadable", f"The {fmt} image could not be decoded: {exc}"
         ) from None
     return Decoded(image=im, format=fmt, width=width, height=height)
+
+
+def grey_pixels(image: Image.Image) -> np.ndarray:
+    """The picture's grey levels as uint8, for OpenCV. A check's picture is already
+    greyscale (``grey=True``), and ``convert("L")`` would copy it once more."""
+    return np.asarray(image if image.mode == "L" else image.convert("L"))
 
 
 def draft_size(width: int, height: int, work_side: int = WORK_SIDE) -> tuple[int, int]:

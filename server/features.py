@@ -21,7 +21,7 @@ import faiss
 import numpy as np
 from PIL import Image
 
-from .decode import WORK_SIDE
+from .decode import WORK_SIDE, grey_pixels
 
 N_FEATURES = 500
 VOTE_DISTANCE = 50  # bits: a query descriptor this close to a stored one votes for its image
@@ -87,7 +87,7 @@ def extract(image: Image.Image, box: tuple[int, int, int, int] | None = None) ->
     if scale > 1:
         size = (round(image.width * scale), round(image.height * scale))
         image = image.resize(size, Image.Resampling.BILINEAR)
-    grey = np.asarray(image.convert("L"))
+    grey = grey_pixels(image)
     keypoints, descriptors = _orb.detectAndCompute(grey, None)
     if descriptors is None or not keypoints:
         return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8))

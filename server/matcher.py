@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 from PIL import Image
 
 from .agreement import agreement
+from .decode import grey_pixels
 from .features import extract
 from .hashing import Fingerprint, picture_hashes
 from .index import Hit, Snapshot
@@ -144,7 +144,7 @@ def local_matches(
     ``regions.picture_boxes``) only if that gave no image with ``enough`` agreement.
     Best first.
     """
-    grey = np.asarray(image.convert("L"))
+    grey = grey_pixels(image)
     best: dict[int, LocalMatch] = {}
     for number, box in enumerate([None, *boxes]):
         if any(m.agreement >= enough for m in best.values()):

@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from .decode import grey_pixels
+
 MIN_SHARE = 0.03  # of the whole picture's area; smaller boxes are icons and avatars
 MAX_SHARE = 0.85  # larger boxes are the picture itself, already searched
 MIN_SIDE = 48  # pixels
@@ -26,7 +28,7 @@ TEXTURE_FILL = 0.15  # a blob's textured share of its box; page chrome is sparse
 
 def picture_boxes(image: Image.Image) -> list[tuple[int, int, int, int]]:
     """(left, top, right, bottom) boxes of rectangles inside ``image``, largest first."""
-    grey = np.asarray(image.convert("L"))
+    grey = grey_pixels(image)
     height, width = grey.shape
     edges = cv2.dilate(cv2.Canny(grey, 60, 160), np.ones((3, 3), np.uint8))
     contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
