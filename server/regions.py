@@ -33,11 +33,9 @@ def picture_boxes(image: Image.Image) -> list[tuple[int, int, int, int]]:
     edges = cv2.dilate(cv2.Canny(grey, 60, 160), np.ones((3, 3), np.uint8))
     contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     candidates = []
-    for contour in contours:
+    for number in _sized(contours, width * height):
+        contour = contours[number]
         x, y, w, h = cv2.boundingRect(contour)
-        share = w * h / (width * height)
-        if not MIN_SHARE <= share <= MAX_SHARE or min(w, h) < MIN_SIDE:
-            continue
         if cv2.contourArea(cv2.convexHull(contour)) < RECTANGULAR * w * h:
             continue
         # The dilated outline is 2 px thick on each side: keep only what is inside it.
@@ -53,6 +51,24 @@ def picture_boxes(image: Image.Image) -> list[tuple[int, int, int, int]]:
         if all(_overlap(box, other) < 0.5 for other in boxes):
             boxes.append(box)
     return boxes[:MAX_BOXES]
+
+
+def _sized(contours: tuple[np.ndarray, ...], area: int) -> np.ndarray:
+    """Which contours have a picture-sized bounding box.
+
+    A photo's edges give a couple of hundred contours, nearly all of them small; their
+    boxes are computed at once here rather than one ``boundingRect`` call at a time.
+    """
+    if not contours:
+        return np.zeros(0, np.int64)
+    lengths = np.fromiter(map(len, contours), np.int64, len(contours))
+    points = np.concatenate(contours).reshape(-1, 2)
+    starts = np.cumsum(lengths) - lengths
+    sides = np.maximum.reduceat(points, starts) - np.minimum.reduceat(points, starts) + 1
+    w, h = sides[:, 0], sides[:, 1]
+    share = w * h / area
+    sized = (share >= MIN_SHARE) & (share <= MAX_SHARE) & (np.minimum(w, h) >= MIN_SIDE)
+    return np.flatnonzero(sized)
 
 
 def _textured(grey: np.ndarray) -> list[tuple[int, tuple[int, int, int, int]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from server.features import FeatureIndex, Features, Quantizer, extract
 
@@ -76,5 +77,19 @@ def test_a_small_copy_is_enlarged_before_its_keypoints_are_taken() -> None:
     query = extract(small)
     assert len(query) >= 200
     assert query.xy[:, 0].max() < small.width and query.xy[:, 1].max() < small.height
+    found = FeatureIndex(stored()).search(query, 12)
+    assert found and found[0].image_id == 1
+
+
+def test_the_keypoints_of_a_box_are_given_in_the_whole_pictures_pixels() -> None:
+    """A screenshot's photo is looked at on its own, then placed back where it was."""
+    coffee = demo_image("coffee")
+    photo = coffee.resize((200, round(200 * coffee.height / coffee.width)))
+    page = Image.new("RGB", (600, 400), "white")
+    page.paste(photo, (300, 120))
+    box = (300, 120, 300 + photo.width, 120 + photo.height)
+    query = extract(page, box)
+    assert len(query) >= 200
+    assert (query.xy >= box[:2]).all() and (query.xy < box[2:]).all()
     found = FeatureIndex(stored()).search(query, 12)
     assert found and found[0].image_id == 1
