@@ -21,7 +21,7 @@ from flask import Flask, current_app
 from PIL import Image, ImageDraw
 
 from .cache import get_cache
-from .decode import WORK_SIDE, decode
+from .decode import decode_check
 from .hashing import query_fingerprint
 from .index import IndexHolder, Snapshot
 from .matcher import Found, Thresholds, find, find_hash
@@ -48,8 +48,7 @@ def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
 
 
 def _fresh_body(data: bytes, sha256: str, snapshot: Snapshot) -> dict[str, Any]:
-    max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
-    decoded = decode(data, max_pixels=max_pixels, grey=True)
+    decoded, sharper = decode_check(data, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
     fp = query_fingerprint(data, decoded, sha256)
     hashes = Hashes(
         pdq=fp.pdq,
@@ -59,15 +58,7 @@ def _fresh_body(data: bytes, sha256: str, snapshot: Snapshot) -> dict[str, Any]:
     )
     if fp.quality < current_app.config["MIN_PDQ_QUALITY"]:
         return _body("too_simple", [], hashes, snapshot.version)
-    found = find(
-        fp,
-        decoded.image,
-        snapshot,
-        thresholds(),
-        sharper=lambda: (
-            decode(data, max_pixels=max_pixels, work_side=2 * WORK_SIDE, grey=True).image
-        ),
-    )
+    found = find(fp, decoded.image, snapshot, thresholds(), sharper=sharper)
     return _verdict(found, hashes, snapshot.version)
 
 

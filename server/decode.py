@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,6 +120,19 @@ def decode(
             "image_unreadable", f"The {fmt} image could not be decoded: {exc}"
         ) from None
     return Decoded(image=im, format=fmt, width=width, height=height)
+
+
+def decode_check(data: bytes, *, max_pixels: int) -> tuple[Decoded, Callable[[], Image.Image]]:
+    """A check's pictures: the greyscale work picture, and a sharper one (twice the work
+    side) that is decoded only if stage 2 finds pictures inside a screenshot
+    (``matcher.find``). The server and both benchmarks decode through this one function,
+    so the benchmarks measure what the server does."""
+    decoded = decode(data, max_pixels=max_pixels, grey=True)
+
+    def sharper() -> Image.Image:
+        return decode(data, max_pixels=max_pixels, work_side=2 * WORK_SIDE, grey=True).image
+
+    return decoded, sharper
 
 
 def grey_pixels(image: Image.Image) -> np.ndarray:

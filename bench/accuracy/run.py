@@ -37,7 +37,7 @@ from edits import FAMILIES, apply, jpeg  # noqa: E402
 
 from server import features as local  # noqa: E402
 from server.config import DEFAULTS  # noqa: E402
-from server.decode import WORK_SIDE, decode  # noqa: E402
+from server.decode import decode_check  # noqa: E402
 from server.hashing import (  # noqa: E402
     hash_picture,
     picture_hashes,
@@ -116,7 +116,7 @@ def run_photo(job: tuple[int, str, int | None]) -> list[tuple]:
         for name, edit in edits.items():
             data = apply(edit, image, seed=number * 1000 + len(rows))
             try:
-                decoded = decode(data, max_pixels=MAX_PIXELS, grey=True)
+                decoded, sharper = decode_check(data, max_pixels=MAX_PIXELS)
                 fp = query_fingerprint(data, decoded)
             except Exception:  # noqa: BLE001 - a broken edit is a miss for every method
                 rows.append(
@@ -135,14 +135,7 @@ def run_photo(job: tuple[int, str, int | None]) -> list[tuple]:
             stage2: tuple = ([], 0.0, (FAR, FAR))
             if min(ours.values(), default=FAR) > STAGE1_MATCH:  # as the server (matcher.find)
                 started = time.perf_counter()
-                picture, boxes = pictures_inside(
-                    decoded.image,
-                    lambda: (
-                        decode(
-                            data, max_pixels=MAX_PIXELS, work_side=2 * WORK_SIDE, grey=True
-                        ).image
-                    ),  # noqa: B023
-                )
+                picture, boxes = pictures_inside(decoded.image, sharper)
                 inner = picture_hashes(picture, boxes, DEFAULTS["MIN_PDQ_QUALITY"])
                 inside = {h.entry_id: h.distance for h in index.search([c for _, c in inner], 60)}
                 found = local_matches(

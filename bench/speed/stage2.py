@@ -197,7 +197,7 @@ def whole_checks(index: FeatureIndex) -> str:
     """
     from bench.speed.hashing import camera_like
     from server.config import DEFAULTS
-    from server.decode import WORK_SIDE, decode
+    from server.decode import decode_check
     from server.hashing import query_fingerprint
     from server.index import HashIndex, Snapshot
     from server.matcher import Thresholds, find
@@ -220,12 +220,8 @@ def whole_checks(index: FeatureIndex) -> str:
     for _ in range(3):
         for data in uploads:
             t = time.perf_counter()
-            decoded = decode(data, max_pixels=60_000_000, grey=True)
+            decoded, sharper = decode_check(data, max_pixels=60_000_000)
             fp = query_fingerprint(data, decoded)
-
-            def sharper(data: bytes = data) -> Image.Image:
-                return decode(data, max_pixels=60_000_000, work_side=2 * WORK_SIDE, grey=True).image
-
             wrong += len(find(fp, decoded.image, snapshot, th, sharper=sharper))
             took.append((time.perf_counter() - t) * 1000)
     return (
