@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
+import faiss
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
@@ -109,6 +111,8 @@ def train_quantizer_command(lists: int) -> None:
     scaling past a few thousand images (BENCHMARKS.md). Images stored afterwards are
     filed as they arrive; run it again only to retrain after the bank has grown a lot.
     """
+    # A one-off job, not a worker: every core (workers keep one thread each, features.py).
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
     store = get_store()
     total = store.counts()["images"]
     with click.progressbar(length=total, label="Filing keypoints", file=sys.stderr) as bar:

@@ -34,6 +34,8 @@ MIN_GOOD = 8  # ratio-test matches needed before a homography is fitted
 IVF_ABOVE = 50_000  # descriptors (~100 images); above, an IVF index (lists from a quantizer)
 QUANTIZER_LISTS = 16_384  # lists of a stored quantizer: 100 k images, ~2,700 keypoints each
 QUANTIZER_PROBES = 8  # lists searched per query keypoint (bench/speed/stage2.py)
+MAJORITY_ROUNDS = 6  # centroid moves when training (bench/speed/stage2.py --rounds)
+MAJORITY_MIN_SHARE = 8  # descriptors per list in the sample before centroids are moved
 
 # One thread each: gunicorn runs one worker per core, and nested thread pools in
 # OpenCV and FAISS oversubscribe the cores (measured: p90 grew from ~20 to ~380 ms).
@@ -111,19 +113,34 @@ class Quantizer:
     centroids: np.ndarray  # (lists, 32) uint8
 
     @staticmethod
-    def train(sample: np.ndarray, lists: int | None = None) -> np.ndarray:
-        """Centroids: ``lists`` distinct descriptors drawn from the bank (seeded).
+    def train(
+        sample: np.ndarray, lists: int | None = None, rounds: int = MAJORITY_ROUNDS
+    ) -> np.ndarray:
+        """Centroids: ``lists`` distinct descriptors drawn from the bank (seeded), then
+        moved to the bitwise majority of their lists for a few rounds (``_majority``)
+        when the sample has enough descriptors per list to say where a list's middle is.
 
-        No k-means: with 5,000 stored images, sampled centroids found as many copies as
-        exact search and as per-worker k-means lists (bench/speed/stage2.py --baselines),
-        and FAISS's float k-means over thousands of lists takes minutes.
+        Not FAISS's float k-means: over thousands of lists it takes minutes, and with
+        5,000 stored images sampled centroids found as many copies as exact search
+        (bench/speed/stage2.py --baselines). What sampling gets wrong is balance:
+        common patterns (edges, letters) crowd a few lists, and a query's keypoints,
+        being common too, probe exactly those; at 100,000 images the majority rounds
+        cut the descriptors scanned per probe by a quarter (BENCHMARKS.md).
         """
         lists = lists or QUANTIZER_LISTS
         distinct = np.unique(np.ascontiguousarray(sample, dtype=np.uint8), axis=0)
         if len(distinct) < lists:
             raise ValueError(f"need {lists} distinct descriptors to train, have {len(distinct)}")
         rows = np.random.default_rng(0).choice(len(distinct), lists, replace=False)
-        return distinct[np.sort(rows)]
+        centroids = distinct[np.sort(rows)]
+        if len(distinct) < MAJORITY_MIN_SHARE * lists:
+            return centroids
+        for _ in range(rounds):
+            moved = _majority(centroids, distinct)
+            if moved is None:
+                break
+            centroids = moved
+        return centroids
 
     def assign(self, descriptors: np.ndarray) -> np.ndarray:
         """The list number of each descriptor (nearest centroid), as uint16."""
@@ -138,6 +155,28 @@ class Quantizer:
         flat = faiss.IndexBinaryFlat(256)
         flat.add(np.ascontiguousarray(self.centroids, dtype=np.uint8))
         return flat
+
+
+def _majority(centroids: np.ndarray, sample: np.ndarray) -> np.ndarray | None:
+    """One round of binary k-means ("k-majority"): each centroid becomes the bitwise
+    majority of the sample descriptors nearest to it.
+
+    A centroid that would land on another one keeps its place, since a list number
+    must name one centroid; None if the centroids still collide (no round then).
+    """
+    owner = Quantizer(0, centroids).assign(sample)
+    counts = np.bincount(owner, minlength=len(centroids))
+    filled = np.flatnonzero(counts)
+    starts = (np.cumsum(counts) - counts)[filled]
+    bits = np.unpackbits(sample[np.argsort(owner, kind="stable")], axis=1)
+    ones = np.add.reduceat(bits, starts, axis=0, dtype=np.int32)
+    moved = centroids.copy()
+    moved[filled] = np.packbits(ones * 2 > counts[filled, None], axis=1)
+    _, first = np.unique(moved, axis=0, return_index=True)
+    again = np.ones(len(moved), bool)
+    again[first] = False
+    moved[again] = centroids[again]
+    return moved if len(np.unique(moved, axis=0)) == len(moved) else None
 
 
 @dataclass(frozen=True)

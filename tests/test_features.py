@@ -31,6 +31,25 @@ def test_quantizer_needs_one_distinct_descriptor_per_list() -> None:
         Quantizer.train(np.vstack([descriptors[:10]] * 20), 64)
 
 
+def test_training_moves_centroids_to_even_out_the_lists() -> None:
+    """Sampled centroids leave common patterns crowded in a few long lists, which a
+    query's keypoints probe most; the majority rounds spread them (bench/speed/stage2.py)."""
+    descriptors = np.vstack([f.descriptors for *_, f in stored()])
+    sampled = Quantizer(1, Quantizer.train(descriptors, 64, rounds=0))
+    trained = Quantizer(2, Quantizer.train(descriptors, 64))
+
+    def spread(quantizer: Quantizer) -> tuple[float, float]:
+        """(list imbalance, mean distance of a descriptor to its centroid)"""
+        distances, nearest = quantizer.flat.search(descriptors, 1)
+        sizes = np.bincount(nearest[:, 0], minlength=64).astype(float)
+        return (sizes**2).sum() * 64 / sizes.sum() ** 2, float(distances.mean())
+
+    assert len(np.unique(trained.centroids, axis=0)) == 64  # one centroid per list number
+    (even_before, near_before), (even_after, near_after) = spread(sampled), spread(trained)
+    assert even_after < even_before
+    assert near_after < near_before
+
+
 def test_stored_lists_find_the_same_cropped_copy_as_lists_trained_in_the_worker() -> None:
     images = stored()
     quantizer = Quantizer(1, Quantizer.train(np.vstack([f.descriptors for *_, f in images]), 64))

@@ -91,17 +91,18 @@ def bank(images: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def list_numbers(
-    descriptors: np.ndarray, images: int, lists: int
+    descriptors: np.ndarray, images: int, lists: int, rounds: int
 ) -> tuple[Quantizer, np.ndarray, float]:
-    """The stored quantizer and every descriptor's list, as ``train-quantizer`` makes them."""
-    path = CACHE / f"stage2-{images}-lists{lists}.npz"
+    """The stored quantizer and every descriptor's list, as ``train-quantizer`` makes them
+    (``rounds`` of centroid moves: ``features.MAJORITY_ROUNDS``, 0 for sampled centroids)."""
+    path = CACHE / f"stage2-{images}-lists{lists}-rounds{rounds}.npz"
     if path.exists():
         saved = np.load(path)
         return Quantizer(1, saved["centroids"]), saved["numbers"], float(saved["seconds"])
     started = time.perf_counter()
     sample = np.asarray(descriptors[:: max(1, len(descriptors) // 1_000_000)])
-    quantizer = Quantizer(1, Quantizer.train(sample, lists))
     faiss.omp_set_num_threads(2)  # a one-off job, like the CLI command
+    quantizer = Quantizer(1, Quantizer.train(sample, lists, rounds))
     numbers = np.concatenate(
         [
             quantizer.assign(np.asarray(descriptors[i : i + 1_000_000]))
@@ -120,13 +121,22 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--probes", type=int, nargs="+", default=[2, 4, 8])
     parser.add_argument("--lists", type=int, default=features.QUANTIZER_LISTS)
+    parser.add_argument(
+        "--rounds", type=int, default=features.MAJORITY_ROUNDS, help="0: sampled centroids"
+    )
     parser.add_argument("--baselines", action="store_true", help="also exact and k-means IVF")
     args = parser.parse_args()
     if len(PHOTOS) <= HELD_OUT:
         sys.exit("no corpus: run bash bench/setup first")
 
     descriptors, xy, counts = bank(args.images)
-    quantizer, numbers, train_seconds = list_numbers(descriptors, args.images, args.lists)
+    quantizer, numbers, train_seconds = list_numbers(
+        descriptors, args.images, args.lists, args.rounds
+    )
+    sizes = np.bincount(numbers, minlength=args.lists).astype(np.float64)
+    # What a probe costs on average: a keypoint lands in a list about as often as the
+    # bank does, so long lists are scanned more often than their share (1.0 = even).
+    imbalance = (sizes**2).sum() * args.lists / sizes.sum() ** 2
     started = time.perf_counter()
     ends = np.cumsum(counts)
     images = []
@@ -151,7 +161,8 @@ def main() -> None:
     ]
     print(
         f"{args.images:,} stored images, {len(descriptors):,} descriptors, {len(quantizer.centroids):,} "
-        f"lists; quantizer + list numbers {train_seconds:.0f} s once (2 threads); "
+        f"lists ({args.rounds} majority rounds, list imbalance {imbalance:.2f}); "
+        f"quantizer + list numbers {train_seconds:.0f} s once (2 threads); "
         f"index build {build:.1f} s; the index holds {held / 2**30:.2f} GiB (codes and ids in "
         f"the lists, owners; keypoints are read back for verification); raw descriptors "
         f"{descriptors.nbytes / 2**30:.2f} GiB; peak RSS of this process {peak_rss_gib():.1f} GiB"
