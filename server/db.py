@@ -49,10 +49,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 def upgrade(app: Flask) -> None:
     """Bring the schema to the newest migration."""
+    command.upgrade(alembic_config(app), "head")
+
+
+def alembic_config(app: Flask) -> AlembicConfig:
+    """Alembic's settings for this app's database (no alembic.ini: the app has them)."""
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = get_engine(app)
-    command.upgrade(cfg, "head")
+    return cfg
 
 
 @click.command("init-db")

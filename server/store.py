@@ -223,7 +223,8 @@ class SqlStore:
                     fp.phash,
                     fp.dhash,
                 )
-                row.hashes = [m.ImageHash(variant=name, pdq=code) for name, code in fp.hashes]
+                for column, value in pdq_columns(fp).items():
+                    setattr(row, column, value)
                 if new.features is not None:
                     for column, value in orb_columns(new.features, quantizer).items():
                         setattr(row, column, value)
@@ -262,11 +263,10 @@ class SqlStore:
     def index_rows(self, entries: Collection[int] | None = None) -> IndexRows:
         """Every indexed hash of published entries, or of just ``entries``."""
         stmt = (
-            select(m.ImageHash.pdq, m.ImageHash.image_id, m.Image.entry_id, m.ImageHash.variant)
-            .join(m.Image, m.Image.id == m.ImageHash.image_id)
+            select(m.Image.pdq_codes, m.Image.pdq_variants, m.Image.id, m.Image.entry_id)
             .join(m.Entry, m.Entry.id == m.Image.entry_id)
-            .where(m.Entry.status == "published")
-            .order_by(m.ImageHash.id)
+            .where(m.Entry.status == "published", m.Image.pdq_codes.is_not(None))
+            .order_by(m.Image.id)
         )
         if entries is not None:
             stmt = stmt.where(m.Image.entry_id.in_(sorted(entries)))
@@ -280,11 +280,12 @@ class SqlStore:
             change = session.scalar(select(func.max(m.IndexChange.id))) or 0
             rows = session.execute(stmt).all()
         codes = np.frombuffer(b"".join(r[0] for r in rows), dtype=np.uint8).reshape(-1, 32)
+        per_image = np.fromiter((len(r[0]) // 32 for r in rows), dtype=np.int64, count=len(rows))
         return IndexRows(
             codes=codes,
-            image_ids=np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)),
-            entry_ids=np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows)),
-            variants=[r[3] for r in rows],
+            image_ids=np.repeat(np.fromiter((r[2] for r in rows), np.int64, len(rows)), per_image),
+            entry_ids=np.repeat(np.fromiter((r[3] for r in rows), np.int64, len(rows)), per_image),
+            variants=",".join(r[1] for r in rows).split(",") if rows else [],
             version=version,
             change=change,
         )
@@ -495,9 +496,17 @@ def image_row(image: NewImage, quantizer: Quantizer | None) -> m.Image:
         source_url=image.source_url,
         thumbnail=image.thumbnail,
         work_jpeg=image.work_jpeg,
-        hashes=[m.ImageHash(variant=name, pdq=code) for name, code in fp.hashes],
+        **pdq_columns(fp),
         **(orb_columns(image.features, quantizer) if image.features else {}),
     )
+
+
+def pdq_columns(fp: Fingerprint) -> dict[str, object]:
+    """An image's indexed hashes as its two columns: codes end to end, names by commas."""
+    return {
+        "pdq_codes": b"".join(code for _, code in fp.hashes),
+        "pdq_variants": ",".join(name for name, _ in fp.hashes),
+    }
 
 
 def orb_columns(features: Features, quantizer: Quantizer | None) -> dict[str, object]:

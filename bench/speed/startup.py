@@ -1,7 +1,7 @@
 """Worker start-up: load N stored PDQ hashes from the store and build the index.
 
 Fills a fresh SQLite database (or an empty DATABASE_URL) with N random hashes spread
-over N/17 images (17 hashes per image, as references store), then times what a
+over N/17 images (17 hashes per image, as references store, in the image's row), then times what a
 worker does on its first check: ``SqlStore.index_rows()`` + ``HashIndex``. With
 ``--keypoints``, every image also gets 440 random ORB keypoints filed under a stored
 16,384-list quantizer, and stage 2's load is timed too: ``SqlStore.feature_rows()``
@@ -30,6 +30,7 @@ from server import create_app  # noqa: E402
 from server import models as m  # noqa: E402
 from server.db import get_engine, upgrade  # noqa: E402
 from server.features import QUANTIZER_LISTS, FeatureIndex  # noqa: E402
+from server.hashing import crop_windows  # noqa: E402
 from server.index import HashIndex, IndexHolder  # noqa: E402
 from server.references import prepare  # noqa: E402
 from server.schemas import EntryFields  # noqa: E402
@@ -37,6 +38,7 @@ from server.schemas import EntryFields  # noqa: E402
 DEMO = Path(__file__).resolve().parents[2] / "server" / "demo" / "images"
 
 PER_IMAGE = 17
+VARIANTS = ",".join(["full", "trimmed"] + [name for name, _ in crop_windows(100, 100)])
 KEYPOINTS = 440  # per image, the corpus average at the 512 px work size
 
 
@@ -68,6 +70,7 @@ def fill(engine, hashes: int, keypoints: bool = False) -> None:  # type: ignore[
                 }
             ],
         )
+        codes = rng.integers(0, 256, size=(images, PER_IMAGE * 32), dtype=np.uint8)
         conn.execute(
             insert(m.Image),
             [
@@ -84,26 +87,14 @@ def fill(engine, hashes: int, keypoints: bool = False) -> None:  # type: ignore[
                     "phash": "0" * 16,
                     "dhash": "0" * 16,
                     "thumbnail": b"",
+                    "pdq_codes": codes[i].tobytes(),
+                    "pdq_variants": VARIANTS,
                     "created_at": now,
                     **(orb_columns(rng) if keypoints else {}),
                 }
                 for i in range(images)
             ],
         )
-        codes = rng.integers(0, 256, size=(images * PER_IMAGE, 32), dtype=np.uint8)
-        batch = 50_000
-        for start in range(0, len(codes), batch):
-            conn.execute(
-                insert(m.ImageHash),
-                [
-                    {
-                        "image_id": start // PER_IMAGE + k // PER_IMAGE + 1,
-                        "variant": "full",
-                        "pdq": codes[start + k].tobytes(),
-                    }
-                    for k in range(min(batch, len(codes) - start))
-                ],
-            )
 
 
 def orb_columns(rng: np.random.Generator) -> dict[str, object]:
