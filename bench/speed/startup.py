@@ -1,8 +1,9 @@
 """Worker start-up: load N stored PDQ hashes from the store and build the index.
 
 Fills a fresh SQLite database (or an empty DATABASE_URL) with N random hashes spread
-over N/17 images (17 hashes per image, as references store, in the image's row), then times what a
-worker does on its first check: ``SqlStore.index_rows()`` + ``HashIndex``. With
+over N/17 images (17 hashes per image, in the image's row, as references store them),
+then times what a worker does on its first check: ``SqlStore.index_rows()`` +
+``HashIndex``. With
 ``--keypoints``, every image also gets 440 random ORB keypoints filed under a stored
 16,384-list quantizer, and stage 2's load is timed too: ``SqlStore.feature_rows()``
 + ``FeatureIndex`` (what a worker's full rebuild costs, in the background for banks
