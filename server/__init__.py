@@ -1,4 +1,11 @@
-"""OriginCheck: is this image a known fake? Flask application factory."""
+"""OriginCheck: is this image a known fake? Flask application factory.
+
+The rooms, lowest first (docs/architecture.md): ``records`` (shared record types),
+``matching/`` (pixels to candidates), ``store/`` (the database), the use-cases at
+this level (``checks``, ``review``, ``submissions``, ``pagecheck``, ``references``,
+with ``cache``, ``fetch``, ``auth``, ``limits``), then ``api/`` and ``web/``. Each
+resource is wired here with its ``init_app``; nothing connects at import time.
+"""
 
 from __future__ import annotations
 
@@ -21,41 +28,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings.finish(app.config, app.instance_path)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import (
-        api,
-        auth,
-        cache,
-        checks,
-        cli,
-        db,
-        errors,
-        limits,
-        moderation,
-        moderation_api,
-        moderation_store,
-        store,
-        submit,
-        web,
-    )
+    from . import api, auth, cache, checks, cli, limits, store, web
 
-    db.init_app(app)
     store.init_app(app)
-    moderation_store.init_app(app)
     cache.init_app(app)
     checks.init_app(app)
     limits.init_app(app)
-    errors.init_app(app)
     auth.init_app(app)
     cli.init_app(app)
-    for blueprint in (api.bp, web.bp, submit.bp, moderation_api.bp, moderation.bp):
-        app.register_blueprint(blueprint)
-    # Forms carry CSRF tokens; the JSON API is exempt because it never trusts cookies
-    # (public endpoints, or Bearer tokens only).
+    # Forms carry CSRF tokens; the JSON API is exempt (api.init_app says why).
     csrf = CSRFProtect(app)
-    csrf.exempt(api.bp)
-    csrf.exempt(moderation_api.bp)
-    csrf.exempt(submit.create)
-    csrf.exempt(submit.bulk)
+    api.init_app(app, csrf)
+    web.init_app(app)
 
     @app.after_request
     def name_worker(response: Response) -> Response:

@@ -31,7 +31,7 @@ from wtforms.validators import DataRequired
 
 from .errors import ApiError
 from .limits import limiter
-from .moderation_store import Actor, get_moderation
+from .store import Actor, get_moderation
 
 F = TypeVar("F", bound=Callable[..., Any])
 

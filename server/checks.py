@@ -21,12 +21,12 @@ from flask import Flask, current_app
 from PIL import Image, ImageDraw
 
 from .cache import get_cache
-from .decode import decode_check
-from .hashing import query_fingerprint
-from .index import IndexHolder, Snapshot
-from .matcher import Found, Thresholds, find, find_hash
+from .matching.decode import decode_check
+from .matching.hashing import query_fingerprint
+from .matching.index import IndexHolder, Snapshot
+from .matching.matcher import Found, Thresholds, find, find_hash
+from .records import CheckResponse, Hashes, Match
 from .references import work_picture
-from .schemas import CheckResponse, Hashes, Match
 from .search_links import search_links
 from .store import get_store
 

@@ -13,14 +13,14 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
-from .api import fetch_policy
-from .features import QUANTIZER_LISTS
+from .fetch import fetch_policy
 from .importer import export_lines, import_lines
 from .jsonld import media_review
-from .models import USER_ROLES
-from .moderation_store import CLI_ACTOR, NotFound, get_moderation
+from .matching.features import QUANTIZER_LISTS
+from .records import USER_ROLES
 from .references import prepare
-from .store import get_store
+from .store import NotFound, get_moderation, get_store
+from .store.moderation import CLI_ACTOR
 
 DEMO_FILE = Path(__file__).parent / "demo" / "demo.jsonl"
 

@@ -1,22 +1,12 @@
-"""One error shape for the JSON API: ``{"error": {"code", "message"}}`` with a 4xx.
+"""The refusal any part of a request can raise: an error code, a message, a status.
 
 Clients (the extension, partner scripts) branch on ``code``; ``message`` is for
-people. An unreachable database answers 503 (retry later); unexpected failures
-still answer JSON (500) under the API prefix.
+people. ``server/api/errors.py`` turns it into the API's JSON error shape; image and
+fetch refusals (``matching.decode.ImageError``, ``fetch.FetchError``) carry the same
+three fields.
 """
 
 from __future__ import annotations
-
-import logging
-
-from flask import Flask, Response, jsonify, request
-from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
-
-from .decode import ImageError
-from .fetch import FetchError
-
-log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -27,42 +17,3 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.status = status
-
-
-def error_response(code: str, message: str, status: int) -> tuple[Response, int]:
-    return jsonify(error={"code": code, "message": message}), status
-
-
-def _is_api() -> bool:
-    return request.path.startswith("/api/")
-
-
-def init_app(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    @app.errorhandler(ImageError)
-    @app.errorhandler(FetchError)
-    def known(exc: ApiError | ImageError | FetchError):  # type: ignore[no-untyped-def]
-        return error_response(exc.code, exc.message, exc.status)
-
-    @app.errorhandler(HTTPException)
-    def http(exc: HTTPException):  # type: ignore[no-untyped-def]
-        if not _is_api():
-            return exc
-        code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(code, exc.description or exc.name, exc.code or 500)
-
-    @app.errorhandler(OperationalError)
-    def store_down(exc: OperationalError):  # type: ignore[no-untyped-def]
-        # The database cannot be reached: a 503 tells clients to retry, not to report a bug.
-        log.warning("store unavailable on %s: %s", request.path, exc.orig)
-        message = "The known-fakes database is unavailable; try again shortly."
-        if _is_api():
-            return error_response("store_unavailable", message, 503)
-        return message, 503
-
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
-        log.exception("unhandled error on %s", request.path)
-        if _is_api():
-            return error_response("internal_error", "Something went wrong on our side.", 500)
-        return "Internal server error", 500

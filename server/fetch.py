@@ -18,18 +18,18 @@ from urllib.parse import urljoin, urlsplit
 
 import certifi
 import urllib3
+from flask import current_app
+
+from .errors import ApiError
 
 USER_AGENT = "OriginCheck/1.0 (+known-fakes image lookup)"
 
 
-class FetchError(ValueError):
-    """A URL we will not or could not fetch; carries an API error code and status."""
+class FetchError(ApiError):
+    """A URL we will not or could not fetch (422 unless the refusal says otherwise)."""
 
     def __init__(self, code: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+        super().__init__(code, message, status)
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,17 @@ class FetchPolicy:
     timeout: float = 5.0  # for the whole fetch, all hops included
     max_redirects: int = 3
     allow_loopback: bool = False  # tests and local demos only
+
+
+def fetch_policy() -> FetchPolicy:
+    """The policy the app's configuration sets (``FETCH_*``)."""
+    config = current_app.config
+    return FetchPolicy(
+        max_bytes=config["FETCH_MAX_BYTES"],
+        timeout=config["FETCH_TIMEOUT"],
+        max_redirects=config["FETCH_MAX_REDIRECTS"],
+        allow_loopback=config["FETCH_ALLOW_LOOPBACK"],
+    )
 
 
 def fetch(url: str, policy: FetchPolicy) -> bytes:

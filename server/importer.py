@@ -15,10 +15,10 @@ from typing import IO
 
 from pydantic import ValidationError
 
-from .decode import ImageError
 from .fetch import FetchError, FetchPolicy, fetch
+from .matching.decode import ImageError
+from .records import EntryImport
 from .references import prepare
-from .schemas import EntryImport
 from .store import DuplicateImage, NewImage, SqlStore
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .schemas import EntryOut
+from .records import EntryOut
 
 
 def media_review(entry: EntryOut, base_url: str) -> dict[str, Any]:

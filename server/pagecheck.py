@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 from .checks import check_image
-from .decode import ImageError
 from .fetch import FetchError, FetchPolicy, fetch
+from .matching.decode import ImageError
 
 MAX_IMAGES = 30
 

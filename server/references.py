@@ -7,9 +7,9 @@ import io
 import numpy as np
 from PIL import Image
 
-from .decode import decode
-from .features import extract
-from .hashing import reference_fingerprint
+from .matching.decode import decode
+from .matching.features import extract
+from .matching.hashing import reference_fingerprint
 from .store import NewImage
 
 THUMBNAIL_SIDE = 320

@@ -10,14 +10,13 @@ import json
 
 from flask import current_app
 
-from . import models as m
 from .checks import get_index_holder
-from .decode import decode
-from .hashing import query_fingerprint
-from .moderation_store import Actor, get_moderation
+from .matching.decode import decode
+from .matching.hashing import query_fingerprint
+from .records import EntryFields, EntryPatch
 from .references import prepare
-from .schemas import EntryFields, EntryPatch
-from .store import NewImage
+from .store import Actor, NewImage, get_moderation
+from .store import models as m
 
 
 def stored_image(sub: m.Submission, role: str) -> NewImage:

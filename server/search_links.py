@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from .schemas import SearchLink
+from .records import SearchLink
 
 _BY_URL = (
     ("TinEye (oldest first)", "https://tineye.com/search?url={u}&sort=crawl_date&order=asc"),

@@ -20,10 +20,12 @@ from PIL import Image
 from sqlalchemy import create_engine, text
 
 from server import create_app
-from server.db import upgrade
+from server.records import EntryFields
 from server.references import prepare
-from server.schemas import EntryFields
-from server.store import SqlStore
+from server.store import ModerationStore, SqlStore, get_moderation
+from server.store.db import upgrade
+
+from . import edits
 
 DEMO = Path(__file__).parent.parent / "server" / "demo" / "images"
 POSTGRES_URL = os.environ.get(
@@ -139,3 +141,45 @@ def upload(client: FlaskClient, data: bytes, **form: str):  # type: ignore[no-un
         data={"image": (io.BytesIO(data), "image.jpg"), **form},
         content_type="multipart/form-data",
     )
+
+
+# --- what people do: sign in, hold a token, report an image ----------------------
+
+
+def token(app: Flask, role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {store_of(app).create_token(f'test-{role}', role)}"}
+
+
+def sign_in(app: Flask, client: FlaskClient, role: str) -> None:
+    email = f"{role}@example.org"
+    moderation_of(app).create_user(email, role.title(), "correct horse", role)
+    response = client.post("/login", data={"email": email, "password": "correct horse"})
+    assert response.status_code == 302
+
+
+def moderation_of(app: Flask) -> ModerationStore:
+    with app.app_context():
+        return get_moderation()
+
+
+def submit(client: FlaskClient, name: str = "rocket", **fields: str) -> int:
+    data = edits.archetype(demo_image(name))
+    response = client.post(
+        "/api/v1/submissions",
+        data={
+            "image": (io.BytesIO(data), "fake.jpg"),
+            "claim": f"The {name} shows an airstrike",
+            "seen_url": "https://social.example/post/1",
+            "seen_date": "2024-03-01",
+            "origin_description": "An archive photo",
+            "evidence_urls": "https://fc.example/a\nhttps://fc.example/b",
+            **fields,
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 202, response.get_json()
+    body = response.get_json()
+    assert body["status"] == "pending" and body["status_url"].endswith(
+        f"/api/v1/submissions/{body['id']}"
+    )
+    return body["id"]

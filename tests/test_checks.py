@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-from server import create_app, matcher
+from server import create_app
 from server.checks import warm_up
-from server.moderation_store import Actor
-from server.schemas import EntryPatch
+from server.matching import matcher
+from server.records import EntryPatch
+from server.store import Actor
 
 from .conftest import add_fake, demo_bytes, make_app, store_of, upload
 

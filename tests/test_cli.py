@@ -11,7 +11,7 @@ from server.cli import DEMO_FILE
 from server.references import prepare
 
 from . import edits
-from .conftest import add_fake, demo_image, store_of, upload
+from .conftest import add_fake, demo_image, moderation_of, store_of, upload
 
 LINE = {
     "title": "Game trailer frame shown as an airstrike",
@@ -144,3 +144,30 @@ def test_train_quantizer_refuses_more_lists_than_distinct_descriptors(app) -> No
     result = app.test_cli_runner().invoke(args=["train-quantizer", "--lists", "60000"])
     assert result.exit_code == 1 and "distinct descriptors" in result.output
     assert store_of(app).feature_rows().quantizer is None
+
+
+def test_cli_users_and_roles(app) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    created = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "a@example.org",
+            "--name",
+            "Ana",
+            "--role",
+            "moderator",
+            "--password",
+            "pw-123456",
+        ]
+    )
+    assert created.exit_code == 0, created.output
+    assert (
+        runner.invoke(
+            args=["create-user", "--email", "a@example.org", "--name", "Ana", "--password", "x"]
+        ).exit_code
+        == 1
+    )
+    assert runner.invoke(args=["set-role", "a@example.org", "admin"]).exit_code == 0
+    assert moderation_of(app).authenticate("a@example.org", "pw-123456").role == "admin"
+    assert runner.invoke(args=["set-role", "nobody@example.org", "admin"]).exit_code == 1

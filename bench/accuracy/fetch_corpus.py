@@ -36,8 +36,8 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from server import features as local  # noqa: E402
-from server.pdq import pdq_hashes  # noqa: E402
+from server.matching import features as local  # noqa: E402
+from server.matching.pdq import pdq_hashes  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 CORPUS = CACHE / "corpus"

@@ -35,19 +35,19 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 from edits import FAMILIES, apply, jpeg  # noqa: E402
 
-from server import features as local  # noqa: E402
 from server.config import DEFAULTS  # noqa: E402
-from server.decode import decode_check  # noqa: E402
-from server.hashing import (  # noqa: E402
+from server.matching import features as local  # noqa: E402
+from server.matching.decode import decode_check  # noqa: E402
+from server.matching.hashing import (  # noqa: E402
     hash_picture,
     picture_hashes,
     query_fingerprint,
     secondary_hashes,
 )
-from server.index import HashIndex, Snapshot  # noqa: E402
-from server.matcher import local_matches, pictures_inside  # noqa: E402
+from server.matching.index import HashIndex, Snapshot  # noqa: E402
+from server.matching.matcher import local_matches, pictures_inside  # noqa: E402
+from server.matching.source import IndexRows  # noqa: E402
 from server.references import prepare, work_picture  # noqa: E402
-from server.store import IndexRows  # noqa: E402
 
 CORPUS = ROOT / "bench" / ".cache" / "corpus"
 MAX_PIXELS = 40_000_000

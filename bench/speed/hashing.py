@@ -4,7 +4,7 @@ Test images are real corpus photos (bench/.cache/corpus) upscaled to 1 MP and 12
 with mild noise, so the JPEG entropy (what decoding costs) resembles a camera photo.
 Compared side by side: the naive pipeline (full decode + PDQ on the full image),
 the bare cost of decoding at reduced size (``draft``) in colour and in greyscale,
-and ours (``server.decode`` + ``server.hashing.query_fingerprint``), alone and with
+and ours (``server.matching.decode`` + ``server.matching.hashing.query_fingerprint``), alone and with
 the SHA-256 of the bytes that a check computes first, as its cache key. A check
 decodes in greyscale, so the greyscale decode is its floor; the colour decode is what
 any pipeline that keeps colour pays before hashing anything.
@@ -30,9 +30,9 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from server import create_app  # noqa: E402
-from server.db import upgrade  # noqa: E402
-from server.decode import decode, draft_size  # noqa: E402
-from server.hashing import query_fingerprint  # noqa: E402
+from server.matching.decode import decode, draft_size  # noqa: E402
+from server.matching.hashing import query_fingerprint  # noqa: E402
+from server.store.db import upgrade  # noqa: E402
 
 CORPUS = ROOT / "bench" / ".cache" / "corpus"
 SIZES = {"1 MP": (1224, 816), "12 MP": (4240, 2832)}
@@ -86,8 +86,8 @@ def timed_ms(fns: list, images: list[bytes], repeat: int) -> np.ndarray:  # type
     image so that a drift of the machine's speed during the run moves every column alike
     (the ratios are the point). The order is shuffled for every image: whichever runs
     right after a decode of the same JPEG finds its bytes and libjpeg's tables warm, and
-    a rotating order (sessions 4-6) kept each column behind the same neighbour, which
-    moved a ratio by up to 0.08 (session 6)."""
+    a rotating order (runs of 2026-11-25) kept each column behind the same neighbour, which
+    moved a ratio by up to 0.08."""
     rng = np.random.default_rng(0)
     times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeat):

@@ -27,10 +27,10 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "bench" / ".cache" / "corpus"
 sys.path.insert(0, str(ROOT))
-from server.decode import decode  # noqa: E402
-from server.hashing import reference_fingerprint  # noqa: E402
-from server.index import TABLES, HashIndex, MultiIndex  # noqa: E402
-from server.store import IndexRows  # noqa: E402
+from server.matching.decode import decode  # noqa: E402
+from server.matching.hashing import reference_fingerprint  # noqa: E402
+from server.matching.index import TABLES, HashIndex, MultiIndex  # noqa: E402
+from server.matching.source import IndexRows  # noqa: E402
 
 RADIUS = 52
 faiss.omp_set_num_threads(1)

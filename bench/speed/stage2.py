@@ -5,7 +5,7 @@ area) of 700 of them, each enlarged to the 512 px work size as the server stores
 pictures; the 40 photos left out are the queries that match nothing. Planted
 queries are stored images edited the way copies are (an 80 % window, shrunk to 60 %,
 JPEG quality 60). The descriptor index is what the server builds with a stored
-quantizer (``server.features.Quantizer``, ``flask train-quantizer``): 16,384 lists
+quantizer (``server.matching.features.Quantizer``, ``flask train-quantizer``): 16,384 lists
 sampled from the bank (``--lists``), each image's list numbers computed once. Descriptors and
 list numbers are cached in bench/.cache (about 2 GB at 100 k images).
 
@@ -31,8 +31,8 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from server import features  # noqa: E402
-from server.features import FeatureIndex, Features, Quantizer, extract  # noqa: E402
+from server.matching import features  # noqa: E402
+from server.matching.features import FeatureIndex, Features, Quantizer, extract  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 PHOTOS = sorted((CACHE / "corpus").glob("*.png"))
@@ -208,11 +208,11 @@ def whole_checks(index: FeatureIndex) -> str:
     """
     from bench.speed.hashing import camera_like
     from server.config import DEFAULTS
-    from server.decode import decode_check
-    from server.hashing import query_fingerprint
-    from server.index import HashIndex, Snapshot
-    from server.matcher import Thresholds, find
-    from server.store import IndexRows
+    from server.matching.decode import decode_check
+    from server.matching.hashing import query_fingerprint
+    from server.matching.index import HashIndex, Snapshot
+    from server.matching.matcher import Thresholds, find
+    from server.matching.source import IndexRows
 
     empty = IndexRows(
         np.zeros((0, 32), np.uint8), np.zeros(0, np.int64), np.zeros(0, np.int64), [], 0

@@ -28,13 +28,13 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from server import create_app  # noqa: E402
-from server import models as m  # noqa: E402
-from server.db import get_engine, upgrade  # noqa: E402
-from server.features import QUANTIZER_LISTS, FeatureIndex  # noqa: E402
-from server.hashing import crop_windows  # noqa: E402
-from server.index import HashIndex, IndexHolder  # noqa: E402
+from server.matching.features import QUANTIZER_LISTS, FeatureIndex  # noqa: E402
+from server.matching.hashing import crop_windows  # noqa: E402
+from server.matching.index import HashIndex, IndexHolder  # noqa: E402
+from server.records import EntryFields  # noqa: E402
 from server.references import prepare  # noqa: E402
-from server.schemas import EntryFields  # noqa: E402
+from server.store import models as m  # noqa: E402
+from server.store.db import get_engine, upgrade  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[2] / "server" / "demo" / "images"
 

@@ -1,0 +1,150 @@
+"""JSON API for readers' tools and partners, under ``/api/v1``.
+
+The check and the read-only entry endpoints are public and CORS-enabled (the
+browser extension calls them); nothing here writes to the store.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask_cors import CORS
+
+from ..cache import get_cache
+from ..checks import check_hash, check_image, get_index_holder
+from ..errors import ApiError
+from ..fetch import fetch, fetch_policy
+from ..jsonld import media_review
+from ..limits import check_limit, limiter
+from ..links import base_url, public_check, public_entry
+from ..records import FeedbackIn
+from ..store import NotFound, get_moderation, get_store
+from . import openapi
+from .schemas import CheckRequestHashes, CheckRequestUrl, parse
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+CORS(bp, resources={r"/api/v1/(check|entries.*|health|feedback)": {"origins": "*"}}, max_age=86400)
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+@bp.post("/check")
+@limiter.limit(check_limit)
+def check() -> Response:
+    """Check one image: multipart ``image``, or JSON ``{"url"}`` or ``{"hashes": {"pdq"}}``."""
+    upload = request.files.get("image")
+    if upload is not None:
+        data = upload.read()
+        result = check_image(data, image_url=request.form.get("image_url") or None)
+    elif request.is_json:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ApiError("bad_json", "The body is not a JSON object.")
+        if "hashes" in body:
+            query = parse(CheckRequestHashes, body)
+            result = check_hash(query.hashes.pdq)
+        else:
+            url = str(parse(CheckRequestUrl, body).url)
+            result = check_image(fetch(url, fetch_policy()), image_url=url)
+    else:
+        raise ApiError(
+            "missing_image",
+            'Send a multipart field "image", or JSON {"url": ...} or {"hashes": {"pdq": ...}}.',
+        )
+    return jsonify(public_check(result))
+
+
+@bp.post("/feedback")
+@limiter.limit(lambda: current_app.config["RATELIMIT_FEEDBACK"])
+def feedback() -> tuple[Response, int]:
+    """A reader's "helpful" / "doesn't match" / "wrong verdict" on a shown annotation."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError("bad_json", "The body is not a JSON object.")
+    item = parse(FeedbackIn, body)
+    try:
+        get_moderation().add_feedback(
+            item.entry_id, item.verdict, _text(item.page_url), _text(item.image_url)
+        )
+    except NotFound:
+        raise ApiError("not_found", f"No entry {item.entry_id}.", 404) from None
+    return jsonify(status="recorded"), 201
+
+
+@bp.get("/entries/<int:entry_id>")
+def entry(entry_id: int) -> Response:
+    found = get_store().get_entry(entry_id)
+    if found is None:
+        raise ApiError("not_found", f"No published entry {entry_id}.", 404)
+    if (
+        request.args.get("format") == "jsonld"
+        or request.accept_mimetypes.best == "application/ld+json"
+    ):
+        response = jsonify(media_review(found, base_url()))
+        response.mimetype = "application/ld+json"
+        return response
+    return jsonify(public_entry(found.model_dump(mode="json")))
+
+
+@bp.get("/entries")
+def entries() -> Response:
+    """Published entries, oldest first, ``?q=`` searches title, claim and origin."""
+    query = request.args.get("q", "").strip() or None
+    after = _int_arg("after", None)
+    limit = min(_int_arg("limit", PAGE_SIZE) or PAGE_SIZE, MAX_PAGE_SIZE)
+    items = get_store().list_entries(query=query, after=after, limit=limit + 1)
+    next_url = None
+    if len(items) > limit:
+        items = items[:limit]
+        args = {"after": items[-1].id, "limit": limit, **({"q": query} if query else {})}
+        next_url = base_url() + request.path + "?" + "&".join(f"{k}={v}" for k, v in args.items())
+    return jsonify(items=[public_entry(e.model_dump(mode="json")) for e in items], next=next_url)
+
+
+@bp.get("/health")
+def health() -> Response:
+    store = get_store()
+    store_ok = store.ping()
+    counts = store.counts() if store_ok else {"entries": 0, "images": 0}
+    index = get_index_holder().current() if store_ok else None
+    redis_state = get_cache().state()
+    healthy = store_ok and redis_state != "down"
+    return jsonify(
+        status="ok" if healthy else "degraded",
+        entries=counts["entries"],
+        images=counts["images"],
+        index_size=len(index.hashes) if index else 0,
+        feature_images=len(index.features) if index else 0,
+        index_version=index.version if index else -1,
+        store=f"{store.dialect}: {'ok' if store_ok else 'down'}",
+        redis=redis_state,
+        worker=os.getpid(),
+    )
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    return jsonify(openapi.document())
+
+
+@bp.get("/docs")
+def docs() -> str:
+    return render_template("docs.html", spec=openapi.document())
+
+
+# --- helpers -------------------------------------------------------------------
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value is not None else None
+
+
+def _int_arg(name: str, default: int | None) -> int | None:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if not value.isdigit():
+        raise ApiError("invalid_request", f"{name} must be a positive whole number.")
+    return int(value)

@@ -1,0 +1,142 @@
+"""Moderators' JSON API under ``/api/v1`` (Bearer tokens with the moderator role)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from ..auth import api_role
+from ..errors import ApiError
+from ..fetch import fetch_policy
+from ..links import public_entry
+from ..pagecheck import check_page
+from ..records import EntryPatch, PageCheckRequest
+from ..review import approve, candidates, merge
+from ..store import InvalidState, NotFound, VersionConflict, get_moderation, get_store
+from ..store.moderation import audit_dict
+from .schemas import EntryEdit, InfoRequest, MergeRequest, RejectRequest, parse
+from .submissions import submission_json
+
+bp = Blueprint("moderation_api", __name__, url_prefix="/api/v1")
+
+OPEN = ["pending", "needs_info"]
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if body is None and not request.get_data():
+        return {}
+    if not isinstance(body, dict):
+        raise ApiError("bad_json", "The body is not a JSON object.")
+    return body
+
+
+def _entry(entry_id: int) -> dict[str, Any]:
+    entry = get_store().get_entry(entry_id, published_only=False)
+    if entry is None:
+        raise ApiError("not_found", f"No entry {entry_id}.", 404)
+    return public_entry(entry.model_dump(mode="json"))
+
+
+@bp.errorhandler(NotFound)
+def not_found(exc: NotFound) -> tuple[Response, int]:
+    return jsonify(error={"code": "not_found", "message": f"Not found: {exc}"}), 404
+
+
+@bp.errorhandler(InvalidState)
+def invalid_state(exc: InvalidState) -> tuple[Response, int]:
+    return jsonify(error={"code": "already_reviewed", "message": str(exc)}), 409
+
+
+@bp.get("/submissions")
+@api_role("moderator")
+def submissions() -> Response:
+    wanted = request.args.get("status", "pending")
+    statuses = OPEN if wanted == "open" else [wanted]
+    store = get_moderation()
+    items = []
+    for sub in store.submissions(statuses):
+        item = submission_json(sub)
+        if sub.status in OPEN:
+            item["candidates"] = candidates(store.submission(sub.id, with_image=True))
+        items.append(item)
+    return jsonify(items=items)
+
+
+@bp.post("/submissions/<int:submission_id>/approve")
+@api_role("moderator")
+def approve_submission(submission_id: int) -> Response:
+    patch = parse(EntryPatch, _body())
+    entry_id = approve(submission_id, patch, g.actor)
+    return jsonify(entry=_entry(entry_id))
+
+
+@bp.post("/submissions/<int:submission_id>/merge")
+@api_role("moderator")
+def merge_submission(submission_id: int) -> Response:
+    request_ = parse(MergeRequest, _body())
+    merge(submission_id, request_.entry_id, g.actor)
+    return jsonify(entry=_entry(request_.entry_id))
+
+
+@bp.post("/submissions/<int:submission_id>/reject")
+@api_role("moderator")
+def reject_submission(submission_id: int) -> Response:
+    get_moderation().reject(submission_id, parse(RejectRequest, _body()).reason, g.actor)
+    return jsonify(id=submission_id, status="rejected")
+
+
+@bp.post("/submissions/<int:submission_id>/request-info")
+@api_role("moderator")
+def request_info(submission_id: int) -> Response:
+    get_moderation().request_info(submission_id, parse(InfoRequest, _body()).message, g.actor)
+    return jsonify(id=submission_id, status="needs_info")
+
+
+@bp.patch("/entries/<int:entry_id>")
+@api_role("moderator")
+def edit_entry(entry_id: int) -> Response | tuple[Response, int]:
+    edit = parse(EntryEdit, _body())
+    patch = EntryPatch.model_validate(edit.model_dump(exclude={"version"}, exclude_unset=True))
+    try:
+        get_moderation().edit_entry(entry_id, edit.version, patch, g.actor)
+    except VersionConflict as conflict:
+        message = (
+            f"Entry {entry_id} was changed by someone else (now version "
+            f"{conflict.current['version']}); reload and apply your edit again."
+        )
+        return jsonify(
+            error={"code": "version_conflict", "message": message}, current=conflict.current
+        ), 409
+    return jsonify(entry=_entry(entry_id))
+
+
+@bp.post("/entries/<int:entry_id>/status")
+@api_role("moderator")
+def entry_status(entry_id: int) -> Response:
+    status = _body().get("status")
+    if status not in ("published", "disabled", "retracted"):
+        raise ApiError("invalid_request", "status must be published, disabled or retracted.")
+    get_moderation().set_entry_status(entry_id, status, g.actor)
+    return jsonify(entry=_entry(entry_id))
+
+
+@bp.get("/audit")
+@api_role("moderator")
+def audit() -> Response:
+    events = get_moderation().audit(target=request.args.get("target") or None)
+    return jsonify(items=[audit_dict(e) for e in events])
+
+
+@bp.get("/feedback")
+@api_role("moderator")
+def feedback() -> Response:
+    counts = get_moderation().feedback_counts()
+    return jsonify(items=[{"entry_id": k, **v} for k, v in sorted(counts.items())])
+
+
+@bp.post("/check-page")
+@api_role("moderator")
+def check_page_api() -> Response:
+    return jsonify(check_page(str(parse(PageCheckRequest, _body()).url), fetch_policy()))

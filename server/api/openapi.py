@@ -1,0 +1,135 @@
+"""The OpenAPI 3.1 document, generated from the pydantic schemas.
+
+The schemas are the single source of truth: the same models validate requests,
+shape responses and describe them here, so the document cannot drift.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from ..records import CheckResponse, EntryOut
+from .schemas import CheckRequestHashes, CheckRequestUrl, EntryList, ErrorResponse, Health
+
+REF = "#/components/schemas/{model}"
+
+
+def _json(model: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": REF.format(model=model)}}},
+    }
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    def why(code: int) -> str:
+        return "The database is unreachable; retry" if code == 503 else "Refused; see error.code"
+
+    return {str(code): _json("ErrorResponse", why(code)) for code in codes}
+
+
+@cache
+def document() -> dict[str, Any]:
+    models = [
+        CheckRequestHashes,
+        CheckRequestUrl,
+        CheckResponse,
+        EntryList,
+        EntryOut,
+        ErrorResponse,
+        Health,
+    ]
+    _, schemas = models_json_schema(
+        [(model, "serialization") for model in models], ref_template=REF
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "OriginCheck API",
+            "version": "1.0",
+            "description": (
+                "Is this image a known fake or misused? Send an image, get its true origin."
+            ),
+        },
+        "paths": {
+            "/api/v1/check": {
+                "post": {
+                    "summary": "Check an image against the known fakes",
+                    "description": (
+                        "Send the image as multipart field `image` (optionally `image_url`, "
+                        'used for reverse-search links), or JSON `{"url": ...}` to have the '
+                        "server fetch it, "
+                        'or JSON `{"hashes": {"pdq": ...}}` to send only a PDQ hash. '
+                        "`result` is `match`, `possible_match` (unconfirmed), `no_match` or "
+                        "`too_simple` (too flat to fingerprint)."
+                    ),
+                    "requestBody": {
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "image": {"type": "string", "format": "binary"},
+                                        "image_url": {"type": "string", "format": "uri"},
+                                    },
+                                    "required": ["image"],
+                                }
+                            },
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": REF.format(model="CheckRequestUrl")},
+                                        {"$ref": REF.format(model="CheckRequestHashes")},
+                                    ]
+                                }
+                            },
+                        }
+                    },
+                    "responses": {
+                        "200": _json("CheckResponse", "The verdict"),
+                        **_errors(400, 403, 413, 415, 422, 429, 503),
+                    },
+                }
+            },
+            "/api/v1/entries": {
+                "get": {
+                    "summary": "List published entries (paged, text search)",
+                    "parameters": [
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        {"name": "after", "in": "query", "schema": {"type": "integer"}},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "maximum": 100},
+                        },
+                    ],
+                    "responses": {"200": _json("EntryList", "A page of entries"), **_errors(400)},
+                }
+            },
+            "/api/v1/entries/{entry_id}": {
+                "get": {
+                    "summary": "One entry; `?format=jsonld` for schema.org MediaReview/ClaimReview",
+                    "parameters": [
+                        {
+                            "name": "entry_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        },
+                        {"name": "format", "in": "query", "schema": {"enum": ["json", "jsonld"]}},
+                    ],
+                    "responses": {"200": _json("EntryOut", "The entry"), **_errors(404)},
+                }
+            },
+            "/api/v1/health": {
+                "get": {
+                    "summary": "Service health",
+                    "responses": {"200": _json("Health", "Health")},
+                }
+            },
+        },
+        "components": {"schemas": schemas["$defs"]},
+    }

@@ -1,0 +1,84 @@
+"""Request envelopes and answers that only the JSON API has (pydantic v2).
+
+The records they carry (entries, matches, submissions) are ``server/records.py``;
+the OpenAPI document is generated from both.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeVar
+
+from pydantic import AnyHttpUrl, BaseModel, Field, ValidationError
+
+from ..errors import ApiError
+from ..records import EntryOut, EntryPatch, Strict
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], body: dict[str, Any]) -> M:
+    """``body`` as ``model``, or a 400 naming every field that is wrong."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'body'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ApiError("invalid_request", problems) from None
+
+
+class EntryList(BaseModel):
+    items: list[EntryOut]
+    next: str | None = Field(description="URL of the next page, or null on the last one.")
+
+
+class CheckRequestUrl(Strict):
+    url: AnyHttpUrl
+
+
+class HashQuery(Strict):
+    pdq: str = Field(pattern=r"^[0-9a-fA-F]{64}$")
+
+
+class CheckRequestHashes(Strict):
+    hashes: HashQuery
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    entries: int
+    images: int
+    index_size: int = Field(description="PDQ hashes in this worker's index.")
+    feature_images: int = Field(description="Images with local features (stage 2).")
+    index_version: int
+    store: str
+    redis: str
+    worker: int
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class EntryEdit(EntryPatch):
+    version: int = Field(description="The version the edit was based on (409 if it moved).")
+
+
+class RejectRequest(Strict):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class MergeRequest(Strict):
+    entry_id: int
+
+
+class InfoRequest(Strict):
+    message: str = Field(min_length=1, max_length=2000)
+
+

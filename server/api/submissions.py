@@ -1,0 +1,109 @@
+"""Volunteers' and partners' JSON API: send a suspected known fake, follow it, bulk-send.
+
+Anyone may submit (rate-limited); a Bearer token puts its name on the report. The
+bulk endpoint takes JSON Lines from partners with any token.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request, url_for
+from pydantic import ValidationError
+
+from ..auth import api_role, bearer_actor
+from ..errors import ApiError
+from ..fetch import FetchError
+from ..limits import limiter
+from ..links import base_url
+from ..matching.decode import ImageError
+from ..records import SubmissionIn
+from ..store import NotFound, get_moderation
+from ..submissions import create_submission, submit_limit
+from .schemas import parse
+
+bp = Blueprint("submissions", __name__, url_prefix="/api/v1")
+
+MAX_BULK_LINES = 500
+
+
+def accepted(submission_id: int) -> tuple[Response, int]:
+    status_url = base_url() + url_for("submissions.status", submission_id=submission_id)
+    return jsonify(id=submission_id, status="pending", status_url=status_url), 202
+
+
+@bp.post("/submissions")
+@limiter.limit(submit_limit)
+def create() -> tuple[Response, int]:
+    actor = bearer_actor()
+    upload = request.files.get("image")
+    if upload is not None:
+        fields = parse(SubmissionIn, {k: v for k, v in request.form.items()})
+        return accepted(create_submission(fields, upload.read(), actor))
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError("bad_json", "Send multipart with an image, or a JSON object with image_url.")
+    return accepted(create_submission(parse(SubmissionIn, body), None, actor))
+
+
+@bp.get("/submissions/<int:submission_id>")
+def status(submission_id: int) -> Response:
+    try:
+        sub = get_moderation().submission(submission_id)
+    except NotFound:
+        raise ApiError("not_found", f"No submission {submission_id}.", 404) from None
+    return jsonify(id=sub.id, status=sub.status, reason=sub.reason, entry_id=sub.entry_id)
+
+
+@bp.post("/submissions/bulk")
+@api_role("volunteer")
+def bulk() -> tuple[Response, int]:
+    """Trusted partners: one JSON submission (with image_url) per line."""
+    lines = request.get_data(as_text=True).splitlines()
+    if len(lines) > MAX_BULK_LINES:
+        raise ApiError("too_many_lines", f"At most {MAX_BULK_LINES} lines per request.", 413)
+    results: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            fields = SubmissionIn.model_validate_json(line)
+            results.append(
+                {
+                    "line": number,
+                    "id": create_submission(fields, None, g.actor),
+                    "status": "pending",
+                }
+            )
+        except ValidationError as exc:
+            results.append(
+                {
+                    "line": number,
+                    "error": {"code": "invalid_request", "message": str(exc.errors()[0]["msg"])},
+                }
+            )
+        except (ApiError, ImageError, FetchError) as exc:
+            results.append({"line": number, "error": {"code": exc.code, "message": exc.message}})
+    return jsonify(items=results), 202
+
+
+def submission_json(sub: Any) -> dict[str, Any]:
+    """A submission as moderators' tools see it (``GET /api/v1/submissions``)."""
+    return {
+        "id": sub.id,
+        "status": sub.status,
+        "submitter": sub.submitter_label,
+        "claim": sub.claim,
+        "seen_url": sub.seen_url,
+        "seen_date": sub.seen_date.isoformat() if sub.seen_date else None,
+        "origin_url": sub.origin_url,
+        "origin_description": sub.origin_description,
+        "evidence_urls": json.loads(sub.evidence_urls or "[]"),
+        "notes": sub.notes,
+        "image_url": sub.image_url,
+        "pdq": sub.pdq,
+        "reason": sub.reason,
+        "entry_id": sub.entry_id,
+        "created_at": sub.created_at.isoformat(),
+    }

@@ -1,0 +1,249 @@
+"""The shared record types: entries, images, checks, submissions (pydantic v2).
+
+The bottom of the package: the store saves these, the check use-case and the API
+answer with them, the web pages render them, import and export read and write them.
+It imports nothing from the project, so every room can use it and none is pulled up.
+Shapes that only the JSON API needs (request envelopes, errors) are in
+``server/api/schemas.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: schema.org ``MediaManipulationRatingEnumeration`` values an entry can carry.
+CATEGORIES = (
+    "DecontextualizedContent",
+    "EditedOrCroppedContent",
+    "TransformedContent",
+    "StagedContent",
+    "SatireOrParodyContent",
+    "OriginalMediaContent",
+)
+STATUSES = ("published", "disabled", "retracted")
+ROLES = ("original", "misused", "variant")  # of an entry's images
+USER_ROLES = ("volunteer", "moderator", "admin")
+FEEDBACK_VERDICTS = ("helpful", "not_a_match", "wrong_verdict")
+
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+Role = Literal[ROLES]  # type: ignore[valid-type]
+Result = Literal["match", "possible_match", "no_match", "too_simple"]
+
+CATEGORY_LABELS = {
+    "DecontextualizedContent": "Real image, false context",
+    "EditedOrCroppedContent": "Edited or cropped",
+    "TransformedContent": "Transformed (manipulated)",
+    "StagedContent": "Staged",
+    "SatireOrParodyContent": "Satire or parody",
+    "OriginalMediaContent": "Original, unaltered",
+}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Origin(Strict):
+    """What the image really is."""
+
+    description: str = Field(min_length=1, max_length=5000)
+    url: AnyHttpUrl | None = None
+    author: str | None = Field(default=None, max_length=300)
+    date: dt.date | None = None
+
+
+class Appearance(Strict):
+    """Where the misused image was published with the false claim."""
+
+    url: AnyHttpUrl
+    date: dt.date | None = None
+    publisher: str | None = Field(default=None, max_length=300)
+    language: str | None = Field(default=None, max_length=20)
+
+
+class Source(Strict):
+    """A debunk or other evidence of the true origin."""
+
+    url: AnyHttpUrl
+    publisher: str | None = Field(default=None, max_length=300)
+    date: dt.date | None = None
+    title: str | None = Field(default=None, max_length=500)
+
+
+class EntryFields(Strict):
+    title: str = Field(min_length=1, max_length=300)
+    category: Category
+    claim: str = Field(min_length=1, max_length=5000, description="The false claim.")
+    claim_date: dt.date | None = None
+    rating: str | None = Field(default=None, max_length=80, examples=["Miscaptioned"])
+    origin: Origin
+    appearances: list[Appearance] = []
+    sources: list[Source] = []
+    status: Status = "published"
+    demo: bool = False
+
+
+class ImageRef(Strict):
+    """An image to import: a file path (relative to the JSONL file) or a URL."""
+
+    path: str | None = None
+    url: AnyHttpUrl | None = None
+    role: Role = "misused"
+    sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", description="Of the originally imported bytes."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ImageRef:
+        if not self.path and self.url is None and not self.sha256:
+            raise ValueError("an image needs a path or a url")
+        return self
+
+
+class EntryImport(EntryFields):
+    """One line of an import file (``flask --app server import``)."""
+
+    images: list[ImageRef] = Field(min_length=1)
+
+
+class ImageOut(BaseModel):
+    id: int
+    role: Role
+    width: int
+    height: int
+    pdq: str
+    thumbnail_url: str
+
+
+class EntryOut(EntryFields):
+    """The full annotation of a known fake, as readers see it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    category_label: str
+    url: str = Field(description="The entry's public page.")
+    images: list[ImageOut]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    version: int
+
+
+class Hashes(BaseModel):
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    sha256: str | None = None
+    trimmed: bool | None = Field(default=None, description="Flat bands were cut off.")
+
+
+class Match(BaseModel):
+    entry: EntryOut
+    image_id: int
+    method: Literal["pdq", "local-features"] = "pdq"
+    distance: int | None = Field(
+        description="PDQ Hamming distance, 0-256 (null for local features)."
+    )
+    inliers: int | None = Field(
+        default=None, description="Local features: matching points one homography explains."
+    )
+    agreement: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Local features: share of the overlap whose pixels agree once aligned.",
+    )
+    similarity: float = Field(
+        ge=0,
+        le=1,
+        description="PDQ: 1 - distance/256. Local features: the agreement.",
+    )
+    variant: str = Field(
+        description="Which transform matched, e.g. 'mirrored/window-80-01'; for local "
+        "features 'whole' or 'picture-N' (a picture found inside a screenshot)."
+    )
+
+
+class SearchLink(BaseModel):
+    engine: str
+    url: str
+
+
+class CheckResponse(BaseModel):
+    result: Result
+    matches: list[Match]
+    hashes: Hashes
+    search_links: list[SearchLink]
+    took_ms: float
+    cached: bool = False
+    index_version: int
+
+
+# --- volunteers and moderators ------------------------------------------------
+
+Verdict = Literal[FEEDBACK_VERDICTS]  # type: ignore[valid-type]
+
+
+class SubmissionIn(Strict):
+    """A suspected known fake, as anyone may send it."""
+
+    image_url: AnyHttpUrl | None = None
+    claim: str = Field(default="", max_length=5000)
+    seen_url: AnyHttpUrl | None = None
+    seen_date: dt.date | None = None
+    origin_url: AnyHttpUrl | None = None
+    origin_description: str = Field(default="", max_length=5000)
+    origin_author: str | None = Field(default=None, max_length=300)
+    origin_date: dt.date | None = None
+    evidence_urls: list[AnyHttpUrl] = Field(default=[], max_length=20)
+    notes: str = Field(default="", max_length=5000)
+
+    @field_validator("evidence_urls", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        # Forms send one text field; accept URLs separated by new lines, spaces or commas.
+        if isinstance(value, str):
+            return [part for part in re.split(r"[\s,]+", value) if part]
+        return value
+
+    @field_validator(
+        "seen_url", "origin_url", "image_url", "seen_date", "origin_date", mode="before"
+    )
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+
+class EntryPatch(Strict):
+    """Entry fields a moderator may set when approving or editing (all optional)."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    category: Category | None = None
+    claim: str | None = Field(default=None, min_length=1, max_length=5000)
+    claim_date: dt.date | None = None
+    rating: str | None = Field(default=None, max_length=80)
+    origin: Origin | None = None
+    appearances: list[Appearance] | None = None
+    sources: list[Source] | None = None
+
+
+class FeedbackIn(Strict):
+    verdict: Verdict
+    entry_id: int
+    page_url: AnyHttpUrl | None = None
+    image_url: AnyHttpUrl | None = None
+
+    @field_validator("page_url", "image_url", mode="before")
+    @classmethod
+    def _not_public_is_none(cls, value: object) -> object:
+        return (
+            value if isinstance(value, str) and value.startswith(("http://", "https://")) else None
+        )
+
+
+class PageCheckRequest(Strict):
+    url: AnyHttpUrl

@@ -1,0 +1,42 @@
+"""Storage: the engine, the tables, the entries store and the people store, migrations.
+
+Everything else reaches the database through ``get_store()`` (known fakes, the index
+source) and ``get_moderation()`` (accounts, submissions, audit, feedback); neither
+hands out SQLAlchemy objects it would have to keep consistent. This package imports
+nothing from ``server.api`` or ``server.web``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from . import db, entries, moderation
+from .entries import DuplicateImage, NewImage, SqlStore, get_store
+from .moderation import (
+    Actor,
+    InvalidState,
+    ModerationStore,
+    NotFound,
+    VersionConflict,
+    get_moderation,
+)
+
+__all__ = [
+    "Actor",
+    "DuplicateImage",
+    "InvalidState",
+    "ModerationStore",
+    "NewImage",
+    "NotFound",
+    "SqlStore",
+    "VersionConflict",
+    "get_moderation",
+    "get_store",
+    "init_app",
+]
+
+
+def init_app(app: Flask) -> None:
+    db.init_app(app)
+    entries.init_app(app)
+    moderation.init_app(app)

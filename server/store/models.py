@@ -1,0 +1,251 @@
+"""Tables of the known-fakes database (SQLAlchemy 2 declarative).
+
+An entry follows schema.org MediaReview/ClaimReview: what the image really is
+(origin), what false claim it carried (claim, appearances), and who debunked it
+(sources). Images hang off entries; each image has several PDQ hashes (crops,
+trimmed) that the in-memory index loads. ``meta.index_version`` is bumped in the
+same transaction as any change that affects a verdict, which is how every worker
+learns that its cached verdicts are stale; ``index_changes`` says which entries'
+images changed, so that it reloads just those.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Entry(Base):
+    __tablename__ = "entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(40))
+    claim: Mapped[str] = mapped_column(Text)
+    claim_date: Mapped[dt.date | None] = mapped_column(Date)
+    rating: Mapped[str | None] = mapped_column(String(80))
+    origin_description: Mapped[str] = mapped_column(Text, default="")
+    origin_url: Mapped[str | None] = mapped_column(String(2000))
+    origin_author: Mapped[str | None] = mapped_column(String(300))
+    origin_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="published", index=True)
+    demo: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, onupdate=_now
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    images: Mapped[list[Image]] = relationship(
+        back_populates="entry", cascade="all, delete-orphan", order_by="Image.id"
+    )
+    appearances: Mapped[list[Appearance]] = relationship(
+        cascade="all, delete-orphan", order_by="Appearance.id"
+    )
+    sources: Mapped[list[Source]] = relationship(cascade="all, delete-orphan", order_by="Source.id")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Appearance(Base):
+    """A place where the misused image was published with the false claim."""
+
+    __tablename__ = "appearances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    publisher: Mapped[str | None] = mapped_column(String(300))
+    language: Mapped[str | None] = mapped_column(String(20))
+
+
+class Source(Base):
+    """A debunk: a fact-check article or other evidence of the true origin."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    publisher: Mapped[str | None] = mapped_column(String(300))
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    title: Mapped[str | None] = mapped_column(String(500))
+
+
+class Image(Base):
+    __tablename__ = "images"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(10))
+    pdq: Mapped[str] = mapped_column(String(64))
+    pdq_quality: Mapped[int] = mapped_column(Integer)
+    phash: Mapped[str] = mapped_column(String(16))
+    dhash: Mapped[str] = mapped_column(String(16))
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+    thumbnail: Mapped[bytes] = mapped_column(LargeBinary)
+    # The decoded work picture (<= 512 px), kept so hashes and features can be
+    # recomputed when the pipeline changes; and its ORB keypoints for stage 2.
+    work_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    orb_xy: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    orb_descriptors: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # Each descriptor's list in the descriptor index (uint16), under this quantizer.
+    orb_lists: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    orb_quantizer_id: Mapped[int | None] = mapped_column(Integer)
+
+    # Every indexed PDQ hash of the image (whole, trimmed, crop windows), 32 bytes each,
+    # and their variant names, comma-separated. One row per image rather than one per
+    # hash: a worker reads 17x fewer rows at start-up (bench/speed/startup.py).
+    pdq_codes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    pdq_variants: Mapped[str | None] = mapped_column(Text, deferred=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    entry: Mapped[Entry] = relationship(back_populates="images")
+
+
+class ApiToken(Base):
+    """A bearer token for partners and tools; only its SHA-256 is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FeatureQuantizer(Base):
+    """Centroids of stage 2's descriptor index, trained once (``flask train-quantizer``).
+
+    The newest row is the current one; images whose ``orb_quantizer_id`` is older are
+    reassigned by the command that trains a new one.
+    """
+
+    __tablename__ = "feature_quantizers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    centroids: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class IndexChange(Base):
+    """One change to what the indexes hold, so a worker reloads only what changed.
+
+    ``entry_id`` is the entry whose images or status changed; NULL means everything
+    (a reindex, a new quantizer), after which workers rebuild from scratch.
+    """
+
+    __tablename__ = "index_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    entry_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Meta(Base):
+    """Small named counters; ``index_version`` orders every change to matching."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+
+class User(Base):
+    """A signed-in volunteer, moderator or admin (passwords hashed by werkzeug)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20), default="volunteer")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Submission(Base):
+    """A suspected known fake sent by anyone, waiting for a moderator."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    submitter_label: Mapped[str] = mapped_column(String(200), default="anonymous")
+    claim: Mapped[str] = mapped_column(Text, default="")
+    seen_url: Mapped[str | None] = mapped_column(String(2000))
+    seen_date: Mapped[dt.date | None] = mapped_column(Date)
+    origin_url: Mapped[str | None] = mapped_column(String(2000))
+    origin_description: Mapped[str] = mapped_column(Text, default="")
+    origin_author: Mapped[str | None] = mapped_column(String(300))
+    origin_date: Mapped[dt.date | None] = mapped_column(Date)
+    evidence_urls: Mapped[str] = mapped_column(Text, default="[]")  # JSON list
+    notes: Mapped[str] = mapped_column(Text, default="")
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    image: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    pdq: Mapped[str] = mapped_column(String(64))
+    thumbnail: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
+    reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, onupdate=_now
+    )
+
+
+class AuditEvent(Base):
+    """Who changed what, when: one row per write, with the state before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, index=True)
+    actor: Mapped[str] = mapped_column(String(200))  # "user:3 Ana", "token:5 partner", "cli"
+    actor_user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(40), index=True)  # "entry:7", "submission:3"
+    before: Mapped[str | None] = mapped_column(Text)  # JSON
+    after: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+class Feedback(Base):
+    """A reader's verdict on an annotation shown to them."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    verdict: Mapped[str] = mapped_column(String(20))
+    page_url: Mapped[str | None] = mapped_column(String(2000))
+    image_url: Mapped[str | None] = mapped_column(String(2000))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -1,0 +1,441 @@
+"""Storage for the people side: accounts, tokens, submissions, review actions, audit, feedback.
+
+Every write that a person makes records an audit event (who, when, what, the state
+before and after) in the same transaction, so the log can never miss a change or
+describe one that did not happen. Changes that affect matching (approve, merge,
+status changes) record ``index_changed`` exactly like the entry store does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker, undefer
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..records import STATUSES, EntryFields, EntryPatch, SubmissionIn
+from . import models as m
+from .db import get_engine
+from .entries import (
+    NewImage,
+    bump_version,
+    entry_out,
+    filing_quantizer,
+    image_row,
+    index_changed,
+    insert_entry,
+    link_row,
+)
+
+ROLE_RANK = {"volunteer": 1, "moderator": 2, "admin": 3}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a signed-in user, an API token, or the command line."""
+
+    label: str
+    role: str
+    user_id: int | None = None
+
+    def can(self, role: str) -> bool:
+        return ROLE_RANK.get(self.role, 0) >= ROLE_RANK[role]
+
+
+CLI_ACTOR = Actor(label="cli", role="admin")
+
+
+class VersionConflict(Exception):
+    """The entry changed since the editor loaded it; carries what it is now."""
+
+    def __init__(self, current: dict[str, Any]) -> None:
+        super().__init__("entry changed since it was loaded")
+        self.current = current
+
+
+class NotFound(LookupError):
+    pass
+
+
+class InvalidState(ValueError):
+    pass
+
+
+class ModerationStore:
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    # --- accounts -------------------------------------------------------------
+
+    def create_user(self, email: str, name: str, password: str, role: str) -> int:
+        if role not in ROLE_RANK:
+            raise ValueError(f"unknown role {role!r}")
+        with self._sessions.begin() as session:
+            user = m.User(
+                email=email.strip().lower(),
+                name=name,
+                password_hash=generate_password_hash(password),
+                role=role,
+            )
+            session.add(user)
+            session.flush()
+            _audit(session, CLI_ACTOR, "create_user", f"user:{user.id}", None, _user_state(user))
+            return user.id
+
+    def set_role(self, email: str, role: str, actor: Actor) -> None:
+        if role not in ROLE_RANK:
+            raise ValueError(f"unknown role {role!r}")
+        with self._sessions.begin() as session:
+            user = session.scalar(select(m.User).where(m.User.email == email.strip().lower()))
+            if user is None:
+                raise NotFound(email)
+            before = _user_state(user)
+            user.role = role
+            _audit(session, actor, "set_role", f"user:{user.id}", before, _user_state(user))
+
+    def user(self, user_id: int) -> m.User | None:
+        with self._sessions() as session:
+            return session.get(m.User, user_id)
+
+    def users(self) -> list[m.User]:
+        with self._sessions() as session:
+            return list(session.scalars(select(m.User).order_by(m.User.id)))
+
+    def authenticate(self, email: str, password: str) -> m.User | None:
+        with self._sessions() as session:
+            user = session.scalar(select(m.User).where(m.User.email == email.strip().lower()))
+        if user and user.active and check_password_hash(user.password_hash, password):
+            return user
+        return None
+
+    def actor_for_token(self, token: str) -> Actor | None:
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        with self._sessions() as session:
+            row = session.scalar(select(m.ApiToken).where(m.ApiToken.token_sha256 == digest))
+        if row is None or row.revoked_at is not None:
+            return None
+        return Actor(label=f"token:{row.id} {row.name}", role=row.role)
+
+    # --- submissions ----------------------------------------------------------
+
+    def add_submission(
+        self, fields: SubmissionIn, image: NewImage, data: bytes, actor: Actor | None
+    ) -> int:
+        with self._sessions.begin() as session:
+            row = m.Submission(
+                submitter_id=actor.user_id if actor else None,
+                submitter_label=actor.label if actor else "anonymous",
+                claim=fields.claim,
+                seen_url=_str(fields.seen_url),
+                seen_date=fields.seen_date,
+                origin_url=_str(fields.origin_url),
+                origin_description=fields.origin_description,
+                origin_author=fields.origin_author,
+                origin_date=fields.origin_date,
+                evidence_urls=json.dumps([str(u) for u in fields.evidence_urls]),
+                notes=fields.notes,
+                image_url=_str(fields.image_url),
+                image=data,
+                sha256=image.fingerprint.sha256,
+                pdq=image.fingerprint.pdq,
+                thumbnail=image.thumbnail,
+            )
+            session.add(row)
+            session.flush()
+            _audit(
+                session,
+                actor or Actor("anonymous", "none"),
+                "submit",
+                f"submission:{row.id}",
+                None,
+                _submission_state(row),
+            )
+            return row.id
+
+    def submission(self, submission_id: int, *, with_image: bool = False) -> m.Submission:
+        with self._sessions() as session:
+            stmt = select(m.Submission).where(m.Submission.id == submission_id)
+            if with_image:
+                stmt = stmt.options(undefer(m.Submission.image))
+            row = session.scalar(stmt)
+            if row is None:
+                raise NotFound(submission_id)
+            return row
+
+    def thumbnail(self, submission_id: int) -> bytes:
+        with self._sessions() as session:
+            data = session.scalar(
+                select(m.Submission.thumbnail).where(m.Submission.id == submission_id)
+            )
+        if data is None:
+            raise NotFound(submission_id)
+        return data
+
+    def submissions(
+        self, statuses: list[str], *, submitter_id: int | None = None, limit: int = 200
+    ) -> list[m.Submission]:
+        stmt = select(m.Submission).where(m.Submission.status.in_(statuses))
+        if submitter_id is not None:
+            stmt = stmt.where(m.Submission.submitter_id == submitter_id)
+        with self._sessions() as session:
+            return list(
+                session.scalars(
+                    stmt.order_by(m.Submission.created_at, m.Submission.id).limit(limit)
+                )
+            )
+
+    def open_submissions_pdq(self) -> list[tuple[int, str]]:
+        stmt = select(m.Submission.id, m.Submission.pdq).where(
+            m.Submission.status.in_(("pending", "needs_info"))
+        )
+        with self._sessions() as session:
+            return [(row[0], row[1]) for row in session.execute(stmt)]
+
+    # --- review ---------------------------------------------------------------
+
+    def approve(
+        self, submission_id: int, fields: EntryFields, image: NewImage, actor: Actor
+    ) -> int:
+        with self._sessions.begin() as session:
+            sub = self._open(session, submission_id)
+            before = _submission_state(sub)
+            entry = insert_entry(session, fields, [image])
+            sub.status, sub.entry_id, sub.reviewed_by = "approved", entry.id, actor.label
+            _audit(
+                session, actor, "approve", f"submission:{sub.id}", before, _submission_state(sub)
+            )
+            _audit(
+                session, actor, "create", f"entry:{entry.id}", None, _entry_state(session, entry.id)
+            )
+            return entry.id
+
+    def merge(self, submission_id: int, entry_id: int, image: NewImage, actor: Actor) -> None:
+        """Add the submitted image as a variant, and where it was seen as an appearance."""
+        with self._sessions.begin() as session:
+            sub = self._open(session, submission_id)
+            entry = session.get(m.Entry, entry_id)
+            if entry is None:
+                raise NotFound(entry_id)
+            before_sub, before_entry = _submission_state(sub), _entry_state(session, entry_id)
+            known = session.scalar(
+                select(m.Image.entry_id).where(m.Image.sha256 == image.fingerprint.sha256)
+            )
+            if known is None:
+                row = image_row(image, filing_quantizer(session))
+                row.role = "variant"
+                entry.images.append(row)
+            if sub.seen_url and all(a.url != sub.seen_url for a in entry.appearances):
+                entry.appearances.append(m.Appearance(url=sub.seen_url, date=sub.seen_date))
+            entry.updated_at = dt.datetime.now(dt.UTC)  # a row change moves the version
+            sub.status, sub.entry_id, sub.reviewed_by = "merged", entry_id, actor.label
+            session.flush()
+            index_changed(session, entry_id)
+            _audit(
+                session, actor, "merge", f"submission:{sub.id}", before_sub, _submission_state(sub)
+            )
+            _audit(
+                session,
+                actor,
+                "merge_into",
+                f"entry:{entry_id}",
+                before_entry,
+                _entry_state(session, entry_id),
+            )
+
+    def reject(self, submission_id: int, reason: str, actor: Actor) -> None:
+        self._close(submission_id, "rejected", reason, actor, "reject")
+
+    def request_info(self, submission_id: int, message: str, actor: Actor) -> None:
+        self._close(submission_id, "needs_info", message, actor, "request_info")
+
+    def _close(
+        self, submission_id: int, status: str, reason: str, actor: Actor, action: str
+    ) -> None:
+        with self._sessions.begin() as session:
+            sub = self._open(session, submission_id)
+            before = _submission_state(sub)
+            sub.status, sub.reason, sub.reviewed_by = status, reason, actor.label
+            _audit(session, actor, action, f"submission:{sub.id}", before, _submission_state(sub))
+
+    @staticmethod
+    def _open(session: Session, submission_id: int) -> m.Submission:
+        sub = session.get(m.Submission, submission_id)
+        if sub is None:
+            raise NotFound(submission_id)
+        if sub.status not in ("pending", "needs_info"):
+            raise InvalidState(f"submission {submission_id} is already {sub.status}")
+        return sub
+
+    # --- entries --------------------------------------------------------------
+
+    def edit_entry(self, entry_id: int, version: int, patch: EntryPatch, actor: Actor) -> None:
+        """Apply a moderator's edit, refusing it if someone else saved first."""
+        with self._sessions.begin() as session:
+            entry = session.get(m.Entry, entry_id)
+            if entry is None:
+                raise NotFound(entry_id)
+            before = _entry_state(session, entry_id)
+            if entry.version != version:
+                raise VersionConflict(entry_out(entry).model_dump(mode="json"))
+            changes = patch.model_dump(
+                exclude_unset=True, exclude={"origin", "appearances", "sources"}
+            )
+            for key, value in changes.items():
+                setattr(entry, key, value)
+            if patch.origin is not None:
+                entry.origin_description = patch.origin.description
+                entry.origin_url = _str(patch.origin.url)
+                entry.origin_author = patch.origin.author
+                entry.origin_date = patch.origin.date
+            if patch.appearances is not None:
+                entry.appearances = [m.Appearance(**link_row(a)) for a in patch.appearances]
+            if patch.sources is not None:
+                entry.sources = [m.Source(**link_row(s)) for s in patch.sources]
+            entry.updated_at = dt.datetime.now(dt.UTC)
+            session.flush()  # the version column moves here (optimistic lock)
+            bump_version(session)  # text only: no index_changed, so no worker reloads
+            _audit(
+                session, actor, "edit", f"entry:{entry_id}", before, _entry_state(session, entry_id)
+            )
+
+    def set_entry_status(self, entry_id: int, status: str, actor: Actor) -> None:
+        """Publish, disable (kill switch) or retract an entry."""
+        if status not in STATUSES:
+            raise ValueError(status)
+        with self._sessions.begin() as session:
+            entry = session.get(m.Entry, entry_id)
+            if entry is None:
+                raise NotFound(entry_id)
+            before = _entry_state(session, entry_id)
+            entry.status = status
+            session.flush()
+            index_changed(session, entry_id)
+            _audit(
+                session,
+                actor,
+                status_action(status),
+                f"entry:{entry_id}",
+                before,
+                _entry_state(session, entry_id),
+            )
+
+    def entries(self, query: str | None = None, limit: int = 200) -> list[m.Entry]:
+        stmt = select(m.Entry).order_by(m.Entry.id.desc()).limit(limit)
+        if query:
+            stmt = stmt.where(func.lower(m.Entry.title).like(f"%{query.lower()}%"))
+        with self._sessions() as session:
+            return list(session.scalars(stmt))
+
+    # --- audit ----------------------------------------------------------------
+
+    def audit(
+        self, *, target: str | None = None, user_id: int | None = None, limit: int = 200
+    ) -> list[m.AuditEvent]:
+        stmt = select(m.AuditEvent).order_by(m.AuditEvent.id.desc()).limit(limit)
+        if target:
+            stmt = stmt.where(m.AuditEvent.target == target)
+        if user_id is not None:
+            stmt = stmt.where(m.AuditEvent.actor_user_id == user_id)
+        with self._sessions() as session:
+            return list(session.scalars(stmt))
+
+    def iter_audit(self) -> Iterator[dict[str, Any]]:
+        with self._sessions() as session:
+            for event in session.scalars(select(m.AuditEvent).order_by(m.AuditEvent.id)):
+                yield audit_dict(event)
+
+    # --- reader feedback ------------------------------------------------------
+
+    def add_feedback(
+        self, entry_id: int, verdict: str, page_url: str | None, image_url: str | None
+    ) -> None:
+        with self._sessions.begin() as session:
+            if session.get(m.Entry, entry_id) is None:
+                raise NotFound(entry_id)
+            session.add(
+                m.Feedback(
+                    entry_id=entry_id, verdict=verdict, page_url=page_url, image_url=image_url
+                )
+            )
+
+    def feedback_counts(self) -> dict[int, dict[str, int]]:
+        stmt = select(m.Feedback.entry_id, m.Feedback.verdict, func.count()).group_by(
+            m.Feedback.entry_id, m.Feedback.verdict
+        )
+        counts: dict[int, dict[str, int]] = {}
+        with self._sessions() as session:
+            for entry_id, verdict, n in session.execute(stmt):
+                counts.setdefault(entry_id, {})[verdict] = n
+        return counts
+
+
+def status_action(status: str) -> str:
+    return {"published": "publish", "disabled": "disable", "retracted": "retract"}[status]
+
+
+def audit_dict(event: m.AuditEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "action": event.action,
+        "target": event.target,
+        "before": json.loads(event.before) if event.before else None,
+        "after": json.loads(event.after) if event.after else None,
+    }
+
+
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    target: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    session.add(
+        m.AuditEvent(
+            at=dt.datetime.now(dt.UTC),
+            actor=actor.label,
+            actor_user_id=actor.user_id,
+            action=action,
+            target=target,
+            before=json.dumps(before, default=str) if before is not None else None,
+            after=json.dumps(after, default=str) if after is not None else None,
+        )
+    )
+
+
+def _entry_state(session: Session, entry_id: int) -> dict[str, Any]:
+    session.flush()
+    entry = session.get(m.Entry, entry_id)
+    state = entry_out(entry).model_dump(mode="json", exclude={"images", "created_at", "url"})
+    state["images"] = [image.id for image in entry.images]
+    return state
+
+
+def _submission_state(sub: m.Submission) -> dict[str, Any]:
+    return {"status": sub.status, "reason": sub.reason, "entry_id": sub.entry_id}
+
+
+def _user_state(user: m.User) -> dict[str, Any]:
+    return {"email": user.email, "name": user.name, "role": user.role, "active": user.active}
+
+
+def _str(value: object) -> str | None:
+    return str(value) if value is not None else None
+
+
+def get_moderation() -> ModerationStore:
+    return current_app.extensions["origincheck.moderation"]
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["origincheck.moderation"] = ModerationStore(get_engine(app))

@@ -1,0 +1,72 @@
+"""Public pages: check an image without the extension, read an entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from ..checks import check_image
+from ..fetch import FetchError, fetch, fetch_policy
+from ..jsonld import media_review
+from ..limits import check_limit, limiter
+from ..links import base_url, public_check, public_entry
+from ..matching.decode import ImageError
+from ..store import get_store
+
+bp = Blueprint("web", __name__)
+
+
+SAMPLES = Path(__file__).parent.parent / "static" / "samples"
+
+
+@bp.route("/", methods=["GET", "POST"])
+@limiter.limit(check_limit, methods=["POST"])
+def index() -> str | tuple[str, int]:
+    if request.method == "GET":
+        sample = request.args.get("sample")
+        if sample in sample_names():
+            result = check_image((SAMPLES / sample).read_bytes())
+            return render_template("index.html", check=public_check(result), sample=sample)
+        return render_template("index.html")
+    upload = request.files.get("image")
+    url = request.form.get("url", "").strip()
+    try:
+        if upload is not None and upload.filename:
+            result = check_image(upload.read())
+        elif url:
+            result = check_image(fetch(url, fetch_policy()), image_url=url)
+        else:
+            return render_template(
+                "index.html", error="Choose an image file or paste its URL."
+            ), 400
+    except (ImageError, FetchError) as exc:
+        return render_template("index.html", error=exc.message, url=url), exc.status
+    return render_template("index.html", check=public_check(result), url=url)
+
+
+def sample_names() -> list[str]:
+    """Misused copies of the demo images, for a first check without finding one."""
+    return sorted(path.name for path in SAMPLES.glob("*.jpg"))
+
+
+@bp.get("/entries/<int:entry_id>")
+def entry(entry_id: int) -> str:
+    found = get_store().get_entry(entry_id)
+    if found is None:
+        abort(404)
+    return render_template(
+        "entry.html",
+        entry=public_entry(found.model_dump(mode="json")),
+        jsonld=media_review(found, base_url()),
+    )
+
+
+@bp.get("/images/<int:image_id>/thumbnail.jpg")
+def thumbnail(image_id: int) -> Response:
+    data = get_store().thumbnail(image_id)
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,0 +1,267 @@
+"""Moderators' web pages: the queue, reviews, entry edits, audit, post checks, accounts.
+
+Server-rendered, signed in with Flask-Login, every form CSRF-protected (Flask-WTF);
+input is validated by the same pydantic schemas as the JSON API, and every action
+goes through the same functions (``review.py``, ``moderation_store.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from pydantic import ValidationError
+
+from ..auth import web_role
+from ..fetch import FetchError, fetch_policy
+from ..matching.decode import ImageError
+from ..pagecheck import check_page
+from ..records import CATEGORY_LABELS, EntryPatch, PageCheckRequest
+from ..review import approve, candidates, merge
+from ..store import (
+    DuplicateImage,
+    InvalidState,
+    NotFound,
+    VersionConflict,
+    get_moderation,
+    get_store,
+)
+from ..store.moderation import audit_dict
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+
+QUEUE_CANDIDATES = 50  # rows of the queue that get duplicate hints (each costs one hashing)
+
+
+def _origin_from_form(form: dict[str, str]) -> dict[str, Any]:
+    return {
+        "description": form.get("origin_description", ""),
+        "url": form.get("origin_url") or None,
+        "author": form.get("origin_author") or None,
+        "date": form.get("origin_date") or None,
+    }
+
+
+def _patch_from_form() -> EntryPatch:
+    form = request.form.to_dict()
+    data: dict[str, Any] = {
+        key: form[key] for key in ("title", "category", "claim", "rating") if form.get(key)
+    }
+    if form.get("origin_description"):
+        data["origin"] = _origin_from_form(form)
+    if "sources" in form:
+        data["sources"] = [{"url": u} for u in form["sources"].split() if u]
+    return EntryPatch.model_validate(data)
+
+
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+
+
+@bp.get("/")
+@web_role("moderator")
+def queue() -> str:
+    status = request.args.get("status", "open")
+    statuses = ["pending", "needs_info"] if status == "open" else [status]
+    store = get_moderation()
+    feedback = store.feedback_counts()
+    threshold = current_app.config["FEEDBACK_FLAG_THRESHOLD"]
+    flagged = {k: v for k, v in feedback.items() if v.get("not_a_match", 0) >= threshold}
+    entries = get_store().get_entries(list(flagged)) if flagged else {}
+    submissions = store.submissions(statuses)
+    looks_like = {
+        sub.id: candidates(store.submission(sub.id, with_image=True))
+        for sub in submissions[:QUEUE_CANDIDATES]
+        if sub.status in ("pending", "needs_info")
+    }
+    return render_template(
+        "moderation/queue.html",
+        submissions=submissions,
+        looks_like=looks_like,
+        status=status,
+        flagged=[(entries.get(k), v) for k, v in flagged.items()],
+    )
+
+
+@bp.get("/submissions/<int:submission_id>")
+@web_role("moderator")
+def review(submission_id: int) -> str:
+    store = get_moderation()
+    try:
+        sub = store.submission(submission_id, with_image=True)
+    except NotFound:
+        abort(404)
+    found = (
+        candidates(sub)
+        if sub.status in ("pending", "needs_info")
+        else {"entries": [], "submissions": []}
+    )
+    entries = get_store().get_entries([c["entry_id"] for c in found["entries"]])
+    return render_template(
+        "moderation/review.html",
+        sub=sub,
+        evidence=json.loads(sub.evidence_urls or "[]"),
+        candidates=[
+            (entries[c["entry_id"]], c["distance"])
+            for c in found["entries"]
+            if c["entry_id"] in entries
+        ],
+        similar_submissions=found["submissions"],
+        categories=CATEGORY_LABELS,
+    )
+
+
+@bp.get("/submissions/<int:submission_id>/thumbnail.jpg")
+@web_role("moderator")
+def submission_thumbnail(submission_id: int) -> Response:
+    try:
+        return Response(get_moderation().thumbnail(submission_id), mimetype="image/jpeg")
+    except NotFound:
+        abort(404)
+
+
+@bp.post("/submissions/<int:submission_id>/<action>")
+@web_role("moderator")
+def act(submission_id: int, action: str) -> Any:
+    store = get_moderation()
+    form = request.form
+    try:
+        if action == "approve":
+            entry_id = approve(submission_id, _patch_from_form(), g.actor)
+            flash(f"Approved: entry {entry_id} is live for every check within a second.")
+        elif action == "merge":
+            merge(submission_id, int(form.get("entry_id", "0")), g.actor)
+            flash(f"Merged into entry {form.get('entry_id')} as a new variant and appearance.")
+        elif action == "reject":
+            store.reject(
+                submission_id, form.get("reason", "").strip() or "No reason given", g.actor
+            )
+            flash(f"Submission {submission_id} rejected.")
+        elif action == "request-info":
+            store.request_info(
+                submission_id, form.get("message", "").strip() or "Please add evidence.", g.actor
+            )
+            flash(f"Asked the submitter of {submission_id} for more.")
+        else:
+            abort(404)
+    except ValidationError as exc:
+        flash(f"Not saved: {_problems(exc)}")
+        return redirect(url_for("moderation.review", submission_id=submission_id))
+    except (NotFound, InvalidState, DuplicateImage, ValueError) as exc:
+        flash(f"Not saved: {exc}")
+        return redirect(url_for("moderation.review", submission_id=submission_id))
+    return redirect(url_for("moderation.queue"))
+
+
+@bp.get("/entries")
+@web_role("moderator")
+def entries() -> str:
+    query = request.args.get("q", "").strip() or None
+    return render_template(
+        "moderation/entries.html", entries=get_moderation().entries(query), q=query or ""
+    )
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@web_role("moderator")
+def edit(entry_id: int) -> Any:
+    entry = get_store().get_entry(entry_id, published_only=False)
+    if entry is None:
+        abort(404)
+    if request.method == "POST":
+        try:
+            version = int(request.form.get("version", "0"))
+            get_moderation().edit_entry(entry_id, version, _patch_from_form(), g.actor)
+        except VersionConflict as conflict:
+            yours = request.form.to_dict()
+            return render_template(
+                "moderation/edit.html",
+                entry=entry,
+                conflict=conflict.current,
+                yours=yours,
+                categories=CATEGORY_LABELS,
+                audit=_audit(entry_id),
+            ), 409
+        except ValidationError as exc:
+            flash(f"Not saved: {_problems(exc)}")
+            return redirect(url_for("moderation.edit", entry_id=entry_id))
+        flash(f"Entry {entry_id} saved.")
+        return redirect(url_for("moderation.edit", entry_id=entry_id))
+    return render_template(
+        "moderation/edit.html",
+        entry=entry,
+        conflict=None,
+        yours=None,
+        categories=CATEGORY_LABELS,
+        audit=_audit(entry_id),
+    )
+
+
+@bp.post("/entries/<int:entry_id>/status")
+@web_role("moderator")
+def set_status(entry_id: int) -> Any:
+    status = request.form.get("status", "")
+    if status not in ("published", "disabled", "retracted"):
+        abort(400)
+    try:
+        get_moderation().set_entry_status(entry_id, status, g.actor)
+    except NotFound:
+        abort(404)
+    flash(f"Entry {entry_id} is now {status}.")
+    return redirect(url_for("moderation.edit", entry_id=entry_id))
+
+
+def _audit(entry_id: int) -> list[dict[str, Any]]:
+    return [audit_dict(e) for e in get_moderation().audit(target=f"entry:{entry_id}")]
+
+
+@bp.get("/audit")
+@web_role("moderator")
+def audit() -> str:
+    user_id = request.args.get("user", type=int)
+    target = request.args.get("target") or None
+    events = [audit_dict(e) for e in get_moderation().audit(target=target, user_id=user_id)]
+    return render_template("moderation/audit.html", events=events, user_id=user_id, target=target)
+
+
+@bp.route("/check-page", methods=["GET", "POST"])
+@web_role("moderator")
+def check_page_view() -> Any:
+    report, error = None, None
+    url = request.form.get("url", "").strip()
+    if request.method == "POST":
+        try:
+            report = check_page(
+                str(PageCheckRequest.model_validate({"url": url}).url), fetch_policy()
+            )
+        except ValidationError:
+            error = "Enter a full http(s) address of a post or page."
+        except (FetchError, ImageError) as exc:
+            error = exc.message
+    return render_template("moderation/check_page.html", report=report, error=error, url=url)
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@web_role("admin")
+def users() -> Any:
+    store = get_moderation()
+    if request.method == "POST":
+        try:
+            store.set_role(request.form.get("email", ""), request.form.get("role", ""), g.actor)
+            flash("Role updated.")
+        except (NotFound, ValueError) as exc:
+            flash(f"Not saved: {exc}")
+        return redirect(url_for("moderation.users"))
+    return render_template("moderation/users.html", users=store.users())

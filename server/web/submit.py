@@ -1,0 +1,68 @@
+"""The report form, ``/submit``: anyone may send a suspected known fake.
+
+A signed-in volunteer's reports carry their name and are listed on the page with
+their status. The form is validated by ``records.SubmissionIn``, as the API is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from pydantic import ValidationError
+
+from ..auth import web_actor
+from ..errors import ApiError
+from ..fetch import FetchError
+from ..limits import limiter
+from ..matching.decode import ImageError
+from ..records import SubmissionIn
+from ..store import get_moderation
+from ..submissions import create_submission, submit_limit
+
+bp = Blueprint("submit", __name__)
+
+
+class SubmitForm(FlaskForm):
+    """CSRF protection only; the fields are validated by SubmissionIn."""
+
+
+@bp.route("/submit", methods=["GET", "POST"])
+@limiter.limit(submit_limit, methods=["POST"])
+def form() -> Any:
+    csrf = SubmitForm()
+    values = (
+        request.form.to_dict()
+        if request.method == "POST"
+        else {"image_url": request.args.get("image_url", "")}
+    )
+    if request.method == "POST" and csrf.validate_on_submit():
+        upload = request.files.get("image")
+        data = upload.read() if upload is not None and upload.filename else None
+        try:
+            fields = SubmissionIn.model_validate(
+                {k: v for k, v in values.items() if k != "csrf_token"}
+            )
+            submission_id = create_submission(fields, data, web_actor())
+        except ValidationError as exc:
+            problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+            return render_template(
+                "submit.html", form=csrf, values=values, error=problems, mine=_mine()
+            ), 400
+        except (ApiError, ImageError, FetchError) as exc:
+            return render_template(
+                "submit.html", form=csrf, values=values, error=exc.message, mine=_mine()
+            ), exc.status
+        flash(f"Thank you. Submission {submission_id} is waiting for a moderator.")
+        return redirect(url_for("submit.form"))
+    return render_template("submit.html", form=csrf, values=values, mine=_mine())
+
+
+def _mine() -> list[Any]:
+    if not current_user.is_authenticated:
+        return []
+    return get_moderation().submissions(
+        ["pending", "needs_info", "approved", "merged", "rejected"], submitter_id=current_user.id
+    )

@@ -1,0 +1,52 @@
+"""Volunteers' and partners' submissions API: limits, clear refusals, bulk JSON Lines."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from ..conftest import make_app, moderation_of, submit, token
+
+
+def test_submissions_are_rate_limited(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(sqlite_url, RATELIMIT_ENABLED=True, RATELIMIT_SUBMIT="2 per hour")
+    client = app.test_client()
+    submit(client, "rocket")
+    submit(client, "coffee")
+    limited = client.post("/api/v1/submissions", json={"image_url": "https://example.org/a.jpg"})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+
+
+def test_bad_submissions_get_clear_errors(app, client) -> None:  # type: ignore[no-untyped-def]
+    assert (
+        client.post("/api/v1/submissions", json={"claim": "no image"}).get_json()["error"]["code"]
+        == "missing_image"
+    )
+    bad = client.post("/api/v1/submissions", data={"image": (io.BytesIO(b"text"), "a.jpg")})
+    assert bad.status_code == 415
+    private = client.post("/api/v1/submissions", json={"image_url": "http://10.0.0.1/a.jpg"})
+    assert private.status_code == 403
+    assert (
+        client.post("/api/v1/submissions", json={"image_url": "x", "seen_url": 5}).status_code
+        == 400
+    )
+    assert moderation_of(app).submissions(["pending"]) == []
+
+
+def test_bulk_json_lines_for_partners(app, client) -> None:  # type: ignore[no-untyped-def]
+    lines = "\n".join(
+        [
+            json.dumps({"image_url": "http://127.0.0.1:9/a.jpg", "claim": "x"}),
+            "{not json",
+            json.dumps({"claim": "no image"}),
+        ]
+    )
+    response = client.post("/api/v1/submissions/bulk", data=lines, headers=token(app, "volunteer"))
+    assert response.status_code == 202
+    items = response.get_json()["items"]
+    assert [i.get("error", {}).get("code") for i in items] == [
+        "url_forbidden",
+        "invalid_request",
+        "missing_image",
+    ]
+    assert client.post("/api/v1/submissions/bulk", data=lines).status_code == 401

@@ -1,0 +1,107 @@
+"""Moderators', volunteers' and admins' pages: roles, CSRF, sign-in, the report form."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from .. import edits
+from ..conftest import add_fake, demo_image, make_app, moderation_of, sign_in
+
+MODERATION_PAGES = [
+    ("GET", "/moderation/"),
+    ("GET", "/moderation/submissions/1"),
+    ("GET", "/moderation/submissions/1/thumbnail.jpg"),
+    ("POST", "/moderation/submissions/1/approve"),
+    ("POST", "/moderation/submissions/1/merge"),
+    ("POST", "/moderation/submissions/1/reject"),
+    ("POST", "/moderation/submissions/1/request-info"),
+    ("GET", "/moderation/entries"),
+    ("GET", "/moderation/entries/1/edit"),
+    ("POST", "/moderation/entries/1/edit"),
+    ("POST", "/moderation/entries/1/status"),
+    ("GET", "/moderation/audit"),
+    ("GET", "/moderation/check-page"),
+    ("POST", "/moderation/check-page"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), MODERATION_PAGES)
+def test_moderation_pages_need_a_moderator(app, client, method, path) -> None:  # type: ignore[no-untyped-def]
+    anonymous = client.open(path, method=method)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    sign_in(app, client, "volunteer")
+    assert client.open(path, method=method).status_code == 403
+
+
+def test_accounts_page_is_for_admins_only(app, client) -> None:  # type: ignore[no-untyped-def]
+    sign_in(app, client, "moderator")
+    assert client.get("/moderation/users").status_code == 403
+
+
+def test_forms_refuse_requests_without_a_csrf_token(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(sqlite_url, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    assert client.post("/login", data={"email": "a@b.c", "password": "x"}).status_code == 400
+    assert client.post("/submit", data={"claim": "x"}).status_code == 400
+    assert client.post("/", data={"url": "https://example.org/a.jpg"}).status_code == 400
+    # The JSON API is exempt: it never trusts cookies.
+    assert (
+        client.post("/api/v1/feedback", json={"verdict": "helpful", "entry_id": 99}).status_code
+        == 404
+    )
+
+
+def test_concurrent_edit_in_the_web_form_shows_what_changed(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(app, "rocket")
+    sign_in(app, client, "moderator")
+    form = {
+        "version": "1",
+        "title": "First",
+        "category": "StagedContent",
+        "claim": "c",
+        "origin_description": "d",
+    }
+    assert client.post(f"/moderation/entries/{entry_id}/edit", data=form).status_code == 302
+    stale = client.post(f"/moderation/entries/{entry_id}/edit", data={**form, "title": "Second"})
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    assert "Someone else saved this entry" in page and "First" in page and "Second" in page
+
+
+def test_volunteers_see_the_status_of_their_own_submissions(app, client) -> None:  # type: ignore[no-untyped-def]
+    sign_in(app, client, "volunteer")
+    page = client.post(
+        "/submit",
+        data={
+            "image": (io.BytesIO(edits.archetype(demo_image("rocket"))), "a.jpg"),
+            "claim": "Strike photo",
+        },
+        content_type="multipart/form-data",
+    )
+    assert page.status_code == 302
+    mine = client.get("/submit").get_data(as_text=True)
+    assert "Your reports" in mine and "pending" in mine
+    subs = moderation_of(app).submissions(["pending"])
+    assert subs[0].submitter_label == "user:1 Volunteer"
+
+
+def test_submit_form_is_prefilled_from_the_extension(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/submit?image_url=https://cdn.example/p.jpg").get_data(as_text=True)
+    assert 'value="https://cdn.example/p.jpg"' in page
+
+
+def test_login_rejects_bad_passwords_and_open_redirects(app, client) -> None:  # type: ignore[no-untyped-def]
+    moderation_of(app).create_user("m@example.org", "Mo", "correct horse", "moderator")
+    assert (
+        client.post("/login", data={"email": "m@example.org", "password": "wrong"}).status_code
+        == 401
+    )
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": "M@example.org", "password": "correct horse"},
+    )
+    assert response.headers["Location"] == "/moderation/"
+    assert client.post("/logout").status_code == 302
+    assert client.get("/moderation/").status_code == 302
