@@ -28,8 +28,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings.finish(app.config, app.instance_path)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import api, auth, cache, checks, cli, limits, store, web
+    from . import api, auth, cache, checks, cli, inputs, limits, store, web
 
+    inputs.init_app(app)
     store.init_app(app)
     cache.init_app(app)
     checks.init_app(app)

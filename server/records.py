@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    UrlConstraints,
+    field_validator,
+    model_validator,
+)
 
 #: schema.org ``MediaManipulationRatingEnumeration`` values an entry can carry.
 CATEGORIES = (
@@ -28,6 +36,12 @@ STATUSES = ("published", "disabled", "retracted")
 ROLES = ("original", "misused", "variant")  # of an entry's images
 USER_ROLES = ("volunteer", "moderator", "admin")
 FEEDBACK_VERDICTS = ("helpful", "not_a_match", "wrong_verdict")
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL
+#: A row id as clients send it; out of range is a validation error, not an overflow.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+#: An http(s) URL that fits the store's 2,000-character URL columns.
+Url = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
@@ -52,7 +66,7 @@ class Origin(Strict):
     """What the image really is."""
 
     description: str = Field(min_length=1, max_length=5000)
-    url: AnyHttpUrl | None = None
+    url: Url | None = None
     author: str | None = Field(default=None, max_length=300)
     date: dt.date | None = None
 
@@ -60,7 +74,7 @@ class Origin(Strict):
 class Appearance(Strict):
     """Where the misused image was published with the false claim."""
 
-    url: AnyHttpUrl
+    url: Url
     date: dt.date | None = None
     publisher: str | None = Field(default=None, max_length=300)
     language: str | None = Field(default=None, max_length=20)
@@ -69,7 +83,7 @@ class Appearance(Strict):
 class Source(Strict):
     """A debunk or other evidence of the true origin."""
 
-    url: AnyHttpUrl
+    url: Url
     publisher: str | None = Field(default=None, max_length=300)
     date: dt.date | None = None
     title: str | None = Field(default=None, max_length=500)
@@ -92,7 +106,7 @@ class ImageRef(Strict):
     """An image to import: a file path (relative to the JSONL file) or a URL."""
 
     path: str | None = None
-    url: AnyHttpUrl | None = None
+    url: Url | None = None
     role: Role = "misused"
     sha256: str | None = Field(
         default=None, pattern=r"^[0-9a-f]{64}$", description="Of the originally imported bytes."
@@ -191,15 +205,15 @@ Verdict = Literal[FEEDBACK_VERDICTS]  # type: ignore[valid-type]
 class SubmissionIn(Strict):
     """A suspected known fake, as anyone may send it."""
 
-    image_url: AnyHttpUrl | None = None
+    image_url: Url | None = None
     claim: str = Field(default="", max_length=5000)
-    seen_url: AnyHttpUrl | None = None
+    seen_url: Url | None = None
     seen_date: dt.date | None = None
-    origin_url: AnyHttpUrl | None = None
+    origin_url: Url | None = None
     origin_description: str = Field(default="", max_length=5000)
     origin_author: str | None = Field(default=None, max_length=300)
     origin_date: dt.date | None = None
-    evidence_urls: list[AnyHttpUrl] = Field(default=[], max_length=20)
+    evidence_urls: list[Url] = Field(default=[], max_length=20)
     notes: str = Field(default="", max_length=5000)
 
     @field_validator("evidence_urls", mode="before")
@@ -233,9 +247,9 @@ class EntryPatch(Strict):
 
 class FeedbackIn(Strict):
     verdict: Verdict
-    entry_id: int
-    page_url: AnyHttpUrl | None = None
-    image_url: AnyHttpUrl | None = None
+    entry_id: Id
+    page_url: Url | None = None
+    image_url: Url | None = None
 
     @field_validator("page_url", "image_url", mode="before")
     @classmethod
@@ -246,4 +260,4 @@ class FeedbackIn(Strict):
 
 
 class PageCheckRequest(Strict):
-    url: AnyHttpUrl
+    url: Url

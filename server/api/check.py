@@ -18,7 +18,7 @@ from ..fetch import fetch, fetch_policy
 from ..jsonld import media_review
 from ..limits import check_limit, limiter
 from ..links import base_url, public_check, public_entry
-from ..records import FeedbackIn
+from ..records import MAX_ID, FeedbackIn
 from ..store import NotFound, get_moderation, get_store
 from . import openapi
 from .schemas import CheckRequestHashes, CheckRequestUrl, parse
@@ -73,7 +73,7 @@ def feedback() -> tuple[Response, int]:
     return jsonify(status="recorded"), 201
 
 
-@bp.get("/entries/<int:entry_id>")
+@bp.get("/entries/<id:entry_id>")
 def entry(entry_id: int) -> Response:
     found = get_store().get_entry(entry_id)
     if found is None:
@@ -145,6 +145,6 @@ def _int_arg(name: str, default: int | None) -> int | None:
     value = request.args.get(name)
     if value is None:
         return default
-    if not value.isdigit():
-        raise ApiError("invalid_request", f"{name} must be a positive whole number.")
+    if not value.isdigit() or len(value) > 10 or int(value) > MAX_ID:
+        raise ApiError("invalid_request", f"{name} must be a whole number from 0 to {MAX_ID}.")
     return int(value)

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from ..errors import ApiError
 from ..fetch import FetchError
 from ..matching.decode import ImageError
+from ..store import DuplicateImage
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(FetchError)
     def known(exc: ApiError | ImageError | FetchError):  # type: ignore[no-untyped-def]
         return error_response(exc.code, exc.message, exc.status)
+
+    @app.errorhandler(DuplicateImage)
+    def duplicate(exc: DuplicateImage):  # type: ignore[no-untyped-def]
+        message = f"This image is already stored, in entry {exc.entry_id}; merge into it instead."
+        return error_response("duplicate_image", message, 409)
 
     @app.errorhandler(HTTPException)
     def http(exc: HTTPException):  # type: ignore[no-untyped-def]

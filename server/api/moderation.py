@@ -64,7 +64,7 @@ def submissions() -> Response:
     return jsonify(items=items)
 
 
-@bp.post("/submissions/<int:submission_id>/approve")
+@bp.post("/submissions/<id:submission_id>/approve")
 @api_role("moderator")
 def approve_submission(submission_id: int) -> Response:
     patch = parse(EntryPatch, _body())
@@ -72,7 +72,7 @@ def approve_submission(submission_id: int) -> Response:
     return jsonify(entry=_entry(entry_id))
 
 
-@bp.post("/submissions/<int:submission_id>/merge")
+@bp.post("/submissions/<id:submission_id>/merge")
 @api_role("moderator")
 def merge_submission(submission_id: int) -> Response:
     request_ = parse(MergeRequest, _body())
@@ -80,21 +80,21 @@ def merge_submission(submission_id: int) -> Response:
     return jsonify(entry=_entry(request_.entry_id))
 
 
-@bp.post("/submissions/<int:submission_id>/reject")
+@bp.post("/submissions/<id:submission_id>/reject")
 @api_role("moderator")
 def reject_submission(submission_id: int) -> Response:
     get_moderation().reject(submission_id, parse(RejectRequest, _body()).reason, g.actor)
     return jsonify(id=submission_id, status="rejected")
 
 
-@bp.post("/submissions/<int:submission_id>/request-info")
+@bp.post("/submissions/<id:submission_id>/request-info")
 @api_role("moderator")
 def request_info(submission_id: int) -> Response:
     get_moderation().request_info(submission_id, parse(InfoRequest, _body()).message, g.actor)
     return jsonify(id=submission_id, status="needs_info")
 
 
-@bp.patch("/entries/<int:entry_id>")
+@bp.patch("/entries/<id:entry_id>")
 @api_role("moderator")
 def edit_entry(entry_id: int) -> Response | tuple[Response, int]:
     edit = parse(EntryEdit, _body())
@@ -112,7 +112,7 @@ def edit_entry(entry_id: int) -> Response | tuple[Response, int]:
     return jsonify(entry=_entry(entry_id))
 
 
-@bp.post("/entries/<int:entry_id>/status")
+@bp.post("/entries/<id:entry_id>/status")
 @api_role("moderator")
 def entry_status(entry_id: int) -> Response:
     status = _body().get("status")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypeVar
 
-from pydantic import AnyHttpUrl, BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from ..errors import ApiError
-from ..records import EntryOut, EntryPatch, Strict
+from ..records import EntryOut, EntryPatch, Id, Strict, Url
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -34,7 +34,7 @@ class EntryList(BaseModel):
 
 
 class CheckRequestUrl(Strict):
-    url: AnyHttpUrl
+    url: Url
 
 
 class HashQuery(Strict):
@@ -75,10 +75,8 @@ class RejectRequest(Strict):
 
 
 class MergeRequest(Strict):
-    entry_id: int
+    entry_id: Id
 
 
 class InfoRequest(Strict):
     message: str = Field(min_length=1, max_length=2000)
-
-

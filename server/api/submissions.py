@@ -47,7 +47,7 @@ def create() -> tuple[Response, int]:
     return accepted(create_submission(parse(SubmissionIn, body), None, actor))
 
 
-@bp.get("/submissions/<int:submission_id>")
+@bp.get("/submissions/<id:submission_id>")
 def status(submission_id: int) -> Response:
     try:
         sub = get_moderation().submission(submission_id)

@@ -31,6 +31,7 @@ CANDIDATES = 5
 RATIO = 0.8  # Lowe's ratio test inside one (query, candidate) pair
 RANSAC_PIXELS = 5.0
 MIN_GOOD = 8  # ratio-test matches needed before a homography is fitted
+MIN_SIDE = 32  # pixels; thinner pictures (or boxes) get no keypoints
 IVF_ABOVE = 50_000  # descriptors (~100 images); above, an IVF index (lists from a quantizer)
 QUANTIZER_LISTS = 16_384  # lists of a stored quantizer: 100 k images, ~2,700 keypoints each
 QUANTIZER_PROBES = 8  # lists searched per query keypoint (bench/speed/stage2.py)
@@ -86,6 +87,10 @@ def extract(image: Image.Image, box: tuple[int, int, int, int] | None = None) ->
     if box is not None:
         left, top = box[0], box[1]
         grey = grey[top : box[3], left : box[2]]
+    if min(grey.shape) < MIN_SIDE:
+        # ORB's pyramid shrinks a sliver to nothing and OpenCV asserts (a 100,000 x 1
+        # upload did); a picture this thin has no corners worth matching anyway.
+        return _no_features()
     scale = max(1.0, WORK_SIDE / max(grey.shape))
     if scale > 1:
         # OpenCV's bilinear, not Pillow's: the same pixels to within one grey level, in
@@ -94,9 +99,13 @@ def extract(image: Image.Image, box: tuple[int, int, int, int] | None = None) ->
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_LINEAR)
     keypoints, descriptors = _orb.detectAndCompute(grey, None)
     if descriptors is None or not keypoints:
-        return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8))
+        return _no_features()
     xy = np.array([k.pt for k in keypoints], dtype=np.float32) / scale + (left, top)
     return Features(xy.astype(np.float32), descriptors)
+
+
+def _no_features() -> Features:
+    return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8))
 
 
 @dataclass(frozen=True)

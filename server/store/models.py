@@ -176,7 +176,6 @@ class Meta(Base):
     value: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
-
 class User(Base):
     """A signed-in volunteer, moderator or admin (passwords hashed by werkzeug)."""
 

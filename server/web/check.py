@@ -50,7 +50,7 @@ def sample_names() -> list[str]:
     return sorted(path.name for path in SAMPLES.glob("*.jpg"))
 
 
-@bp.get("/entries/<int:entry_id>")
+@bp.get("/entries/<id:entry_id>")
 def entry(entry_id: int) -> str:
     found = get_store().get_entry(entry_id)
     if found is None:
@@ -62,7 +62,7 @@ def entry(entry_id: int) -> str:
     )
 
 
-@bp.get("/images/<int:image_id>/thumbnail.jpg")
+@bp.get("/images/<id:image_id>/thumbnail.jpg")
 def thumbnail(image_id: int) -> Response:
     data = get_store().thumbnail(image_id)
     if data is None:

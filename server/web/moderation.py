@@ -95,7 +95,7 @@ def queue() -> str:
     )
 
 
-@bp.get("/submissions/<int:submission_id>")
+@bp.get("/submissions/<id:submission_id>")
 @web_role("moderator")
 def review(submission_id: int) -> str:
     store = get_moderation()
@@ -123,7 +123,7 @@ def review(submission_id: int) -> str:
     )
 
 
-@bp.get("/submissions/<int:submission_id>/thumbnail.jpg")
+@bp.get("/submissions/<id:submission_id>/thumbnail.jpg")
 @web_role("moderator")
 def submission_thumbnail(submission_id: int) -> Response:
     try:
@@ -132,7 +132,7 @@ def submission_thumbnail(submission_id: int) -> Response:
         abort(404)
 
 
-@bp.post("/submissions/<int:submission_id>/<action>")
+@bp.post("/submissions/<id:submission_id>/<action>")
 @web_role("moderator")
 def act(submission_id: int, action: str) -> Any:
     store = get_moderation()
@@ -174,7 +174,7 @@ def entries() -> str:
     )
 
 
-@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@bp.route("/entries/<id:entry_id>/edit", methods=["GET", "POST"])
 @web_role("moderator")
 def edit(entry_id: int) -> Any:
     entry = get_store().get_entry(entry_id, published_only=False)
@@ -209,7 +209,7 @@ def edit(entry_id: int) -> Any:
     )
 
 
-@bp.post("/entries/<int:entry_id>/status")
+@bp.post("/entries/<id:entry_id>/status")
 @web_role("moderator")
 def set_status(entry_id: int) -> Any:
     status = request.form.get("status", "")
