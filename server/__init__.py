@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from . import config as settings
@@ -28,7 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings.finish(app.config, app.instance_path)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from . import api, auth, cache, checks, cli, inputs, limits, store, web
+    from . import api, auth, cache, checks, cli, headers, inputs, limits, store, web
 
     inputs.init_app(app)
     store.init_app(app)
@@ -41,11 +41,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf = CSRFProtect(app)
     api.init_app(app, csrf)
     web.init_app(app)
-
-    @app.after_request
-    def name_worker(response: Response) -> Response:
-        # Which process answered: lets operators (and tests) see every worker's view.
-        response.headers["X-OriginCheck-Worker"] = str(os.getpid())
-        return response
-
+    headers.init_app(app)
     return app

@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     "FEEDBACK_FLAG_THRESHOLD": 3,  # "doesn't match" reports that flag an entry in the queue
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,  # True forces it; HTTPS requests get it regardless
+    # X-OriginCheck-Worker: <pid> on every answer (tests and load tests watch workers).
+    "EXPOSE_WORKER": False,
     "RATELIMIT_HEADERS_ENABLED": True,
 }
 

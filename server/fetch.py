@@ -71,19 +71,33 @@ def fetch(url: str, policy: FetchPolicy) -> bytes:
     raise FetchError("too_many_redirects", f"More than {policy.max_redirects} redirects.")
 
 
+#: Ranges Python's ``is_global`` still calls public, but no fetch of ours should reach:
+#: deprecated site-local IPv6, documentation prefixes, the 6to4 relay anycast, AS112.
+NOT_PUBLIC = tuple(
+    ipaddress.ip_network(net)
+    for net in ("fec0::/10", "3fff::/20", "2001:db8::/32", "192.88.99.0/24", "2620:4f:8000::/48")
+)
+
+
 def check_address(address: str, *, allow_loopback: bool = False) -> None:
     """Refuse any address that is not a public unicast one."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if any(ip in net for net in NOT_PUBLIC):
+        raise _forbidden()
     if isinstance(ip, ipaddress.IPv6Address):
         mapped = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
         if mapped is not None:
             ip = mapped
     if allow_loopback and ip.is_loopback:
         return
-    if not ip.is_global or ip.is_multicast or ip.is_reserved:
-        raise FetchError(
-            "url_forbidden", "That URL points to a private or reserved network address.", 403
-        )
+    if not ip.is_global or ip.is_multicast or ip.is_reserved or any(ip in n for n in NOT_PUBLIC):
+        raise _forbidden()
+
+
+def _forbidden() -> FetchError:
+    return FetchError(
+        "url_forbidden", "That URL points to a private or reserved network address.", 403
+    )
 
 
 def _get(url: str, policy: FetchPolicy, deadline: float) -> urllib3.BaseHTTPResponse:
@@ -125,20 +139,39 @@ def _get(url: str, policy: FetchPolicy, deadline: float) -> urllib3.BaseHTTPResp
         )
     except urllib3.exceptions.TimeoutError:
         raise FetchError("fetch_timeout", "The image URL did not answer in time.") from None
-    except urllib3.exceptions.HTTPError as exc:
-        raise FetchError("fetch_failed", f"The image URL could not be reached: {exc}") from None
+    except urllib3.exceptions.HTTPError:
+        # Not the library's text: it names addresses and resolver details.
+        raise FetchError("fetch_failed", "The image URL could not be reached.") from None
 
 
 def _resolve(host: str, port: int, policy: FetchPolicy) -> str:
+    """The address to connect to. A name that does not resolve and a name that resolves
+    inward get the same answer, so the fetcher cannot be used to learn which internal
+    names exist; an address written in the URL is refused as such (nothing to learn)."""
+    unreachable = FetchError("fetch_failed", f"The host {host!r} could not be reached.")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise FetchError("fetch_failed", f"The host {host!r} could not be resolved.") from None
+        raise unreachable from None
     addresses = [info[4][0] for info in infos]
+    literal = _is_ip_literal(host)
     # Every address must pass: a name that also resolves inward is refused outright.
     for address in addresses:
-        check_address(address, allow_loopback=policy.allow_loopback)
+        try:
+            check_address(address, allow_loopback=policy.allow_loopback)
+        except FetchError:
+            if literal:
+                raise
+            raise unreachable from None
     return addresses[0]
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def _read_capped(response: urllib3.BaseHTTPResponse, max_bytes: int, deadline: float) -> bytes:
@@ -159,8 +192,8 @@ def _read_capped(response: urllib3.BaseHTTPResponse, max_bytes: int, deadline: f
             chunks.append(chunk)
     except urllib3.exceptions.TimeoutError:
         raise FetchError("fetch_timeout", "The image URL did not answer in time.") from None
-    except urllib3.exceptions.HTTPError as exc:
-        raise FetchError("fetch_failed", f"The download broke off: {exc}") from None
+    except urllib3.exceptions.HTTPError:
+        raise FetchError("fetch_failed", "The download broke off.") from None
     return b"".join(chunks)
 
 

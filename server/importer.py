@@ -103,7 +103,7 @@ def export_lines(store: SqlStore, out: IO[str], images_dir: Path | None) -> int:
             if images_dir is not None:
                 images_dir.mkdir(parents=True, exist_ok=True)
                 name = f"{sha256[:16]}.jpg"
-                (images_dir / name).write_bytes(store.thumbnail(image.id) or b"")
+                (images_dir / name).write_bytes((store.thumbnail(image.id) or (b"", ""))[0])
                 ref["path"] = f"{images_dir.name}/{name}"
             line["images"].append(ref)
         out.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -2,28 +2,74 @@
 
 The JSON API, the bulk endpoint and the web form all call ``create_submission``, so
 a broken upload is refused the same way everywhere and moderators find every report
-in the same shape.
+in the same shape. Whoever sent a report follows it through a status link whose token
+is derived from the server's secret (``status_token``): nothing to store, the same
+link for a retried request, and no way to read another report by counting ids.
 """
 
 from __future__ import annotations
 
-from flask import current_app
+import hashlib
+import hmac
+
+from flask import current_app, url_for
 
 from .errors import ApiError
 from .fetch import fetch, fetch_policy
+from .limits import client_key
+from .links import base_url
 from .records import SubmissionIn
 from .references import prepare
-from .store import Actor, get_moderation
+from .store import Actor, IdempotencyConflict, get_moderation
 
 
-def create_submission(fields: SubmissionIn, data: bytes | None, actor: Actor | None) -> int:
-    """Fingerprint the image (uploaded, or fetched from its URL) and queue it."""
+def create_submission(
+    fields: SubmissionIn,
+    data: bytes | None,
+    actor: Actor | None,
+    idempotency_key: str | None = None,
+) -> int:
+    """Fingerprint the image (uploaded, or fetched from its URL) and queue it.
+
+    A request retried with the same ``idempotency_key`` (the ``Idempotency-Key``
+    header) answers with the first one's id instead of queueing the report twice.
+    """
     if data is None:
         if fields.image_url is None:
             raise ApiError("missing_image", "Send the image as a file or give its image_url.")
         data = fetch(str(fields.image_url), fetch_policy())
     image = prepare(data, role="misused", max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
-    return get_moderation().add_submission(fields, image, data, actor)
+    key = None
+    if idempotency_key:
+        sender = actor.label if actor else f"anonymous:{client_key()}"
+        key = hashlib.sha256(f"{sender}|{idempotency_key}".encode()).hexdigest()
+    try:
+        return get_moderation().add_submission(fields, image, data, actor, key)
+    except IdempotencyConflict as exc:
+        raise ApiError(
+            "idempotency_key_reused",
+            f"This Idempotency-Key was already used for another image "
+            f"(submission {exc.submission_id}).",
+            409,
+        ) from None
+
+
+def status_token(submission_id: int) -> str:
+    """The secret part of a report's status link."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    message = f"submission-status:{submission_id}".encode()
+    return hmac.new(secret, message, "sha256").hexdigest()[:32]
+
+
+def status_url(submission_id: int) -> str:
+    """The link that lets whoever sent a report follow it (and nobody else)."""
+    return base_url() + url_for(
+        "submissions.status", submission_id=submission_id, token=status_token(submission_id)
+    )
+
+
+def valid_status_token(submission_id: int, token: str) -> bool:
+    return hmac.compare_digest(status_token(submission_id), token)
 
 
 def submit_limit() -> str:

@@ -179,7 +179,18 @@ def submit(client: FlaskClient, name: str = "rocket", **fields: str) -> int:
     )
     assert response.status_code == 202, response.get_json()
     body = response.get_json()
-    assert body["status"] == "pending" and body["status_url"].endswith(
-        f"/api/v1/submissions/{body['id']}"
-    )
+    assert body["status"] == "pending"
+    assert body["status_url"].startswith(f"http://localhost/api/v1/submissions/{body['id']}?token=")
+    STATUS_URLS[body["id"]] = body["status_url"]
     return body["id"]
+
+
+#: Each report's status link, as its sender was given it (``submit``).
+STATUS_URLS: dict[int, str] = {}
+
+
+def report_status(client: FlaskClient, submission_id: int) -> dict:  # type: ignore[type-arg]
+    """What the sender of a report sees by following its status link."""
+    response = client.get(STATUS_URLS[submission_id])
+    assert response.status_code == 200
+    return response.get_json()

@@ -43,6 +43,7 @@ def server_env(database: Path, **extra: str) -> dict[str, str]:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{database}",
         "ORIGINCHECK_RATELIMIT_ENABLED": "false",
+        "ORIGINCHECK_EXPOSE_WORKER": "true",
         **extra,
     }
     env.pop("REDIS_URL", None)

@@ -113,11 +113,29 @@ def test_bounded_in_hops_bytes_status_and_time(server: str, path: str, code: str
         "::ffff:10.0.0.1",
         "2002:7f00:1::",
         "ff02::1",
+        # Python's is_global passes these (security review F16): deprecated site-local,
+        # documentation prefixes, the 6to4 relay anycast, AS112.
+        "fec0::1",
+        "3fff::1",
+        "2001:db8::1",
+        "192.88.99.1",
+        "2620:4f:8000::1",
     ],
 )
 def test_non_public_addresses_are_refused(address: str) -> None:
     with pytest.raises(FetchError):
         check_address(address)
+
+
+def test_names_that_resolve_inward_look_like_names_that_do_not_resolve() -> None:
+    """No oracle for which internal names exist (security review F17)."""
+    policy = FetchPolicy(max_bytes=1000, timeout=1.0)
+    answers = []
+    for url in ("http://localhost:9/a.jpg", "http://no-such-host.invalid/a.jpg"):
+        with pytest.raises(FetchError) as caught:
+            fetch(url, policy)
+        answers.append((caught.value.code, caught.value.status, "reached" in caught.value.message))
+    assert answers[0] == answers[1] == ("fetch_failed", 422, True)
 
 
 @pytest.mark.parametrize("address", ["93.184.215.14", "2606:4700::1111", "8.8.8.8"])

@@ -16,7 +16,7 @@ from ..checks import check_hash, check_image, get_index_holder
 from ..errors import ApiError
 from ..fetch import fetch, fetch_policy
 from ..jsonld import media_review
-from ..limits import check_limit, limiter
+from ..limits import check_limit, client_key, limiter
 from ..links import base_url, public_check, public_entry
 from ..records import MAX_ID, FeedbackIn
 from ..store import NotFound, get_moderation, get_store
@@ -24,7 +24,10 @@ from . import openapi
 from .schemas import CheckRequestHashes, CheckRequestUrl, parse
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-CORS(bp, resources={r"/api/v1/(check|entries.*|health|feedback)": {"origins": "*"}}, max_age=86400)
+# Readers' tools on any site may check and read; feedback is for the extension (whose
+# service worker needs no CORS) and our own pages, so no website can post it for its visitors.
+CORS(bp, resources={r"/api/v1/(check|entries.*|health)": {"origins": "*"}}, max_age=86400)
+EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
 
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -60,13 +63,20 @@ def check() -> Response:
 @limiter.limit(lambda: current_app.config["RATELIMIT_FEEDBACK"])
 def feedback() -> tuple[Response, int]:
     """A reader's "helpful" / "doesn't match" / "wrong verdict" on a shown annotation."""
+    origin = request.headers.get("Origin")
+    if origin and origin != base_url() and not origin.startswith(EXTENSION_SCHEMES):
+        raise ApiError("cross_site", "Feedback is taken from OriginCheck's own tools only.", 403)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError("bad_json", "The body is not a JSON object.")
     item = parse(FeedbackIn, body)
     try:
         get_moderation().add_feedback(
-            item.entry_id, item.verdict, _text(item.page_url), _text(item.image_url)
+            item.entry_id,
+            item.verdict,
+            _text(item.page_url),
+            _text(item.image_url),
+            client_key(),
         )
     except NotFound:
         raise ApiError("not_found", f"No entry {item.entry_id}.", 404) from None

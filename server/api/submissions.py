@@ -9,18 +9,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask import Blueprint, Response, g, jsonify, request
 from pydantic import ValidationError
 
 from ..auth import api_role, bearer_actor
 from ..errors import ApiError
 from ..fetch import FetchError
 from ..limits import limiter
-from ..links import base_url
 from ..matching.decode import ImageError
 from ..records import SubmissionIn
 from ..store import NotFound, get_moderation
-from ..submissions import create_submission, submit_limit
+from ..submissions import create_submission, status_url, submit_limit, valid_status_token
 from .schemas import parse
 
 bp = Blueprint("submissions", __name__, url_prefix="/api/v1")
@@ -29,27 +28,36 @@ MAX_BULK_LINES = 500
 
 
 def accepted(submission_id: int) -> tuple[Response, int]:
-    status_url = base_url() + url_for("submissions.status", submission_id=submission_id)
-    return jsonify(id=submission_id, status="pending", status_url=status_url), 202
+    status = get_moderation().submission(submission_id).status
+    return jsonify(id=submission_id, status=status, status_url=status_url(submission_id)), 202
 
 
 @bp.post("/submissions")
 @limiter.limit(submit_limit)
 def create() -> tuple[Response, int]:
     actor = bearer_actor()
+    key = request.headers.get("Idempotency-Key", "").strip()[:200] or None
     upload = request.files.get("image")
     if upload is not None:
         fields = parse(SubmissionIn, {k: v for k, v in request.form.items()})
-        return accepted(create_submission(fields, upload.read(), actor))
+        return accepted(create_submission(fields, upload.read(), actor, key))
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError("bad_json", "Send multipart with an image, or a JSON object with image_url.")
-    return accepted(create_submission(parse(SubmissionIn, body), None, actor))
+    return accepted(create_submission(parse(SubmissionIn, body), None, actor, key))
 
 
 @bp.get("/submissions/<id:submission_id>")
 def status(submission_id: int) -> Response:
+    """A report's status and the moderator's note: for the status link's holder, and for
+    moderators' tokens; anyone else is told there is no such report."""
+    allowed = valid_status_token(submission_id, request.args.get("token", ""))
+    if not allowed and request.headers.get("Authorization"):
+        actor = bearer_actor()
+        allowed = actor is not None and actor.can("moderator")
     try:
+        if not allowed:
+            raise NotFound(submission_id)
         sub = get_moderation().submission(submission_id)
     except NotFound:
         raise ApiError("not_found", f"No submission {submission_id}.", 404) from None

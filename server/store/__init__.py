@@ -14,6 +14,7 @@ from . import db, entries, moderation
 from .entries import DuplicateImage, NewImage, SqlStore, get_store
 from .moderation import (
     Actor,
+    IdempotencyConflict,
     InvalidState,
     ModerationStore,
     NotFound,
@@ -24,6 +25,7 @@ from .moderation import (
 __all__ = [
     "Actor",
     "DuplicateImage",
+    "IdempotencyConflict",
     "InvalidState",
     "ModerationStore",
     "NewImage",

@@ -21,6 +21,7 @@ import numpy as np
 from flask import Flask, current_app
 from pydantic import BaseModel
 from sqlalchemy import Engine, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker, undefer
 
 from ..matching.features import IVF_ABOVE, Features, Quantizer
@@ -61,7 +62,7 @@ class Store(Protocol):
     def iter_entries(self) -> Iterator[tuple[EntryOut, list[str]]]: ...
     def set_status(self, entry_id: int, status: str) -> None: ...
     def entry_for_sha256(self, sha256: str) -> int | None: ...
-    def thumbnail(self, image_id: int) -> bytes | None: ...
+    def thumbnail(self, image_id: int) -> tuple[bytes, str] | None: ...
     def work_jpeg(self, image_id: int) -> bytes | None: ...
     def image_keypoints(self, image_id: int) -> Features | None: ...
     def index_version(self) -> int: ...
@@ -83,8 +84,21 @@ class SqlStore:
     # --- writes -------------------------------------------------------------
 
     def add_entry(self, fields: EntryFields, images: list[NewImage]) -> int:
-        with self._sessions.begin() as session:
-            return insert_entry(session, fields, images).id
+        """Store an entry with its images; DuplicateImage if one is stored already.
+
+        Two writers adding the same image at once (two imports of one file) both pass
+        the look-up; the unique index stops the second, which is told the same thing.
+        """
+        try:
+            with self._sessions.begin() as session:
+                return insert_entry(session, fields, images).id
+        except IntegrityError:
+            with self._sessions() as session:
+                for image in images:
+                    existing = self._entry_for_sha256(session, image.fingerprint.sha256)
+                    if existing is not None:
+                        raise DuplicateImage(existing) from None
+            raise
 
     def set_status(self, entry_id: int, status: str) -> None:
         if status not in STATUSES:
@@ -150,9 +164,17 @@ class SqlStore:
         with self._sessions() as session:
             return self._entry_for_sha256(session, sha256)
 
-    def thumbnail(self, image_id: int) -> bytes | None:
+    def thumbnail(self, image_id: int) -> tuple[bytes, str] | None:
+        """A stored image's thumbnail and its entry's status (retracted images are not
+        shown to the public)."""
+        stmt = (
+            select(m.Image.thumbnail, m.Entry.status)
+            .join(m.Entry, m.Entry.id == m.Image.entry_id)
+            .where(m.Image.id == image_id)
+        )
         with self._sessions() as session:
-            return session.scalar(select(m.Image.thumbnail).where(m.Image.id == image_id))
+            row = session.execute(stmt).first()
+        return (row[0], row[1]) if row else None
 
     def work_jpeg(self, image_id: int) -> bytes | None:
         """The stored image as the matcher saw it (for stage 2's pixel check)."""

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -216,6 +217,8 @@ class Submission(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("entries.id"))
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
+    # SHA-256 of who sent it and their Idempotency-Key: a retried POST finds its first try.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=_now, onupdate=_now
@@ -247,4 +250,8 @@ class Feedback(Base):
     verdict: Mapped[str] = mapped_column(String(20))
     page_url: Mapped[str | None] = mapped_column(String(2000))
     image_url: Mapped[str | None] = mapped_column(String(2000))
+    # Keyed hash of the reader's address: one say per reader and entry, no address kept.
+    client_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    __table_args__ = (Index("ix_feedback_entry_client", "entry_id", "client_key", unique=True),)

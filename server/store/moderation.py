@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker, undefer
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -62,6 +63,14 @@ class VersionConflict(Exception):
 
 class NotFound(LookupError):
     pass
+
+
+class IdempotencyConflict(ValueError):
+    """An Idempotency-Key already used for a different image."""
+
+    def __init__(self, submission_id: int) -> None:
+        super().__init__(f"the key was already used for submission {submission_id}")
+        self.submission_id = submission_id
 
 
 class InvalidState(ValueError):
@@ -126,10 +135,53 @@ class ModerationStore:
     # --- submissions ----------------------------------------------------------
 
     def add_submission(
-        self, fields: SubmissionIn, image: NewImage, data: bytes, actor: Actor | None
+        self,
+        fields: SubmissionIn,
+        image: NewImage,
+        data: bytes,
+        actor: Actor | None,
+        idempotency_key: str | None = None,
+    ) -> int:
+        """Queue a report; a retry carrying the same ``idempotency_key`` gets the first id.
+
+        Raises ``IdempotencyConflict`` when the key was first used for another image.
+        """
+        if idempotency_key is not None:
+            known = self._by_idempotency_key(idempotency_key, image.fingerprint.sha256)
+            if known is not None:
+                return known
+        try:
+            return self._insert_submission(fields, image, data, actor, idempotency_key)
+        except IntegrityError:
+            # The same key committed by a concurrent retry between the look-up and here.
+            known = self._by_idempotency_key(idempotency_key, image.fingerprint.sha256)
+            if known is None:
+                raise
+            return known
+
+    def _by_idempotency_key(self, key: str | None, sha256: str) -> int | None:
+        stmt = select(m.Submission.id, m.Submission.sha256).where(
+            m.Submission.idempotency_key == key
+        )
+        with self._sessions() as session:
+            row = session.execute(stmt).first()
+        if row is None:
+            return None
+        if row.sha256 != sha256:
+            raise IdempotencyConflict(row.id)
+        return row.id
+
+    def _insert_submission(
+        self,
+        fields: SubmissionIn,
+        image: NewImage,
+        data: bytes,
+        actor: Actor | None,
+        idempotency_key: str | None,
     ) -> int:
         with self._sessions.begin() as session:
             row = m.Submission(
+                idempotency_key=idempotency_key,
                 submitter_id=actor.user_id if actor else None,
                 submitter_label=actor.label if actor else "anonymous",
                 claim=fields.claim,
@@ -354,16 +406,36 @@ class ModerationStore:
     # --- reader feedback ------------------------------------------------------
 
     def add_feedback(
-        self, entry_id: int, verdict: str, page_url: str | None, image_url: str | None
+        self,
+        entry_id: int,
+        verdict: str,
+        page_url: str | None,
+        image_url: str | None,
+        client_key: str | None = None,
     ) -> None:
-        with self._sessions.begin() as session:
-            if session.get(m.Entry, entry_id) is None:
-                raise NotFound(entry_id)
-            session.add(
-                m.Feedback(
-                    entry_id=entry_id, verdict=verdict, page_url=page_url, image_url=image_url
-                )
-            )
+        """Record a reader's verdict; a reader (``client_key``) has one say per entry, so a
+        second click replaces the first instead of counting twice."""
+        for _ in range(2):  # a concurrent first say by the same reader: update it instead
+            try:
+                with self._sessions.begin() as session:
+                    if session.get(m.Entry, entry_id) is None:
+                        raise NotFound(entry_id)
+                    row = None
+                    if client_key is not None:
+                        row = session.scalar(
+                            select(m.Feedback).where(
+                                m.Feedback.entry_id == entry_id,
+                                m.Feedback.client_key == client_key,
+                            )
+                        )
+                    if row is None:
+                        row = m.Feedback(entry_id=entry_id, client_key=client_key)
+                        session.add(row)
+                    row.verdict, row.page_url, row.image_url = verdict, page_url, image_url
+                    row.created_at = dt.datetime.now(dt.UTC)
+                return
+            except IntegrityError:
+                continue
 
     def feedback_counts(self) -> dict[int, dict[str, int]]:
         stmt = select(m.Feedback.entry_id, m.Feedback.verdict, func.count()).group_by(

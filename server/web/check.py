@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
 
 from ..checks import check_image
 from ..fetch import FetchError, fetch, fetch_policy
@@ -64,9 +65,19 @@ def entry(entry_id: int) -> str:
 
 @bp.get("/images/<id:image_id>/thumbnail.jpg")
 def thumbnail(image_id: int) -> Response:
-    data = get_store().thumbnail(image_id)
-    if data is None:
+    """A stored image, for the public while its entry is published (410 once it is
+    disabled or retracted, which can be for privacy or legal reasons), and for
+    moderators always. Shared caches keep it an hour at most, so a retraction reaches
+    them within the hour."""
+    found = get_store().thumbnail(image_id)
+    if found is None:
         abort(404)
+    data, status = found
+    moderator = current_user.is_authenticated and current_user.actor.can("moderator")
+    if status != "published" and not moderator:
+        abort(410)
     response = Response(data, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["Cache-Control"] = (
+        "public, max-age=3600" if status == "published" else "private, no-store"
+    )
     return response

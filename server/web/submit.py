@@ -20,7 +20,7 @@ from ..limits import limiter
 from ..matching.decode import ImageError
 from ..records import SubmissionIn
 from ..store import get_moderation
-from ..submissions import create_submission, submit_limit
+from ..submissions import create_submission, status_url, submit_limit
 
 bp = Blueprint("submit", __name__)
 
@@ -55,7 +55,10 @@ def form() -> Any:
             return render_template(
                 "submit.html", form=csrf, values=values, error=exc.message, mine=_mine()
             ), exc.status
-        flash(f"Thank you. Submission {submission_id} is waiting for a moderator.")
+        flash(
+            f"Thank you. Submission {submission_id} is waiting for a moderator. "
+            f"Follow it at {status_url(submission_id)}"
+        )
         return redirect(url_for("submit.form"))
     return render_template("submit.html", form=csrf, values=values, mine=_mine())
 

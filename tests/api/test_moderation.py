@@ -9,7 +9,17 @@ import pytest
 from PIL import Image
 
 from .. import edits
-from ..conftest import add_fake, demo_image, make_app, sign_in, store_of, submit, token, upload
+from ..conftest import (
+    add_fake,
+    demo_image,
+    make_app,
+    report_status,
+    sign_in,
+    store_of,
+    submit,
+    token,
+    upload,
+)
 from ..servers import http_server
 
 MODERATION_API = [
@@ -63,7 +73,7 @@ def test_approve_then_every_check_matches(app, client) -> None:  # type: ignore[
     assert [s["url"] for s in entry["sources"]] == ["https://fc.example/a", "https://fc.example/b"]
     result = upload(client, query).get_json()
     assert result["result"] == "match" and result["matches"][0]["entry"]["id"] == entry["id"]
-    status = client.get(f"/api/v1/submissions/{submission_id}").get_json()
+    status = report_status(client, submission_id)
     assert status == {
         "id": submission_id,
         "status": "approved",
@@ -93,7 +103,7 @@ def test_duplicates_are_flagged_and_merge_adds_a_variant_and_appearance(app, cli
     assert [i["role"] for i in entry["images"]] == ["original", "variant"]
     assert "https://other.example/copy" in [a["url"] for a in entry["appearances"]]
     assert entry["version"] == 2
-    assert client.get(f"/api/v1/submissions/{first}").get_json()["status"] == "merged"
+    assert report_status(client, first)["status"] == "merged"
 
 
 def test_reject_and_ask_for_more(app, client) -> None:  # type: ignore[no-untyped-def]
@@ -113,8 +123,8 @@ def test_reject_and_ask_for_more(app, client) -> None:  # type: ignore[no-untype
         ).status_code
         == 200
     )
-    assert client.get(f"/api/v1/submissions/{one}").get_json()["reason"] == "Not misused"
-    assert client.get(f"/api/v1/submissions/{two}").get_json()["status"] == "needs_info"
+    assert report_status(client, one)["reason"] == "Not misused"
+    assert report_status(client, two)["status"] == "needs_info"
     assert (
         client.post(f"/api/v1/submissions/{one}/reject", json={}, headers=moderator).status_code
         == 400
@@ -189,12 +199,38 @@ def test_disable_is_a_kill_switch_for_checks(app, client) -> None:  # type: igno
 
 def test_reader_feedback_is_counted_and_flags_entries(app, client) -> None:  # type: ignore[no-untyped-def]
     entry_id = add_fake(app, "rocket")
-    for verdict in ("not_a_match", "not_a_match", "not_a_match", "helpful"):
-        response = client.post(
-            "/api/v1/feedback",
-            json={"verdict": verdict, "entry_id": entry_id, "page_url": "https://news.example/x"},
-        )
-        assert response.status_code == 201
+    readers = ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"]
+    for reader, verdict in zip(readers, ("not_a_match",) * 3 + ("helpful",), strict=True):
+        for _ in range(3):  # a reader clicking again has still said it once
+            response = client.post(
+                "/api/v1/feedback",
+                json={
+                    "verdict": verdict,
+                    "entry_id": entry_id,
+                    "page_url": "https://news.example/x",
+                },
+                environ_base={"REMOTE_ADDR": reader},
+            )
+            assert response.status_code == 201
+    # A website cannot make its visitors' browsers flag an entry (security review F15).
+    forged = client.post(
+        "/api/v1/feedback",
+        json={"verdict": "not_a_match", "entry_id": entry_id},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert forged.status_code == 403 and forged.get_json()["error"]["code"] == "cross_site"
+    preflight = client.options(
+        "/api/v1/feedback",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+    from_extension = client.post(
+        "/api/v1/feedback",
+        json={"verdict": "helpful", "entry_id": entry_id},
+        headers={"Origin": "chrome-extension://abcdefghijklmnop"},
+        environ_base={"REMOTE_ADDR": "10.0.0.4"},
+    )
+    assert from_extension.status_code == 201
     assert (
         client.post("/api/v1/feedback", json={"verdict": "meh", "entry_id": entry_id}).status_code
         == 400

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import json
 
-from ..conftest import make_app, moderation_of, submit, token
+from .. import edits
+from ..conftest import demo_image, make_app, moderation_of, report_status, submit, token
 
 
 def test_submissions_are_rate_limited(sqlite_url) -> None:  # type: ignore[no-untyped-def]
@@ -50,3 +51,41 @@ def test_bulk_json_lines_for_partners(app, client) -> None:  # type: ignore[no-u
         "missing_image",
     ]
     assert client.post("/api/v1/submissions/bulk", data=lines).status_code == 401
+
+
+def test_a_report_is_readable_only_through_its_status_link(app, client) -> None:  # type: ignore[no-untyped-def]
+    """Security review F13: moderators' notes were public to anyone counting ids."""
+    submission = submit(client, "rocket")
+    client.post(
+        f"/api/v1/submissions/{submission}/reject",
+        json={"reason": "internal note: looks like a sock puppet"},
+        headers=token(app, "moderator"),
+    )
+    assert report_status(client, submission)["reason"].startswith("internal note")
+    for guess in (f"/api/v1/submissions/{submission}", f"/api/v1/submissions/{submission}?token=0"):
+        assert client.get(guess).status_code == 404
+    moderator = client.get(f"/api/v1/submissions/{submission}", headers=token(app, "moderator"))
+    assert moderator.status_code == 200
+
+
+def test_a_retried_report_is_stored_once(app, client) -> None:  # type: ignore[no-untyped-def]
+    """Reliability review P5: the 202 was lost, the client sent the same report again."""
+    image = edits.archetype(demo_image("coffee"))
+
+    def send(key: str, data: bytes = image):  # type: ignore[no-untyped-def]
+        return client.post(
+            "/api/v1/submissions",
+            data={"image": (io.BytesIO(data), "a.jpg"), "claim": "x"},
+            headers={"Idempotency-Key": key},
+            content_type="multipart/form-data",
+        )
+
+    first, again = send("abc-1"), send("abc-1")
+    assert first.status_code == again.status_code == 202
+    assert first.get_json() == again.get_json()
+    assert send("abc-2").get_json()["id"] != first.get_json()["id"]
+    other = send("abc-1", edits.archetype(demo_image("chelsea")))
+    assert (
+        other.status_code == 409 and other.get_json()["error"]["code"] == "idempotency_key_reused"
+    )
+    assert len(moderation_of(app).submissions(["pending"])) == 2

@@ -100,7 +100,8 @@ def test_images_of_several_roles(store_app) -> None:  # type: ignore[no-untyped-
     ]
     entry = store_of(store_app).get_entry(store_of(store_app).add_entry(fields, images))
     assert [i.role for i in entry.images] == ["original", "misused"]
-    assert store_of(store_app).thumbnail(entry.images[0].id)[:3] == b"\xff\xd8\xff"
+    thumbnail, status = store_of(store_app).thumbnail(entry.images[0].id)
+    assert thumbnail[:3] == b"\xff\xd8\xff" and status == "published"
 
 
 def test_feature_rows_carry_list_numbers_of_the_current_quantizer_only(store_app) -> None:  # type: ignore[no-untyped-def]
@@ -163,3 +164,33 @@ def test_index_changes_name_the_entries_whose_images_or_status_changed(store_app
     with store._sessions.begin() as session:  # what a reindex does
         index_changed(session, None)
     assert store.index_changes(changes.last, 100).entries is None
+
+
+def test_two_writers_adding_the_same_image_at_once_get_one_entry(database_url) -> None:  # type: ignore[no-untyped-def]
+    """Two imports of one file at once (reliability review P6): one adds, one skips."""
+    import threading
+
+    app = make_app(database_url)
+    store = store_of(app)
+    image = prepare(demo_bytes("coffee"), role="original", max_pixels=40_000_000)
+    fields = EntryFields.model_validate(
+        {"title": "t", "category": "StagedContent", "claim": "c", "origin": {"description": "d"}}
+    )
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def add() -> None:
+        barrier.wait()
+        try:
+            store.add_entry(fields, [image])
+            outcomes.append("added")
+        except DuplicateImage:
+            outcomes.append("duplicate")
+
+    threads = [threading.Thread(target=add) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["added", "duplicate", "duplicate", "duplicate"]
+    assert store.counts()["entries"] == 1

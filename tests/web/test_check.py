@@ -7,7 +7,7 @@ import json
 import re
 
 from .. import edits
-from ..conftest import add_fake, demo_image
+from ..conftest import add_fake, demo_image, make_app
 
 HOSTILE = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
 
@@ -72,3 +72,58 @@ def test_samples_show_a_match_at_once_with_demo_data(app, client) -> None:  # ty
         result = client.get(f"/?sample={sample}").get_data(as_text=True)
         assert "Known fake or misused image" in result and "DEMO ENTRY" in result
     assert "Known fake" not in client.get("/?sample=../../etc/passwd").get_data(as_text=True)
+
+
+def test_every_answer_carries_the_security_headers(client) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/", "/login", "/submit", "/api/v1/health", "/api/v1/docs", "/nowhere"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp, path
+        assert "unsafe-inline" not in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+        assert "Strict-Transport-Security" not in headers  # plain HTTP here
+        assert "X-OriginCheck-Worker" not in headers  # no process ids for strangers
+
+
+def test_https_gets_hsts_and_secure_cookies(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    client = make_app(sqlite_url, WTF_CSRF_ENABLED=True).test_client()
+    response = client.get("/login", base_url="https://origincheck.example")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_templates_hold_no_inline_script_or_style() -> None:
+    """The CSP forbids inline script; keep the templates that way."""
+    from pathlib import Path
+
+    templates = Path(__file__).parents[2] / "server" / "templates"
+    for path in templates.rglob("*.html"):
+        text = path.read_text()
+        assert " style=" not in text and " on" + "click=" not in text, path
+        for script in text.split("<script")[1:]:
+            assert (
+                'type="application/ld+json"' in script.split(">")[0]
+                or "src=" in script.split(">")[0]
+            ), path
+
+
+def test_images_of_retracted_entries_are_gone_for_the_public(app, client) -> None:  # type: ignore[no-untyped-def]
+    """Security review F12: a retraction may be for privacy or legal reasons."""
+    from ..conftest import sign_in, token
+
+    entry_id = add_fake(app, "rocket")
+    image_id = client.get(f"/api/v1/entries/{entry_id}").get_json()["images"][0]["id"]
+    shown = client.get(f"/images/{image_id}/thumbnail.jpg")
+    assert shown.status_code == 200 and shown.headers["Cache-Control"] == "public, max-age=3600"
+    client.post(
+        f"/api/v1/entries/{entry_id}/status",
+        json={"status": "retracted"},
+        headers=token(app, "moderator"),
+    )
+    assert client.get(f"/images/{image_id}/thumbnail.jpg").status_code == 410
+    sign_in(app, client, "moderator")
+    private = client.get(f"/images/{image_id}/thumbnail.jpg")
+    assert private.status_code == 200 and private.headers["Cache-Control"] == "private, no-store"
