@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 
@@ -25,8 +26,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("ORIGINCHECK")
     if test_config:
         app.config.update(test_config)
-    settings.finish(app.config, app.instance_path)
     os.makedirs(app.instance_path, exist_ok=True)
+    settings.finish(app.config, app.instance_path)
+    if app.config["PROXY_HOPS"]:
+        hops = int(app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     from . import api, auth, cache, checks, cli, headers, inputs, limits, store, web
 

@@ -28,6 +28,7 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
+from zxcvbn import zxcvbn
 
 from .errors import ApiError
 from .limits import limiter
@@ -43,11 +44,18 @@ bp = Blueprint("auth", __name__)
 
 
 class SignedIn(UserMixin):
-    def __init__(self, user_id: int, name: str, email: str, role: str) -> None:
+    """A signed-in account and the sign-in it came through (``store`` keeps those)."""
+
+    def __init__(self, user_id: int, name: str, email: str, role: str, token: str) -> None:
         self.id = user_id
         self.name = name
         self.email = email
         self.role = role
+        self.token = token
+
+    def get_id(self) -> str:
+        # What the signed cookie carries: without the sign-in's row it opens nothing.
+        return f"{self.id}:{self.token}"
 
     @property
     def actor(self) -> Actor:
@@ -55,11 +63,32 @@ class SignedIn(UserMixin):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> SignedIn | None:
-    user = get_moderation().user(int(user_id))
-    if user is None or not user.active:
+def load_user(value: str) -> SignedIn | None:
+    """The account of a cookie, if its sign-in has not been ended (logout, a role
+    change, deactivation, a password reset) and is younger than ``SESSION_MAX_AGE``."""
+    user_id, _, token = value.partition(":")
+    if not user_id.isdigit() or not token:
         return None
-    return SignedIn(user.id, user.name, user.email, user.role)
+    max_age = current_app.config["SESSION_MAX_AGE"]
+    user = get_moderation().session_user(int(user_id), token, max_age)
+    if user is None:
+        return None
+    return SignedIn(user.id, user.name, user.email, user.role, token)
+
+
+MIN_PASSWORD = 12
+
+
+def password_problem(password: str) -> str | None:
+    """Why a new password is refused, or None: at least 12 characters, and not guessable
+    from common-password lists, names, keyboard walks and repeats (zxcvbn score ≥ 3)."""
+    if len(password) < MIN_PASSWORD:
+        return f"Passwords need at least {MIN_PASSWORD} characters."
+    verdict = zxcvbn(password[:100])
+    if verdict["score"] < 3:
+        why = verdict["feedback"]["warning"] or "It is too easy to guess."
+        return f"Choose a harder password: {why}"
+    return None
 
 
 def web_actor() -> Actor | None:
@@ -129,9 +158,11 @@ class LoginForm(FlaskForm):
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
-        user = get_moderation().authenticate(form.email.data or "", form.password.data or "")
+        store = get_moderation()
+        user = store.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
-            login_user(SignedIn(user.id, user.name, user.email, user.role))
+            token = store.start_session(user.id)
+            login_user(SignedIn(user.id, user.name, user.email, user.role, token))
             target = request.args.get("next", "")
             # Only local paths: an open redirect would hand the session to a phisher.
             if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
@@ -147,6 +178,8 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
+    if current_user.is_authenticated:
+        get_moderation().end_session(current_user.token)  # a copied cookie dies too
     logout_user()
     return redirect(url_for("web.index"))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -13,13 +15,14 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
+from .auth import password_problem
 from .fetch import fetch_policy
 from .importer import export_lines, import_lines
 from .jsonld import media_review
 from .matching.features import QUANTIZER_LISTS
 from .records import USER_ROLES
 from .references import prepare
-from .store import NotFound, get_moderation, get_store
+from .store import LastAdmin, NotFound, get_moderation, get_store
 from .store.moderation import CLI_ACTOR
 
 DEMO_FILE = Path(__file__).parent / "demo" / "demo.jsonl"
@@ -160,11 +163,47 @@ def export_command(fmt: str, output: Path | None) -> None:
 @with_appcontext
 @click.option("--role", type=click.Choice(USER_ROLES), required=True)
 @click.option("--name", default="cli", help="Who or what the token is for.")
-def create_token_command(role: str, name: str) -> None:
+@click.option(
+    "--days",
+    type=click.IntRange(0),
+    default=None,
+    help="Days until it expires (default: TOKEN_DAYS, 90); 0 for never.",
+)
+def create_token_command(role: str, name: str, days: int | None) -> None:
     """Create an API token; it is shown once, on the last line, and stored hashed."""
-    token = get_store().create_token(name, role)
-    click.echo(f"Created a {role} token for {name!r}. Keep it secret; it is not shown again.")
+    days = current_app.config["TOKEN_DAYS"] if days is None else days
+    token = get_moderation().create_token(name, role, days or None)
+    lifetime = f"for {days} days" if days else "with no expiry"
+    click.echo(
+        f"Created a {role} token for {name!r}, valid {lifetime}. "
+        "Keep it secret; it is not shown again."
+    )
     click.echo(token)
+
+
+@click.command("list-tokens")
+@with_appcontext
+def list_tokens_command() -> None:
+    """List API tokens: id, name, role, created, expires, revoked."""
+    for row in get_moderation().tokens():
+        expires = row.expires_at.date().isoformat() if row.expires_at else "never"
+        state = f"revoked {row.revoked_at.date().isoformat()}" if row.revoked_at else "active"
+        click.echo(
+            f"{row.id}\t{row.name}\t{row.role}\tcreated {row.created_at.date().isoformat()}"
+            f"\texpires {expires}\t{state}"
+        )
+
+
+@click.command("revoke-token")
+@click.argument("token_id", type=int)
+@with_appcontext
+def revoke_token_command(token_id: int) -> None:
+    """Revoke an API token at once (its id from list-tokens)."""
+    try:
+        get_moderation().revoke_token(token_id, CLI_ACTOR)
+    except NotFound:
+        raise click.ClickException(f"no token {token_id}") from None
+    click.echo(f"Token {token_id} is revoked.")
 
 
 @click.command("create-user")
@@ -175,11 +214,25 @@ def create_token_command(role: str, name: str) -> None:
 @with_appcontext
 def create_user_command(email: str, name: str, role: str, password: str) -> None:
     """Create a sign-in account for a volunteer, moderator or admin."""
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
     try:
         user_id = get_moderation().create_user(email, name, password, role)
     except IntegrityError:
         raise click.ClickException(f"an account for {email} already exists") from None
     click.echo(f"Created {role} account {user_id} for {email}.")
+
+
+@contextmanager
+def _account_errors(email: str) -> Iterator[None]:
+    """An account change's refusals as the command's error message."""
+    try:
+        yield
+    except NotFound:
+        raise click.ClickException(f"no account for {email}") from None
+    except LastAdmin as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.command("set-role")
@@ -188,11 +241,34 @@ def create_user_command(email: str, name: str, role: str, password: str) -> None
 @with_appcontext
 def set_role_command(email: str, role: str) -> None:
     """Change an account's role (recorded in the audit log as done from the command line)."""
-    try:
+    with _account_errors(email):
         get_moderation().set_role(email, role, CLI_ACTOR)
-    except NotFound:
-        raise click.ClickException(f"no account for {email}") from None
-    click.echo(f"{email} is now {role}.")
+    click.echo(f"{email} is now {role}; their sign-ins have ended.")
+
+
+@click.command("set-active")
+@click.argument("email")
+@click.argument("active", type=click.Choice(["yes", "no"]))
+@with_appcontext
+def set_active_command(email: str, active: str) -> None:
+    """Deactivate (no) or reactivate (yes) an account; deactivation ends its sign-ins."""
+    with _account_errors(email):
+        get_moderation().set_active(email, active == "yes", CLI_ACTOR)
+    click.echo(f"{email} is now {'active' if active == 'yes' else 'deactivated'}.")
+
+
+@click.command("set-password")
+@click.argument("email")
+@click.password_option(help="Asked for when not given.")
+@with_appcontext
+def set_password_command(email: str, password: str) -> None:
+    """Set an account's password (ends its sign-ins)."""
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
+    with _account_errors(email):
+        get_moderation().set_password(email, password, CLI_ACTOR)
+    click.echo(f"New password set for {email}; their sign-ins have ended.")
 
 
 @click.command("export-audit")
@@ -220,6 +296,10 @@ def init_app(app: Flask) -> None:
         reindex_command,
         train_quantizer_command,
         create_token_command,
+        list_tokens_command,
+        revoke_token_command,
+        set_active_command,
+        set_password_command,
         create_user_command,
         set_role_command,
         export_audit_command,

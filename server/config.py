@@ -9,15 +9,23 @@ config passed to ``create_app``.
 from __future__ import annotations
 
 import os
+import secrets
 from typing import Any
 
 MB = 1024 * 1024
 
 DEFAULTS: dict[str, Any] = {
-    "SECRET_KEY": "dev",  # override in production: ORIGINCHECK_SECRET_KEY
+    # Signs sessions and status links. Unset: the embedded default keeps a generated one
+    # in instance/secret_key; any other deployment refuses to start (``finish``).
+    "SECRET_KEY": None,
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "REDIS_URL": None,  # None: in-process cache, single node
     "PUBLIC_URL": "http://localhost:5000",  # base of links in `export --format jsonld`
+    # Reverse proxies in front that set X-Forwarded-For/-Proto (nginx: 1). 0 trusts none,
+    # so a client cannot pick its own rate-limit bucket by sending the header itself.
+    "PROXY_HOPS": 0,
+    "SESSION_MAX_AGE": 7 * 24 * 3600,  # seconds a sign-in lasts, at most
+    "TOKEN_DAYS": 90,  # default lifetime of new API tokens
     # Uploads and decoding limits.
     "MAX_CONTENT_LENGTH": 20 * MB,
     "MAX_IMAGE_PIXELS": 40_000_000,
@@ -59,10 +67,20 @@ def conventional_env() -> dict[str, Any]:
     return {key: os.environ[key] for key in ("DATABASE_URL", "REDIS_URL") if os.environ.get(key)}
 
 
+class UnsafeConfig(RuntimeError):
+    """A setting that must not go to production as it is; the app refuses to start."""
+
+
+#: Keys that have been published (Flask's tutorial value, this project's old default).
+KNOWN_KEYS = {"dev", "secret", "changeme", "change-me"}
+
+
 def finish(config: dict[str, Any], instance_path: str) -> None:
-    """Fill in what is derived from other settings."""
-    if not config.get("DATABASE_URL"):
+    """Fill in what is derived from other settings; refuse unsafe production ones."""
+    embedded = not config.get("DATABASE_URL")
+    if embedded:
         config["DATABASE_URL"] = f"sqlite:///{os.path.join(instance_path, 'origincheck.sqlite3')}"
+    config["SECRET_KEY"] = _secret_key(config, instance_path, embedded)
     url = config["DATABASE_URL"]
     if url.startswith("postgres://"):  # Heroku-style URL; SQLAlchemy wants the dialect name
         url = "postgresql://" + url[len("postgres://") :]
@@ -71,3 +89,36 @@ def finish(config: dict[str, Any], instance_path: str) -> None:
     config["DATABASE_URL"] = url
     config.setdefault("FETCH_MAX_BYTES", config["MAX_CONTENT_LENGTH"])
     config.setdefault("RATELIMIT_STORAGE_URI", config.get("REDIS_URL") or "memory://")
+
+
+def _secret_key(config: dict[str, Any], instance_path: str, embedded: bool) -> str:
+    """The configured key; on the embedded default one generated once into the instance
+    folder (so sessions survive restarts); in tests a random one. Anything else without a
+    real key would let anyone who knows the default forge an admin's session."""
+    key = config.get("SECRET_KEY")
+    if key and (embedded or config.get("TESTING") or _strong(str(key))):
+        return str(key)
+    if key:
+        raise UnsafeConfig(
+            "ORIGINCHECK_SECRET_KEY is a published or short value; set at least 32 random "
+            'characters, e.g. python -c "import secrets; print(secrets.token_hex(32))"'
+        )
+    if config.get("TESTING"):
+        return secrets.token_hex(32)
+    if not embedded:
+        raise UnsafeConfig(
+            "Set ORIGINCHECK_SECRET_KEY (at least 32 random characters) before running "
+            "with DATABASE_URL; without it anyone could sign a session cookie."
+        )
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_hex(32))
+    with open(path, encoding="utf-8") as stored:
+        return stored.read().strip()
+
+
+def _strong(key: str) -> bool:
+    return len(key) >= 32 and key.lower() not in KNOWN_KEYS

@@ -147,7 +147,7 @@ def upload(client: FlaskClient, data: bytes, **form: str):  # type: ignore[no-un
 
 
 def token(app: Flask, role: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {store_of(app).create_token(f'test-{role}', role)}"}
+    return {"Authorization": f"Bearer {moderation_of(app).create_token(f'test-{role}', role, 90)}"}
 
 
 def sign_in(app: Flask, client: FlaskClient, role: str) -> None:

@@ -4,6 +4,7 @@ plain HTTP servers standing in for the web pages and images the app and the exte
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -44,6 +45,7 @@ def server_env(database: Path, **extra: str) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{database}",
         "ORIGINCHECK_RATELIMIT_ENABLED": "false",
         "ORIGINCHECK_EXPOSE_WORKER": "true",
+        "ORIGINCHECK_SECRET_KEY": secrets.token_hex(32),
         **extra,
     }
     env.pop("REDIS_URL", None)

@@ -148,26 +148,50 @@ def test_train_quantizer_refuses_more_lists_than_distinct_descriptors(app) -> No
 
 def test_cli_users_and_roles(app) -> None:  # type: ignore[no-untyped-def]
     runner = app.test_cli_runner()
-    created = runner.invoke(
-        args=[
-            "create-user",
-            "--email",
-            "a@example.org",
-            "--name",
-            "Ana",
-            "--role",
-            "moderator",
-            "--password",
-            "pw-123456",
-        ]
-    )
+
+    def create(password: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(
+            args=["create-user", "--email", "a@example.org", "--name", "Ana"]
+            + ["--role", "moderator", "--password", password]
+        )
+
+    for weak in ("pw-123456", "password1234", "aaaaaaaaaaaaaaaa"):  # short, common, repeats
+        refused = create(weak)
+        assert refused.exit_code == 1 and "password" in refused.output.lower(), weak
+    created = create("violet staple orbit 42")
     assert created.exit_code == 0, created.output
-    assert (
-        runner.invoke(
-            args=["create-user", "--email", "a@example.org", "--name", "Ana", "--password", "x"]
-        ).exit_code
-        == 1
-    )
+    assert create("violet staple orbit 43").exit_code == 1  # the account exists
     assert runner.invoke(args=["set-role", "a@example.org", "admin"]).exit_code == 0
-    assert moderation_of(app).authenticate("a@example.org", "pw-123456").role == "admin"
+    assert (
+        moderation_of(app).authenticate("a@example.org", "violet staple orbit 42").role == "admin"
+    )
     assert runner.invoke(args=["set-role", "nobody@example.org", "admin"]).exit_code == 1
+    # The only active admin cannot be demoted or deactivated: nobody could manage accounts.
+    assert runner.invoke(args=["set-role", "a@example.org", "moderator"]).exit_code == 1
+    assert runner.invoke(args=["set-active", "a@example.org", "no"]).exit_code == 1
+    reset = runner.invoke(
+        args=["set-password", "a@example.org", "--password", "ember quill harbor 7"]
+    )
+    assert reset.exit_code == 0, reset.output
+    assert moderation_of(app).authenticate("a@example.org", "violet staple orbit 42") is None
+
+
+def test_tokens_expire_and_can_be_revoked_from_the_cli(app, client) -> None:  # type: ignore[no-untyped-def]
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["create-token", "--role", "moderator", "--name", "partner"])
+    assert "valid for 90 days" in created.output
+    token = created.output.strip().splitlines()[-1]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/feedback", headers=bearer).status_code == 200
+    listing = runner.invoke(args=["list-tokens"]).output
+    token_id = listing.split("\t")[0]
+    assert "partner\tmoderator" in listing and "active" in listing
+    assert runner.invoke(args=["revoke-token", token_id]).exit_code == 0
+    assert client.get("/api/v1/feedback", headers=bearer).status_code == 401
+    assert "revoked" in runner.invoke(args=["list-tokens"]).output
+    # An expired token opens nothing either.
+    expired = moderation_of(app).create_token("old", "moderator", days=-1)
+    assert (
+        client.get("/api/v1/feedback", headers={"Authorization": f"Bearer {expired}"}).status_code
+        == 401
+    )

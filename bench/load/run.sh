@@ -16,6 +16,7 @@ for i, path in enumerate(photos):
     (Path(sys.argv[1]) / f"{i:02d}.jpg").write_bytes(camera_like(path, (1224, 816), i))
 PY
 export DATABASE_URL="sqlite:///$work/db.sqlite3" ORIGINCHECK_RATELIMIT_ENABLED=false WEB_CONCURRENCY=2
+export ORIGINCHECK_SECRET_KEY="$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')"
 unset REDIS_URL
 .venv/bin/flask --app server init-db >/dev/null
 .venv/bin/flask --app server demo-data >/dev/null 2>&1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import platform
+import secrets
 import statistics
 import sys
 import tempfile
@@ -130,7 +131,13 @@ def main() -> None:
         )
 
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"DATABASE_URL": f"sqlite:///{tmp}/b.sqlite3", "RATELIMIT_ENABLED": False})
+        app = create_app(
+            {
+                "DATABASE_URL": f"sqlite:///{tmp}/b.sqlite3",
+                "RATELIMIT_ENABLED": False,
+                "SECRET_KEY": secrets.token_hex(32),
+            }
+        )
         upgrade(app)
         app.test_cli_runner().invoke(args=["demo-data"])
         client = app.test_client()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -117,7 +118,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/startup.sqlite3"
-        app = create_app({"DATABASE_URL": url})
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32)})
         upgrade(app)
         started = time.perf_counter()
         fill(get_engine(app), args.hashes, args.keypoints)

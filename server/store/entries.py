@@ -11,8 +11,6 @@ so a worker reloads that entry, not the whole bank.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -71,7 +69,6 @@ class Store(Protocol):
     def feature_rows(self, entries: Collection[int] | None = None) -> FeatureRows: ...
     def train_quantizer(self, lists: int, progress: Callable[[int], None]) -> int: ...
     def counts(self) -> dict[str, int]: ...
-    def create_token(self, name: str, role: str) -> str: ...
 
 
 class SqlStore:
@@ -109,16 +106,6 @@ class SqlStore:
                 raise KeyError(entry_id)
             entry.status = status
             index_changed(session, entry_id)
-
-    def create_token(self, name: str, role: str) -> str:
-        token = "oc_" + secrets.token_urlsafe(32)
-        with self._sessions.begin() as session:
-            session.add(
-                m.ApiToken(
-                    name=name, role=role, token_sha256=hashlib.sha256(token.encode()).hexdigest()
-                )
-            )
-        return token
 
     # --- reads --------------------------------------------------------------
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker, undefer
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -65,6 +66,10 @@ class NotFound(LookupError):
     pass
 
 
+class LastAdmin(ValueError):
+    """The change would leave no active admin to manage accounts."""
+
+
 class IdempotencyConflict(ValueError):
     """An Idempotency-Key already used for a different image."""
 
@@ -83,7 +88,9 @@ class ModerationStore:
 
     # --- accounts -------------------------------------------------------------
 
-    def create_user(self, email: str, name: str, password: str, role: str) -> int:
+    def create_user(
+        self, email: str, name: str, password: str, role: str, actor: Actor = CLI_ACTOR
+    ) -> int:
         if role not in ROLE_RANK:
             raise ValueError(f"unknown role {role!r}")
         with self._sessions.begin() as session:
@@ -95,19 +102,45 @@ class ModerationStore:
             )
             session.add(user)
             session.flush()
-            _audit(session, CLI_ACTOR, "create_user", f"user:{user.id}", None, _user_state(user))
+            _audit(session, actor, "create_user", f"user:{user.id}", None, _user_state(user))
             return user.id
 
     def set_role(self, email: str, role: str, actor: Actor) -> None:
+        """Change a role; the account's sign-ins end (they carried the old one)."""
         if role not in ROLE_RANK:
             raise ValueError(f"unknown role {role!r}")
+        self._change_user(email, actor, "set_role", role=role)
+
+    def set_active(self, email: str, active: bool, actor: Actor) -> None:
+        """Deactivate (every sign-in ends at once) or reactivate an account."""
+        self._change_user(email, actor, "activate" if active else "deactivate", active=active)
+
+    def set_password(self, email: str, password: str, actor: Actor) -> None:
+        """A new password (an admin's reset or the CLI); every sign-in of the account ends."""
+        self._change_user(
+            email, actor, "set_password", password_hash=generate_password_hash(password)
+        )
+
+    def _change_user(self, email: str, actor: Actor, action: str, **values: object) -> None:
         with self._sessions.begin() as session:
-            user = session.scalar(select(m.User).where(m.User.email == email.strip().lower()))
+            user = session.scalar(
+                select(m.User).where(m.User.email == email.strip().lower()).with_for_update()
+            )
             if user is None:
                 raise NotFound(email)
             before = _user_state(user)
-            user.role = role
-            _audit(session, actor, "set_role", f"user:{user.id}", before, _user_state(user))
+            for key, value in values.items():
+                setattr(user, key, value)
+            session.flush()
+            if before["role"] == "admin" and before["active"] and not self._admins_left(session):
+                raise LastAdmin("at least one active admin must remain")
+            session.execute(delete(m.LoginSession).where(m.LoginSession.user_id == user.id))
+            _audit(session, actor, action, f"user:{user.id}", before, _user_state(user))
+
+    @staticmethod
+    def _admins_left(session: Session) -> int:
+        stmt = select(func.count()).where(m.User.role == "admin", m.User.active.is_(True))
+        return session.scalar(stmt.select_from(m.User)) or 0
 
     def user(self, user_id: int) -> m.User | None:
         with self._sessions() as session:
@@ -118,17 +151,86 @@ class ModerationStore:
             return list(session.scalars(select(m.User).order_by(m.User.id)))
 
     def authenticate(self, email: str, password: str) -> m.User | None:
+        """The active account with this email and password, else None.
+
+        An unknown email is checked against a dummy hash, so a wrong email takes as long
+        as a wrong password and the answer time does not tell which accounts exist.
+        """
         with self._sessions() as session:
             user = session.scalar(select(m.User).where(m.User.email == email.strip().lower()))
-        if user and user.active and check_password_hash(user.password_hash, password):
+        stored = user.password_hash if user else _DUMMY_HASH
+        if check_password_hash(stored, password) and user is not None and user.active:
             return user
         return None
 
-    def actor_for_token(self, token: str) -> Actor | None:
-        digest = hashlib.sha256(token.encode()).hexdigest()
+    # --- sign-ins (server-side, so they can be ended) -------------------------
+
+    def start_session(self, user_id: int) -> str:
+        """A new sign-in; the returned token goes into the signed cookie, its hash here."""
+        token = secrets.token_urlsafe(32)
+        with self._sessions.begin() as session:
+            session.add(m.LoginSession(user_id=user_id, token_sha256=_sha256(token)))
+        return token
+
+    def session_user(self, user_id: int, token: str, max_age: float) -> m.User | None:
+        """The signed-in account, if the sign-in still exists, is young enough and the
+        account is active."""
+        oldest = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=max_age)
+        stmt = (
+            select(m.User)
+            .join(m.LoginSession, m.LoginSession.user_id == m.User.id)
+            .where(
+                m.User.id == user_id,
+                m.User.active.is_(True),
+                m.LoginSession.token_sha256 == _sha256(token),
+                m.LoginSession.created_at >= oldest,
+            )
+        )
         with self._sessions() as session:
-            row = session.scalar(select(m.ApiToken).where(m.ApiToken.token_sha256 == digest))
+            return session.scalar(stmt)
+
+    def end_session(self, token: str) -> None:
+        with self._sessions.begin() as session:
+            session.execute(
+                delete(m.LoginSession).where(m.LoginSession.token_sha256 == _sha256(token))
+            )
+
+    # --- API tokens -----------------------------------------------------------
+
+    def create_token(self, name: str, role: str, days: int | None, actor: Actor = CLI_ACTOR) -> str:
+        """A new Bearer token, shown once; only its hash is kept. ``days`` None: no expiry."""
+        if role not in ROLE_RANK:
+            raise ValueError(f"unknown role {role!r}")
+        token = "oc_" + secrets.token_urlsafe(32)
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=days) if days else None
+        with self._sessions.begin() as session:
+            row = m.ApiToken(name=name, role=role, token_sha256=_sha256(token), expires_at=expires)
+            session.add(row)
+            session.flush()
+            _audit(session, actor, "create_token", f"token:{row.id}", None, _token_state(row))
+        return token
+
+    def tokens(self) -> list[m.ApiToken]:
+        with self._sessions() as session:
+            return list(session.scalars(select(m.ApiToken).order_by(m.ApiToken.id)))
+
+    def revoke_token(self, token_id: int, actor: Actor) -> None:
+        with self._sessions.begin() as session:
+            row = session.get(m.ApiToken, token_id)
+            if row is None:
+                raise NotFound(token_id)
+            before = _token_state(row)
+            row.revoked_at = row.revoked_at or dt.datetime.now(dt.UTC)
+            _audit(session, actor, "revoke_token", f"token:{row.id}", before, _token_state(row))
+
+    def actor_for_token(self, token: str) -> Actor | None:
+        with self._sessions() as session:
+            row = session.scalar(
+                select(m.ApiToken).where(m.ApiToken.token_sha256 == _sha256(token))
+            )
         if row is None or row.revoked_at is not None:
+            return None
+        if row.expires_at is not None and _aware(row.expires_at) < dt.datetime.now(dt.UTC):
             return None
         return Actor(label=f"token:{row.id} {row.name}", role=row.role)
 
@@ -495,6 +597,28 @@ def _entry_state(session: Session, entry_id: int) -> dict[str, Any]:
 
 def _submission_state(sub: m.Submission) -> dict[str, Any]:
     return {"status": sub.status, "reason": sub.reason, "entry_id": sub.entry_id}
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite drops the zone on the way back; every stored time is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+#: Checked when the email is unknown, so that a miss costs what a wrong password costs.
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+
+
+def _token_state(row: m.ApiToken) -> dict[str, Any]:
+    return {
+        "name": row.name,
+        "role": row.role,
+        "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+        "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+    }
 
 
 def _user_state(user: m.User) -> dict[str, Any]:

@@ -23,8 +23,9 @@ from flask import (
     url_for,
 )
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 
-from ..auth import web_role
+from ..auth import password_problem, web_role
 from ..fetch import FetchError, fetch_policy
 from ..matching.decode import ImageError
 from ..pagecheck import check_page
@@ -33,6 +34,7 @@ from ..review import approve, candidates, merge
 from ..store import (
     DuplicateImage,
     InvalidState,
+    LastAdmin,
     NotFound,
     VersionConflict,
     get_moderation,
@@ -256,12 +258,57 @@ def check_page_view() -> Any:
 @bp.route("/users", methods=["GET", "POST"])
 @web_role("admin")
 def users() -> Any:
+    """Accounts and API tokens: add, change a role, deactivate, reset a password, create
+    and revoke tokens. Every change ends the account's sign-ins and is audited; the
+    last active admin cannot be demoted or deactivated."""
     store = get_moderation()
+    new_token = None
     if request.method == "POST":
+        form = request.form
+        email = form.get("email", "")
         try:
-            store.set_role(request.form.get("email", ""), request.form.get("role", ""), g.actor)
-            flash("Role updated.")
-        except (NotFound, ValueError) as exc:
-            flash(f"Not saved: {exc}")
-        return redirect(url_for("moderation.users"))
-    return render_template("moderation/users.html", users=store.users())
+            action = form.get("action", "role")
+            if action == "add":
+                problem = password_problem(form.get("password", ""))
+                if problem:
+                    raise ValueError(problem)
+                store.create_user(
+                    email,
+                    form.get("name", "").strip() or email,
+                    form["password"],
+                    form.get("role", "volunteer"),
+                    g.actor,
+                )
+                flash(f"Account created for {email}.")
+            elif action == "role":
+                store.set_role(email, form.get("role", ""), g.actor)
+                flash(f"{email} is now {form.get('role')}; their sign-ins have ended.")
+            elif action in ("deactivate", "activate"):
+                store.set_active(email, action == "activate", g.actor)
+                flash(f"{email} is {'active' if action == 'activate' else 'deactivated'}.")
+            elif action == "password":
+                problem = password_problem(form.get("password", ""))
+                if problem:
+                    raise ValueError(problem)
+                store.set_password(email, form["password"], g.actor)
+                flash(f"New password set for {email}; their sign-ins have ended.")
+            elif action == "token":
+                days = int(form.get("days") or current_app.config["TOKEN_DAYS"])
+                new_token = store.create_token(
+                    form.get("name", "").strip() or "unnamed", form.get("role", ""), days, g.actor
+                )
+            elif action == "revoke":
+                store.revoke_token(int(form.get("token_id", "0")), g.actor)
+                flash(f"Token {form.get('token_id')} is revoked.")
+            else:
+                abort(400)
+        except (NotFound, LastAdmin, ValueError, IntegrityError) as exc:
+            message = (
+                "That email already has an account." if isinstance(exc, IntegrityError) else exc
+            )
+            flash(f"Not saved: {message}")
+        if new_token is None:
+            return redirect(url_for("moderation.users"))
+    return render_template(
+        "moderation/users.html", users=store.users(), tokens=store.tokens(), new_token=new_token
+    )
