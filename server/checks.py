@@ -21,6 +21,7 @@ from flask import Flask, current_app
 from PIL import Image, ImageDraw
 
 from .cache import get_cache
+from .limits import charge_work, require_work_budget
 from .matching.decode import decode_check
 from .matching.hashing import query_fingerprint
 from .matching.index import IndexHolder, Snapshot
@@ -48,7 +49,9 @@ def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
 
 
 def _fresh_body(data: bytes, sha256: str, snapshot: Snapshot) -> dict[str, Any]:
+    require_work_budget()  # a cached answer above was free; decoding is not
     decoded, sharper = decode_check(data, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
+    charge_work(decoded.width * decoded.height / 1e6)
     fp = query_fingerprint(data, decoded, sha256)
     hashes = Hashes(
         pdq=fp.pdq,

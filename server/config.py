@@ -45,12 +45,23 @@ DEFAULTS: dict[str, Any] = {
     "FETCH_TIMEOUT": 5.0,
     "FETCH_MAX_REDIRECTS": 3,
     "FETCH_ALLOW_LOOPBACK": False,
+    "FETCH_CONCURRENCY": 8,  # outbound fetches at once per worker process; more wait, then 503
+    "PAGE_CHECK_BUDGET": 20.0,  # seconds for all of a "check a post" (page + its images)
+    "BULK_BUDGET": 20.0,  # seconds for one bulk submission request
     # Rate limits (Flask-Limiter reads RATELIMIT_*).
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_CHECK": "120 per minute",
     "RATELIMIT_SUBMIT": "20 per hour",
     "RATELIMIT_FEEDBACK": "60 per hour",
     "RATELIMIT_LOGIN": "10 per minute",
+    # Work units per client: a megapixel decoded, a second spent fetching. A 40 MP image
+    # costs 40, a 1 MP upload 1, a cached repeat nothing.
+    "RATELIMIT_WORK": "300 per minute",
+    # A Redis outage falls back to per-process counters instead of failing requests;
+    # a hung Redis costs at most one socket timeout before the fallback.
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
     # Moderation.
     "FEEDBACK_FLAG_THRESHOLD": 3,  # "doesn't match" reports that flag an entry in the queue
     "SESSION_COOKIE_HTTPONLY": True,

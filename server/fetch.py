@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -21,6 +22,7 @@ import urllib3
 from flask import current_app
 
 from .errors import ApiError
+from .limits import charge_work
 
 USER_AGENT = "OriginCheck/1.0 (+known-fakes image lookup)"
 
@@ -38,6 +40,7 @@ class FetchPolicy:
     timeout: float = 5.0  # for the whole fetch, all hops included
     max_redirects: int = 3
     allow_loopback: bool = False  # tests and local demos only
+    concurrency: int = 8  # fetches at once in this process (all requests together)
 
 
 def fetch_policy() -> FetchPolicy:
@@ -48,12 +51,36 @@ def fetch_policy() -> FetchPolicy:
         timeout=config["FETCH_TIMEOUT"],
         max_redirects=config["FETCH_MAX_REDIRECTS"],
         allow_loopback=config["FETCH_ALLOW_LOOPBACK"],
+        concurrency=config["FETCH_CONCURRENCY"],
     )
 
 
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
 def fetch(url: str, policy: FetchPolicy) -> bytes:
-    """Return the body at ``url`` or raise FetchError."""
-    deadline = time.monotonic() + policy.timeout
+    """Return the body at ``url`` or raise FetchError.
+
+    At most ``policy.concurrency`` fetches run at once in a process; a fetch that finds
+    no slot within its own timeout is refused (503) rather than queued without end.
+    The time spent counts against the client's work budget (``limits.charge_work``).
+    """
+    started = time.monotonic()
+    with _slots_lock:
+        slots = _slots.setdefault(
+            policy.concurrency, threading.BoundedSemaphore(policy.concurrency)
+        )
+    if not slots.acquire(timeout=policy.timeout):
+        raise FetchError("fetch_busy", "Too many addresses are being fetched; try again.", 503)
+    try:
+        return _fetch(url, policy, started + policy.timeout)
+    finally:
+        slots.release()
+        charge_work(time.monotonic() - started)
+
+
+def _fetch(url: str, policy: FetchPolicy, deadline: float) -> bytes:
     for _ in range(policy.max_redirects + 1):
         response = _get(url, policy, deadline)
         try:

@@ -2,10 +2,15 @@
 
 The page is fetched with the same SSRF-safe fetcher as images; its images come from
 ``img`` ``src``/``srcset`` (largest candidate), ``og:image`` and ``twitter:image``.
+Whoever wrote the page chooses how slow its images are and how many tags it holds,
+so the whole check has a time budget (``PAGE_CHECK_BUDGET``): images not reached
+in time are reported as skipped, and link extraction stops at ``MAX_IMAGES``.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin
@@ -15,13 +20,14 @@ from .fetch import FetchError, FetchPolicy, fetch
 from .matching.decode import ImageError
 
 MAX_IMAGES = 30
+MAX_PAGE_BYTES = 2 * 1024 * 1024  # a post's HTML; the rest of a page is not read
 
 
 class _Images(HTMLParser):
     def __init__(self, base: str) -> None:
         super().__init__()
         self.base = base
-        self.urls: list[str] = []
+        self.urls: dict[str, None] = {}  # ordered and O(1) to test: pages hold 70,000 tags
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -38,9 +44,11 @@ class _Images(HTMLParser):
             self._add(a.get("content", ""))
 
     def _add(self, url: str) -> None:
+        if len(self.urls) >= MAX_IMAGES:
+            return
         absolute = urljoin(self.base, url.strip()) if url.strip() else ""
-        if absolute.startswith(("http://", "https://")) and absolute not in self.urls:
-            self.urls.append(absolute)
+        if absolute.startswith(("http://", "https://")):
+            self.urls.setdefault(absolute)
 
 
 def largest_candidate(srcset: str) -> str | None:
@@ -63,16 +71,27 @@ def largest_candidate(srcset: str) -> str | None:
 def image_urls(html: str, page_url: str) -> list[str]:
     parser = _Images(page_url)
     parser.feed(html)
-    return parser.urls[:MAX_IMAGES]
+    return list(parser.urls)
 
 
-def check_page(url: str, policy: FetchPolicy) -> dict[str, Any]:
-    """Fetch the page, then check each image; one row per image, errors included."""
-    html = fetch(url, policy).decode("utf-8", errors="replace")
+def check_page(url: str, policy: FetchPolicy, budget: float) -> dict[str, Any]:
+    """Fetch the page, then check each image; one row per image, errors included.
+
+    Nothing takes longer than ``budget`` seconds in all: each fetch gets what is left,
+    and images not reached are reported as skipped with the reason.
+    """
+    deadline = time.monotonic() + budget
+    page_policy = replace(policy, max_bytes=min(policy.max_bytes, MAX_PAGE_BYTES))
+    html = fetch(url, page_policy).decode("utf-8", errors="replace")
     rows: list[dict[str, Any]] = []
     for image_url in image_urls(html, url):
+        left = deadline - time.monotonic()
+        if left <= 0.5:
+            rows.append(_skipped(image_url))
+            continue
         try:
-            result = check_image(fetch(image_url, policy), image_url=image_url)
+            data = fetch(image_url, replace(policy, timeout=min(policy.timeout, left)))
+            result = check_image(data, image_url=image_url)
             best = result.matches[0] if result.matches else None
             rows.append(
                 {
@@ -92,3 +111,12 @@ def check_page(url: str, policy: FetchPolicy) -> dict[str, Any]:
                 }
             )
     return {"url": url, "images": rows}
+
+
+def _skipped(image_url: str) -> dict[str, Any]:
+    message = "Not checked: the page's images took longer than the time allowed."
+    return {
+        "image_url": image_url,
+        "result": "error",
+        "error": {"code": "budget_exceeded", "message": message},
+    }

@@ -16,7 +16,7 @@ from flask import current_app, url_for
 
 from .errors import ApiError
 from .fetch import fetch, fetch_policy
-from .limits import client_key
+from .limits import charge_work, client_key, require_work_budget
 from .links import base_url
 from .records import SubmissionIn
 from .references import prepare
@@ -38,7 +38,9 @@ def create_submission(
         if fields.image_url is None:
             raise ApiError("missing_image", "Send the image as a file or give its image_url.")
         data = fetch(str(fields.image_url), fetch_policy())
+    require_work_budget()
     image = prepare(data, role="misused", max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
+    charge_work(image.fingerprint.width * image.fingerprint.height / 1e6)
     key = None
     if idempotency_key:
         sender = actor.label if actor else f"anonymous:{client_key()}"

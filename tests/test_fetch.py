@@ -167,3 +167,25 @@ def test_check_by_url_through_the_api(server: str, sqlite_url: str) -> None:
     assert "127.0.0.1" in body["search_links"][0]["url"]
     lying = client.post("/api/v1/check", json={"url": server + "/lying.jpg"})
     assert lying.status_code == 415  # sniffed, not trusted from Content-Type
+
+
+def test_outbound_fetches_are_capped_per_process(server: str) -> None:
+    """Security review F7: one client's slow URLs held every worker."""
+    import threading
+
+    policy = FetchPolicy(max_bytes=200_000, timeout=1.0, allow_loopback=True, concurrency=1)
+    outcomes: list[str] = []
+
+    def slow() -> None:
+        try:
+            fetch(server + "/slow", policy)
+            outcomes.append("fetched")
+        except FetchError as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=slow) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["fetch_busy", "fetch_timeout"]

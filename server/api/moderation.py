@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from ..auth import api_role
 from ..errors import ApiError
@@ -139,4 +139,5 @@ def feedback() -> Response:
 @bp.post("/check-page")
 @api_role("moderator")
 def check_page_api() -> Response:
-    return jsonify(check_page(str(parse(PageCheckRequest, _body()).url), fetch_policy()))
+    url = str(parse(PageCheckRequest, _body()).url)
+    return jsonify(check_page(url, fetch_policy(), current_app.config["PAGE_CHECK_BUDGET"]))

@@ -245,9 +245,8 @@ def check_page_view() -> Any:
     url = request.form.get("url", "").strip()
     if request.method == "POST":
         try:
-            report = check_page(
-                str(PageCheckRequest.model_validate({"url": url}).url), fetch_policy()
-            )
+            url = str(PageCheckRequest.model_validate({"url": url}).url)
+            report = check_page(url, fetch_policy(), current_app.config["PAGE_CHECK_BUDGET"])
         except ValidationError:
             error = "Enter a full http(s) address of a post or page."
         except (FetchError, ImageError) as exc:

@@ -89,3 +89,30 @@ def test_a_retried_report_is_stored_once(app, client) -> None:  # type: ignore[n
         other.status_code == 409 and other.get_json()["error"]["code"] == "idempotency_key_reused"
     )
     assert len(moderation_of(app).submissions(["pending"])) == 2
+
+
+def test_bulk_lines_past_the_time_budget_are_handed_back(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    """Security review F6c: ten slow image URLs in one bulk request killed a worker."""
+    import time
+    from http.server import BaseHTTPRequestHandler
+
+    from ..servers import http_server
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            time.sleep(2)
+            self.send_response(404)
+            self.end_headers()
+
+    app = make_app(sqlite_url, FETCH_ALLOW_LOOPBACK=True, FETCH_TIMEOUT=1.0, BULK_BUDGET=2.0)
+    client = app.test_client()
+    with http_server(Slow) as base:
+        lines = "\n".join(json.dumps({"image_url": f"{base}/{n}.jpg"}) for n in range(10))
+        started = time.perf_counter()
+        response = client.post(
+            "/api/v1/submissions/bulk", data=lines, headers=token(app, "volunteer")
+        )
+        took = time.perf_counter() - started
+    assert response.status_code == 202 and took < 4.5, took
+    codes = [item["error"]["code"] for item in response.get_json()["items"]]
+    assert len(codes) == 10 and codes.count("budget_exceeded") >= 6

@@ -132,3 +132,22 @@ def test_sniffing_ignores_what_the_name_claims() -> None:
     assert sniff_format(demo_bytes("rocket")) == "JPEG"
     assert sniff_format(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "WEBP"
     assert sniff_format(b"<svg xmlns=...>") is None
+
+
+def test_a_jpeg_of_thousands_of_empty_scans_is_refused_before_decoding() -> None:
+    """Security review F1: 4,000 scans in 338 KB held a worker until it was killed."""
+    import time
+
+    from bench.hostile.payloads import scan_bomb
+
+    data = scan_bomb(6320, 4000)
+    assert len(data) < 400_000
+    started = time.perf_counter()
+    with pytest.raises(ImageError) as refused:
+        decode(data, max_pixels=40_000_000, grey=True)
+    assert refused.value.code == "image_too_complex" and refused.value.status == 422
+    assert time.perf_counter() - started < 0.1
+    # An ordinary progressive JPEG is still decoded.
+    progressive = io.BytesIO()
+    demo_image("rocket").save(progressive, "JPEG", progressive=True, quality=80)
+    assert decode(progressive.getvalue(), max_pixels=40_000_000).format == "JPEG"
