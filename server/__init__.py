@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
+from .deadline import with_deadline
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -46,4 +47,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app, csrf)
     web.init_app(app)
     headers.init_app(app)
+    app.wsgi_app = with_deadline(app.wsgi_app, app.config["REQUEST_BUDGET"])  # type: ignore[method-assign]
     return app

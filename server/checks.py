@@ -13,7 +13,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
+import sys
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -172,5 +175,20 @@ def init_app(app: Flask) -> None:
         return work_picture(data) if data else None
 
     app.extensions["origincheck.index"] = IndexHolder(
-        store, load_picture, poll_interval=app.config["INDEX_POLL_INTERVAL"]
+        store,
+        load_picture,
+        poll_interval=app.config["INDEX_POLL_INTERVAL"],
+        background=_native_thread,
     )
+
+
+def _native_thread(work: Callable[[], None]) -> None:
+    """Run ``work`` on an OS thread, also under gevent (a greenlet would block the worker:
+    a rebuild of 100,000 images computes for seconds without yielding)."""
+    monkey = sys.modules.get("gevent.monkey")
+    if monkey is not None and monkey.is_module_patched("thread"):
+        import gevent
+
+        gevent.get_hub().threadpool.spawn(work)
+        return
+    threading.Thread(target=work, daemon=True).start()

@@ -20,6 +20,12 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "REDIS_URL": None,  # None: in-process cache, single node
+    # Seconds a request waits for the database before answering 503 (a hung database
+    # must not hold workers; see store/db.py).
+    "STORE_TIMEOUT": 1.5,
+    # Seconds after which any request is stopped with a 503 (under gevent; below
+    # gunicorn's 30 s worker timeout, above every narrower budget).
+    "REQUEST_BUDGET": 25.0,
     "PUBLIC_URL": "http://localhost:5000",  # base of links in `export --format jsonld`
     # Reverse proxies in front that set X-Forwarded-For/-Proto (nginx: 1). 0 trusts none,
     # so a client cannot pick its own rate-limit bucket by sending the header itself.
@@ -58,10 +64,10 @@ DEFAULTS: dict[str, Any] = {
     # costs 40, a 1 MP upload 1, a cached repeat nothing.
     "RATELIMIT_WORK": "300 per minute",
     # A Redis outage falls back to per-process counters instead of failing requests;
-    # a hung Redis costs at most one socket timeout before the fallback.
+    # a hung Redis costs at most one 0.1 s socket timeout before the fallback.
     "RATELIMIT_SWALLOW_ERRORS": True,
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-    "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
+    "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.1, "socket_connect_timeout": 0.1},
     # Moderation.
     "FEEDBACK_FLAG_THRESHOLD": 3,  # "doesn't match" reports that flag an entry in the queue
     "SESSION_COOKIE_HTTPONLY": True,

@@ -8,6 +8,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -39,17 +40,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(database: Path, **extra: str) -> dict[str, str]:
+def server_env(database: Path | str, **extra: str) -> dict[str, str]:
+    """The environment a server process gets: a SQLite file (a Path) or a database URL;
+    no Redis and no rate limits unless ``extra`` sets them."""
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": f"sqlite:///{database}" if isinstance(database, Path) else database,
         "ORIGINCHECK_RATELIMIT_ENABLED": "false",
         "ORIGINCHECK_EXPOSE_WORKER": "true",
         "ORIGINCHECK_SECRET_KEY": secrets.token_hex(32),
-        **extra,
     }
     env.pop("REDIS_URL", None)
-    return env
+    return {**env, **extra}
 
 
 def flask(env: dict[str, str], *args: str) -> str:
@@ -70,6 +72,7 @@ def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
     """Start gunicorn on a free loopback port; yields its base URL."""
     flask(env, "init-db")
     port = free_port()
+    log = tempfile.TemporaryFile()  # a pipe nobody reads would fill and stall the server
     process = subprocess.Popen(
         [
             BIN / "gunicorn",
@@ -84,7 +87,7 @@ def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -95,11 +98,13 @@ def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
                 break
             except requests.RequestException:
                 if process.poll() is not None:
-                    raise RuntimeError(process.stderr.read().decode()) from None
+                    log.seek(0)
+                    raise RuntimeError(log.read().decode()) from None
                 if time.monotonic() > deadline:
                     raise RuntimeError("gunicorn did not start") from None
                 time.sleep(0.1)
         yield base
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        process.wait(timeout=15)
+        log.close()

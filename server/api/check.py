@@ -6,8 +6,6 @@ browser extension calls them); nothing here writes to the store.
 
 from __future__ import annotations
 
-import os
-
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_cors import CORS
 
@@ -114,14 +112,17 @@ def entries() -> Response:
 
 
 @bp.get("/health")
-def health() -> Response:
+def health() -> tuple[Response, int]:
+    """Readiness: 200 when this node can answer every kind of check, 503 when the store
+    or the shared cache and limits are down (checks still degrade gracefully; a load
+    balancer should prefer a healthy node). ``/health/live`` only says the process runs."""
     store = get_store()
     store_ok = store.ping()
     counts = store.counts() if store_ok else {"entries": 0, "images": 0}
     index = get_index_holder().current() if store_ok else None
     redis_state = get_cache().state()
     healthy = store_ok and redis_state != "down"
-    return jsonify(
+    body = jsonify(
         status="ok" if healthy else "degraded",
         entries=counts["entries"],
         images=counts["images"],
@@ -130,8 +131,13 @@ def health() -> Response:
         index_version=index.version if index else -1,
         store=f"{store.dialect}: {'ok' if store_ok else 'down'}",
         redis=redis_state,
-        worker=os.getpid(),
     )
+    return body, 200 if healthy else 503
+
+
+@bp.get("/health/live")
+def live() -> Response:
+    return jsonify(status="alive")
 
 
 @bp.get("/openapi.json")

@@ -54,7 +54,6 @@ class Health(BaseModel):
     index_version: int
     store: str
     redis: str
-    worker: int
 
 
 class ErrorBody(BaseModel):

@@ -237,6 +237,10 @@ class Snapshot:
     changed: frozenset[int] = frozenset()  # entries layered over the base indexes
 
 
+def _daemon_thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, daemon=True).start()
+
+
 class IndexHolder:
     """A worker's current indexes, refreshed when the store says they have changed.
 
@@ -257,7 +261,12 @@ class IndexHolder:
         source: IndexSource,
         load_picture: Callable[[int], np.ndarray | None],
         poll_interval: float,
+        background: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:
+        """``background`` runs a slow refresh off the request path (default: a daemon
+        thread; under gevent the app passes a native thread of gevent's pool, since a
+        greenlet would hold every connection of the worker while it builds)."""
+        self._background = background or _daemon_thread
         self._source = source
         self._load_picture = load_picture
         self._poll_interval = poll_interval
@@ -276,20 +285,26 @@ class IndexHolder:
             self._checked = time.monotonic()
             if self._snapshot is None:
                 self._snapshot = self._build()
-            elif (
-                not self._rebuilding
-                and (version := self._source.index_version()) != self._snapshot.version
-            ):
+            elif not self._rebuilding and (version := self._poll()) != self._snapshot.version:
                 if self._build_seconds < self.BACKGROUND_AFTER:
                     self._snapshot = self._refresh(self._snapshot, version)
                 else:
                     self._rebuilding = True
-                    args = (self._snapshot, version)
-                    refresh = threading.Thread(
-                        target=self._refresh_in_background, args=args, daemon=True
-                    )
-                    refresh.start()
+                    snapshot = self._snapshot
+                    self._background(lambda: self._refresh_in_background(snapshot, version))
             return self._snapshot
+
+    def _poll(self) -> int:
+        """The store's version; the snapshot's own when the store cannot say, so that a
+        database outage leaves checks answered from what the worker already holds."""
+        assert self._snapshot is not None
+        try:
+            return self._source.index_version()
+        except Exception as exc:  # noqa: BLE001 - any store failure: keep serving
+            _log.warning(
+                "index version unavailable, serving version %s: %s", self._snapshot.version, exc
+            )
+            return self._snapshot.version
 
     def _refresh(self, snapshot: Snapshot, version: int) -> Snapshot:
         """The snapshot for ``version`` (read before this): the same indexes when only

@@ -20,14 +20,14 @@ from flask import Flask, current_app
 from pydantic import BaseModel
 from sqlalchemy import Engine, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker, undefer
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from ..matching.features import IVF_ABOVE, Features, Quantizer
 from ..matching.hashing import Fingerprint
 from ..matching.source import FeatureRows, IndexChanges, IndexRows
 from ..records import CATEGORY_LABELS, STATUSES, EntryFields, EntryOut
 from . import models as m
-from .db import get_engine
+from .db import BoundedSessions, get_engine
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,8 @@ class Store(Protocol):
 class SqlStore:
     """``Store`` on SQLAlchemy: SQLite (embedded default) or PostgreSQL."""
 
-    def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+    def __init__(self, engine: Engine, timeout: float = 1.5) -> None:
+        self._sessions = BoundedSessions(engine, timeout)
         self.dialect = engine.dialect.name
 
     # --- writes -------------------------------------------------------------
@@ -587,4 +587,4 @@ def get_store() -> SqlStore:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["origincheck.store"] = SqlStore(get_engine(app))
+    app.extensions["origincheck.store"] = SqlStore(get_engine(app), app.config["STORE_TIMEOUT"])

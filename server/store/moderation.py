@@ -19,12 +19,12 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker, undefer
+from sqlalchemy.orm import Session, undefer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..records import STATUSES, EntryFields, EntryPatch, SubmissionIn
 from . import models as m
-from .db import get_engine
+from .db import BoundedSessions, get_engine
 from .entries import (
     NewImage,
     bump_version,
@@ -83,8 +83,8 @@ class InvalidState(ValueError):
 
 
 class ModerationStore:
-    def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+    def __init__(self, engine: Engine, timeout: float = 1.5) -> None:
+        self._sessions = BoundedSessions(engine, timeout)
 
     # --- accounts -------------------------------------------------------------
 
@@ -634,4 +634,6 @@ def get_moderation() -> ModerationStore:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["origincheck.moderation"] = ModerationStore(get_engine(app))
+    app.extensions["origincheck.moderation"] = ModerationStore(
+        get_engine(app), app.config["STORE_TIMEOUT"]
+    )
