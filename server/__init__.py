@@ -33,12 +33,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from . import api, auth, cache, checks, cli, headers, inputs, limits, store, web
+    from . import api, auth, cache, checks, cli, headers, inputs, jobs, limits, store, web
 
     inputs.init_app(app)
     store.init_app(app)
     cache.init_app(app)
     checks.init_app(app)
+    jobs.init_app(app)
     limits.init_app(app)
     auth.init_app(app)
     cli.init_app(app)

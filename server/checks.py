@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 from .cache import get_cache
 from .limits import charge_work, require_work_budget
 from .matching.decode import decode_check
-from .matching.hashing import query_fingerprint
+from .matching.hashing import Fingerprint, query_fingerprint
 from .matching.index import IndexHolder, Snapshot
 from .matching.matcher import Found, Thresholds, find, find_hash
 from .records import CheckResponse, Hashes, Match
@@ -53,19 +53,31 @@ def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
 
 def _fresh_body(data: bytes, sha256: str, snapshot: Snapshot) -> dict[str, Any]:
     require_work_budget()  # a cached answer above was free; decoding is not
-    decoded, sharper = decode_check(data, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
-    charge_work(decoded.width * decoded.height / 1e6)
-    fp = query_fingerprint(data, decoded, sha256)
+    fp, found = find_matches(data, snapshot, sha256)
+    charge_work(fp.width * fp.height / 1e6)
     hashes = Hashes(
         pdq=fp.pdq,
         pdq_quality=fp.quality,
         sha256=fp.sha256,
         trimmed=fp.trimmed,
     )
-    if fp.quality < current_app.config["MIN_PDQ_QUALITY"]:
+    if found is None:
         return _body("too_simple", [], hashes, snapshot.version)
-    found = find(fp, decoded.image, snapshot, thresholds(), sharper=sharper)
     return _verdict(found, hashes, snapshot.version)
+
+
+def find_matches(
+    data: bytes, snapshot: Snapshot | None = None, sha256: str | None = None
+) -> tuple[Fingerprint, list[Found] | None]:
+    """The reader's matcher on ``data`` (stage 1, then stage 2), without the cache or
+    limits: the check and the moderators' duplicate hints both use it, so moderators
+    see what readers are told. None instead of matches: too flat to fingerprint."""
+    snapshot = snapshot or get_index_holder().current()
+    decoded, sharper = decode_check(data, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
+    fp = query_fingerprint(data, decoded, sha256)
+    if fp.quality < current_app.config["MIN_PDQ_QUALITY"]:
+        return fp, None
+    return fp, find(fp, decoded.image, snapshot, thresholds(), sharper=sharper)
 
 
 def warm_up(app: Flask) -> None:

@@ -15,6 +15,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import IntegrityError
 
+from . import jobs
 from .auth import password_problem
 from .fetch import fetch_policy
 from .importer import export_lines, import_lines
@@ -288,6 +289,26 @@ def export_audit_command(output: Path | None) -> None:
     click.echo(f"exported {count} audit events", err=True)
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (tests, one-off runs).")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run background jobs from the Redis queue (the Procfile's worker: line)."""
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException(
+            "Set REDIS_URL: without Redis, background jobs run inside the server process."
+        )
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    jobs.work(app, burst=burst, sweep_every=app.config["JOB_SWEEP_EVERY"])
+
+
+@click.command("sweep")
+@with_appcontext
+def sweep_command() -> None:
+    """Queue again every background task that is overdue (a worker also does this)."""
+    click.echo(f"{jobs.sweep()} overdue task(s) queued")
+
+
 def init_app(app: Flask) -> None:
     for command in (
         import_command,
@@ -303,5 +324,7 @@ def init_app(app: Flask) -> None:
         create_user_command,
         set_role_command,
         export_audit_command,
+        worker_command,
+        sweep_command,
     ):
         app.cli.add_command(command)

@@ -68,6 +68,16 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_SWALLOW_ERRORS": True,
     "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
     "RATELIMIT_STORAGE_OPTIONS": {"socket_timeout": 0.1, "socket_connect_timeout": 0.1},
+    # Background jobs (jobs.py): RQ on REDIS_URL, else a thread of the server process.
+    "JOB_TIMEOUT": 600,  # seconds one job may run
+    "JOB_SWEEP_EVERY": 60.0,  # seconds between looks for overdue work (flask worker)
+    "JOB_OVERDUE": 120.0,  # seconds after which unfinished work is queued again
+    # Submissions: originals up to this size are kept as sent; larger ones are kept
+    # re-encoded (JPEG, longest side SUBMISSION_KEEP_SIDE); open reports hold at most
+    # SUBMISSIONS_QUOTA_BYTES of images, after which new reports wait (503).
+    "SUBMISSION_KEEP_BYTES": 4 * MB,
+    "SUBMISSION_KEEP_SIDE": 4096,
+    "SUBMISSIONS_QUOTA_BYTES": 2048 * MB,
     # Moderation.
     "FEEDBACK_FLAG_THRESHOLD": 3,  # "doesn't match" reports that flag an entry in the queue
     "SESSION_COOKIE_HTTPONLY": True,

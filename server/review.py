@@ -2,21 +2,29 @@
 
 Both the moderators' JSON API and their web pages call these functions, so the two
 can never disagree about what an approval creates.
+
+What a report looks like (``candidates``: the entries the reader's check matches, and
+open reports with a near hash) is found once, by a background task, and stored with
+the report. Opening the queue used to decode and fingerprint every listed report
+again, so nine hostile uploads made it time out on every try (security review F2).
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import current_app
 
-from .checks import get_index_holder
-from .matching.decode import decode
-from .matching.hashing import query_fingerprint
+from .checks import find_matches
+from .jobs import enqueue, sweeper, task
+from .matching.decode import ImageError
 from .records import EntryFields, EntryPatch
 from .references import prepare
 from .store import Actor, NewImage, get_moderation
 from .store import models as m
+
+OPEN = ("pending", "needs_info")
 
 
 def stored_image(sub: m.Submission, role: str) -> NewImage:
@@ -63,24 +71,55 @@ def merge(submission_id: int, entry_id: int, actor: Actor) -> None:
     store.merge(submission_id, entry_id, stored_image(sub, "variant"), actor)
 
 
-def candidates(sub: m.Submission) -> dict[str, list[dict[str, int]]]:
-    """Published entries and other open submissions this one looks like, nearest first."""
-    max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
-    fingerprint = query_fingerprint(sub.image, decode(sub.image, max_pixels=max_pixels, grey=True))
-    codes = [code for _, code in fingerprint.hashes]
-    radius = current_app.config["POSSIBLE_MATCH_THRESHOLD"]  # anything a reader would be shown
+def candidates(sub: m.Submission) -> dict[str, Any] | None:
+    """What the report looks like, as stored by ``analyze_submission``; None until then."""
+    return json.loads(sub.candidates) if sub.candidates else None
+
+
+@task
+def analyze_submission(submission_id: int) -> None:
+    """Find, once, the entries and open reports a report looks like, and store them.
+
+    Entries come from the reader's own check (stage 1 and stage 2), so a cropped,
+    captioned copy that readers are told is a known fake shows as one to moderators.
+    """
+    store = get_moderation()
+    sub = store.begin_analysis(submission_id)
+    if sub is None:
+        return
+    try:
+        fingerprint, found = find_matches(sub.image)
+    except ImageError:
+        store.save_analysis(submission_id, None)
+        return
     entries = [
-        {"entry_id": hit.entry_id, "distance": hit.distance}
-        for hit in get_index_holder().current().hashes.search(codes, radius)
+        {
+            "entry_id": f.entry_id,
+            "confirmed": f.confirmed,
+            "similarity": f.similarity,
+            "distance": f.distance,
+            "method": f.method,
+        }
+        for f in found or []
     ]
-    mine = bytes.fromhex(sub.pdq)
+    codes = [bytes.fromhex(sub.pdq)] + [code for _, code in fingerprint.hashes]
+    radius = current_app.config["POSSIBLE_MATCH_THRESHOLD"]
     others = []
-    for other_id, pdq in get_moderation().open_submissions_pdq():
+    for other_id, pdq in store.open_submissions_pdq():
         if other_id != sub.id:
-            distance = min(_hamming(code, bytes.fromhex(pdq)) for code in [mine, *codes])
+            distance = min(_hamming(code, bytes.fromhex(pdq)) for code in codes)
             if distance <= radius:
                 others.append({"submission_id": other_id, "distance": distance})
-    return {"entries": entries, "submissions": sorted(others, key=lambda c: c["distance"])}
+    others.sort(key=lambda c: c["distance"])
+    store.save_analysis(submission_id, {"entries": entries, "submissions": others[:20]})
+
+
+@sweeper
+def overdue_analyses() -> int:
+    overdue = get_moderation().overdue_analyses(current_app.config["JOB_OVERDUE"])
+    for submission_id in overdue:
+        enqueue("analyze_submission", submission_id)
+    return len(overdue)
 
 
 def _hamming(a: bytes, b: bytes) -> int:

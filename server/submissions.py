@@ -16,11 +16,13 @@ from flask import current_app, url_for
 
 from .errors import ApiError
 from .fetch import fetch, fetch_policy
+from .jobs import enqueue
 from .limits import charge_work, client_key, require_work_budget
 from .links import base_url
+from .matching.decode import decode
 from .records import SubmissionIn
-from .references import prepare
-from .store import Actor, IdempotencyConflict, get_moderation
+from .references import jpeg, prepare
+from .store import Actor, IdempotencyConflict, NewImage, get_moderation
 
 
 def create_submission(
@@ -39,14 +41,23 @@ def create_submission(
             raise ApiError("missing_image", "Send the image as a file or give its image_url.")
         data = fetch(str(fields.image_url), fetch_policy())
     require_work_budget()
-    image = prepare(data, role="misused", max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
+    config = current_app.config
+    image = prepare(data, role="misused", max_pixels=config["MAX_IMAGE_PIXELS"])
     charge_work(image.fingerprint.width * image.fingerprint.height / 1e6)
+    kept = kept_image(data, image)
+    store = get_moderation()
+    if store.open_image_bytes() + len(kept) > config["SUBMISSIONS_QUOTA_BYTES"]:
+        raise ApiError(
+            "submissions_full",
+            "Moderators have too many reports waiting; please try again later.",
+            503,
+        )
     key = None
     if idempotency_key:
         sender = actor.label if actor else f"anonymous:{client_key()}"
         key = hashlib.sha256(f"{sender}|{idempotency_key}".encode()).hexdigest()
     try:
-        return get_moderation().add_submission(fields, image, data, actor, key)
+        submission_id = store.add_submission(fields, image, kept, actor, key)
     except IdempotencyConflict as exc:
         raise ApiError(
             "idempotency_key_reused",
@@ -54,6 +65,21 @@ def create_submission(
             f"(submission {exc.submission_id}).",
             409,
         ) from None
+    enqueue("analyze_submission", submission_id)  # what it looks like, found once
+    return submission_id
+
+
+def kept_image(data: bytes, image: NewImage) -> bytes:
+    """What is stored for moderators: the bytes as sent, or, past
+    ``SUBMISSION_KEEP_BYTES``, a JPEG at most ``SUBMISSION_KEEP_SIDE`` pixels long
+    (a 20 MB upload was stored whole, ~20 MB of database per report)."""
+    config = current_app.config
+    if len(data) <= config["SUBMISSION_KEEP_BYTES"]:
+        return data
+    decoded = decode(
+        data, max_pixels=config["MAX_IMAGE_PIXELS"], work_side=config["SUBMISSION_KEEP_SIDE"]
+    )
+    return jpeg(decoded.image, 90)
 
 
 def status_token(submission_id: int) -> str:

@@ -185,6 +185,11 @@ def submit(client: FlaskClient, name: str = "rocket", **fields: str) -> int:
     return body["id"]
 
 
+def settle(app: Flask) -> None:
+    """Wait until the background tasks enqueued so far have run (the embedded queue)."""
+    app.extensions["origincheck.jobs"].wait()
+
+
 #: Each report's status link, as its sender was given it (``submit``).
 STATUS_URLS: dict[int, str] = {}
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
 from ..auth import api_role
 from ..errors import ApiError
 from ..fetch import fetch_policy
-from ..links import public_entry
+from ..links import base_url, public_entry
 from ..pagecheck import check_page
 from ..records import EntryPatch, PageCheckRequest
-from ..review import approve, candidates, merge
+from ..review import OPEN, approve, candidates, merge
 from ..store import InvalidState, NotFound, VersionConflict, get_moderation, get_store
 from ..store.moderation import audit_dict
 from .schemas import EntryEdit, InfoRequest, MergeRequest, RejectRequest, parse
@@ -20,7 +20,7 @@ from .submissions import submission_json
 
 bp = Blueprint("moderation_api", __name__, url_prefix="/api/v1")
 
-OPEN = ["pending", "needs_info"]
+STATUSES = ("pending", "needs_info", "approved", "merged", "rejected")
 
 
 def _body() -> dict[str, Any]:
@@ -52,16 +52,27 @@ def invalid_state(exc: InvalidState) -> tuple[Response, int]:
 @bp.get("/submissions")
 @api_role("moderator")
 def submissions() -> Response:
+    """Reports oldest first, ``limit`` (≤ 200) at a time after id ``after``; ``next`` is
+    the following page. Each carries what it looks like (found once, in the
+    background: ``analysis`` says whether that is done)."""
     wanted = request.args.get("status", "pending")
-    statuses = OPEN if wanted == "open" else [wanted]
-    store = get_moderation()
+    if wanted != "open" and wanted not in STATUSES:
+        raise ApiError("invalid_request", f"status must be open or one of {', '.join(STATUSES)}.")
+    statuses = list(OPEN) if wanted == "open" else [wanted]
+    limit = max(1, min(request.args.get("limit", 50, type=int) or 50, 200))
+    after = request.args.get("after", type=int)
+    rows = get_moderation().submissions(statuses, limit=limit + 1, after=after)
     items = []
-    for sub in store.submissions(statuses):
+    for sub in rows[:limit]:
         item = submission_json(sub)
-        if sub.status in OPEN:
-            item["candidates"] = candidates(store.submission(sub.id, with_image=True))
+        item["analysis"] = sub.analysis
+        item["candidates"] = candidates(sub)
         items.append(item)
-    return jsonify(items=items)
+    next_url = None
+    if len(rows) > limit:
+        args = {"status": wanted, "limit": limit, "after": rows[limit - 1].id}
+        next_url = base_url() + url_for("moderation_api.submissions", **args)
+    return jsonify(items=items, next=next_url)
 
 
 @bp.post("/submissions/<id:submission_id>/approve")

@@ -17,6 +17,7 @@ it waits. Outside a request (the CLI, a worker's index build) nothing is cut sho
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ def get_engine(app: Flask | None = None) -> Engine:
     if engine is None:
         engine = make_engine(app.config["DATABASE_URL"], app.config["STORE_TIMEOUT"])
         app.extensions["origincheck.engine"] = engine
+        os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     return engine
 
 

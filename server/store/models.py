@@ -208,6 +208,7 @@ class Submission(Base):
     """A suspected known fake sent by anyone, waiting for a moderator."""
 
     __tablename__ = "submissions"
+    __table_args__ = (Index("ix_submissions_status_created", "status", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
@@ -232,6 +233,14 @@ class Submission(Base):
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
     # SHA-256 of who sent it and their Idempotency-Key: a retried POST finds its first try.
     idempotency_key: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+    # What the stored image looks like, found once by a background task (review.py):
+    # JSON {"entries": [...], "submissions": [...]}; "pending" until then.
+    candidates: Mapped[str | None] = mapped_column(Text)
+    analysis: Mapped[str] = mapped_column(
+        String(20), default="pending", server_default="pending", index=True
+    )  # pending | running | done | failed
+    analysis_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    image_size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=_now, onupdate=_now

@@ -297,6 +297,7 @@ class ModerationStore:
                 notes=fields.notes,
                 image_url=_str(fields.image_url),
                 image=data,
+                image_size=len(data),
                 sha256=image.fingerprint.sha256,
                 pdq=image.fingerprint.pdq,
                 thumbnail=image.thumbnail,
@@ -333,17 +334,79 @@ class ModerationStore:
         return data
 
     def submissions(
-        self, statuses: list[str], *, submitter_id: int | None = None, limit: int = 200
+        self,
+        statuses: list[str],
+        *,
+        submitter_id: int | None = None,
+        limit: int = 200,
+        after: int | None = None,
     ) -> list[m.Submission]:
+        """Oldest first (by id, which follows arrival), ``limit`` from after id ``after``.
+
+        Rows only: images stay in the database (deferred columns), so a page of the
+        queue costs the same with ten or ten thousand reports waiting.
+        """
         stmt = select(m.Submission).where(m.Submission.status.in_(statuses))
         if submitter_id is not None:
             stmt = stmt.where(m.Submission.submitter_id == submitter_id)
+        if after is not None:
+            stmt = stmt.where(m.Submission.id > after)
         with self._sessions() as session:
-            return list(
-                session.scalars(
-                    stmt.order_by(m.Submission.created_at, m.Submission.id).limit(limit)
-                )
+            return list(session.scalars(stmt.order_by(m.Submission.id).limit(limit)))
+
+    def count_submissions(self, statuses: list[str]) -> int:
+        stmt = select(func.count()).where(m.Submission.status.in_(statuses))
+        with self._sessions() as session:
+            return session.scalar(stmt.select_from(m.Submission)) or 0
+
+    def open_image_bytes(self) -> int:
+        """Bytes of images held for open reports (the quota counts these)."""
+        stmt = select(func.coalesce(func.sum(m.Submission.image_size), 0)).where(
+            m.Submission.status.in_(("pending", "needs_info"))
+        )
+        with self._sessions() as session:
+            return int(session.scalar(stmt) or 0)
+
+    # --- background analysis (candidates, found once) -------------------------
+
+    def begin_analysis(self, submission_id: int) -> m.Submission | None:
+        """The report with its image, marked as being analysed; None if it is closed."""
+        with self._sessions.begin() as session:
+            sub = session.scalar(
+                select(m.Submission)
+                .where(m.Submission.id == submission_id)
+                .options(undefer(m.Submission.image))
             )
+            if sub is None:
+                return None
+            sub.analysis, sub.analysis_at = "running", dt.datetime.now(dt.UTC)
+            return sub
+
+    def save_analysis(self, submission_id: int, candidates: dict[str, Any] | None) -> None:
+        """Store what the report looks like (None: it could not be analysed)."""
+        with self._sessions.begin() as session:
+            sub = session.get(m.Submission, submission_id)
+            if sub is None:
+                return
+            sub.candidates = json.dumps(candidates) if candidates is not None else None
+            sub.analysis = "done" if candidates is not None else "failed"
+            sub.analysis_at = dt.datetime.now(dt.UTC)
+
+    def overdue_analyses(self, older_than: float, limit: int = 500) -> list[int]:
+        """Open reports whose analysis never ran, or started long ago and never ended."""
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=older_than)
+        stmt = (
+            select(m.Submission.id)
+            .where(
+                m.Submission.status.in_(("pending", "needs_info")),
+                ((m.Submission.analysis == "pending") & (m.Submission.created_at < cutoff))
+                | ((m.Submission.analysis == "running") & (m.Submission.analysis_at < cutoff)),
+            )
+            .order_by(m.Submission.id)
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return list(session.scalars(stmt))
 
     def open_submissions_pdq(self) -> list[tuple[int, str]]:
         stmt = select(m.Submission.id, m.Submission.pdq).where(

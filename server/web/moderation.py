@@ -30,7 +30,7 @@ from ..fetch import FetchError, fetch_policy
 from ..matching.decode import ImageError
 from ..pagecheck import check_page
 from ..records import CATEGORY_LABELS, EntryPatch, PageCheckRequest
-from ..review import approve, candidates, merge
+from ..review import OPEN, approve, candidates, merge
 from ..store import (
     DuplicateImage,
     InvalidState,
@@ -44,7 +44,8 @@ from ..store.moderation import audit_dict
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
-QUEUE_CANDIDATES = 50  # rows of the queue that get duplicate hints (each costs one hashing)
+QUEUE_PAGE = 50  # reports per page of the queue
+SUBMISSION_STATUSES = ("pending", "needs_info", "approved", "merged", "rejected")
 
 
 def _origin_from_form(form: dict[str, str]) -> dict[str, Any]:
@@ -75,24 +76,31 @@ def _problems(exc: ValidationError) -> str:
 @bp.get("/")
 @web_role("moderator")
 def queue() -> str:
+    """Oldest first, a page at a time; what each report looks like was found once, in
+    the background, when it arrived (``review.analyze_submission``)."""
     status = request.args.get("status", "open")
-    statuses = ["pending", "needs_info"] if status == "open" else [status]
+    if status != "open" and status not in SUBMISSION_STATUSES:
+        abort(400)
+    statuses = list(OPEN) if status == "open" else [status]
+    after = request.args.get("after", type=int)
     store = get_moderation()
     feedback = store.feedback_counts()
     threshold = current_app.config["FEEDBACK_FLAG_THRESHOLD"]
     flagged = {k: v for k, v in feedback.items() if v.get("not_a_match", 0) >= threshold}
-    entries = get_store().get_entries(list(flagged)) if flagged else {}
-    submissions = store.submissions(statuses)
-    looks_like = {
-        sub.id: candidates(store.submission(sub.id, with_image=True))
-        for sub in submissions[:QUEUE_CANDIDATES]
-        if sub.status in ("pending", "needs_info")
-    }
+    submissions = store.submissions(statuses, limit=QUEUE_PAGE + 1, after=after)
+    more = len(submissions) > QUEUE_PAGE
+    submissions = submissions[:QUEUE_PAGE]
+    found = {sub.id: candidates(sub) for sub in submissions}
+    shown = {c["entry_id"] for f in found.values() if f for c in f["entries"][:2]}
+    entries = get_store().get_entries(sorted(shown | set(flagged)))
     return render_template(
         "moderation/queue.html",
         submissions=submissions,
-        looks_like=looks_like,
+        looks_like=found,
+        entries=entries,
         status=status,
+        total=store.count_submissions(statuses),
+        next_after=submissions[-1].id if more else None,
         flagged=[(entries.get(k), v) for k, v in flagged.items()],
     )
 
@@ -105,20 +113,15 @@ def review(submission_id: int) -> str:
         sub = store.submission(submission_id, with_image=True)
     except NotFound:
         abort(404)
-    found = (
-        candidates(sub)
-        if sub.status in ("pending", "needs_info")
-        else {"entries": [], "submissions": []}
-    )
+    found = candidates(sub) or {"entries": [], "submissions": []}
     entries = get_store().get_entries([c["entry_id"] for c in found["entries"]])
     return render_template(
         "moderation/review.html",
         sub=sub,
         evidence=json.loads(sub.evidence_urls or "[]"),
+        analysis=sub.analysis,
         candidates=[
-            (entries[c["entry_id"]], c["distance"])
-            for c in found["entries"]
-            if c["entry_id"] in entries
+            (entries[c["entry_id"]], c) for c in found["entries"] if c["entry_id"] in entries
         ],
         similar_submissions=found["submissions"],
         categories=CATEGORY_LABELS,
@@ -144,8 +147,9 @@ def act(submission_id: int, action: str) -> Any:
             entry_id = approve(submission_id, _patch_from_form(), g.actor)
             flash(f"Approved: entry {entry_id} is live for every check within a second.")
         elif action == "merge":
-            merge(submission_id, int(form.get("entry_id", "0")), g.actor)
-            flash(f"Merged into entry {form.get('entry_id')} as a new variant and appearance.")
+            target = int(form.get("other_entry_id") or form.get("entry_id") or "0")
+            merge(submission_id, target, g.actor)
+            flash(f"Merged into entry {target} as a new variant and appearance.")
         elif action == "reject":
             store.reject(
                 submission_id, form.get("reason", "").strip() or "No reason given", g.actor

@@ -14,6 +14,7 @@ from ..conftest import (
     demo_image,
     make_app,
     report_status,
+    settle,
     sign_in,
     store_of,
     submit,
@@ -89,6 +90,7 @@ def test_duplicates_are_flagged_and_merge_adds_a_variant_and_appearance(app, cli
     first = submit(client, "rocket", seen_url="https://other.example/copy")
     second = submit(client, "rocket", seen_url="https://third.example/again", claim="again")
     moderator = token(app, "moderator")
+    settle(app)  # what a report looks like is found in the background, once
     items = {
         s["id"]: s for s in client.get("/api/v1/submissions", headers=moderator).get_json()["items"]
     }
