@@ -24,7 +24,7 @@ SAMPLES = Path(__file__).parent.parent / "static" / "samples"
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit(check_limit, methods=["POST"])
 def index() -> str | tuple[str, int]:
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD: never a check (security review F5)
         sample = request.args.get("sample")
         if sample in sample_names():
             result = check_image((SAMPLES / sample).read_bytes())

@@ -127,3 +127,21 @@ def test_images_of_retracted_entries_are_gone_for_the_public(app, client) -> Non
     sign_in(app, client, "moderator")
     private = client.get(f"/images/{image_id}/thumbnail.jpg")
     assert private.status_code == 200 and private.headers["Cache-Control"] == "private, no-store"
+
+
+def test_head_never_runs_a_check_or_a_fetch(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Security review F5: HEAD / ran a full check or a server-side fetch, unlimited."""
+    import io
+
+    from server.web import check as page
+
+    def forbidden(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("HEAD ran a check or a fetch")
+
+    monkeypatch.setattr(page, "check_image", forbidden)
+    monkeypatch.setattr(page, "fetch", forbidden)
+    image = edits.jpeg(demo_image("rocket"))
+    head = client.head("/", data={"image": (io.BytesIO(image), "a.jpg")})
+    assert head.status_code == 200
+    fetched = client.head("/", data={"url": "http://10.0.0.1/a.jpg"})
+    assert fetched.status_code == 200  # the home page; nothing was fetched or refused
