@@ -30,9 +30,7 @@ def settings() -> dict[str, str]:
     state = Path(env.get("ORIGINCHECK_STATE", ROOT / "instance" / "production")).resolve()
     return {
         "STATE": str(state),
-        "DATABASE_URL": env.get(
-            "DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/origincheck"
-        ),
+        "DATABASE_URL": env.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/origincheck"),
         "REDIS_URL": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "PORT": env.get("PORT", "8080"),
         "TLS_PORT": env.get("TLS_PORT", ""),
@@ -104,7 +102,7 @@ def write_configs(config: dict[str, str]) -> Path:
         f"[program:node-{n}]\n"
         f"command={VENV}/bin/gunicorn --bind 127.0.0.1:{port} 'server:create_app()'\n"
         f"directory={ROOT}\n"
-        "environment=ORIGINCHECK_PROXY_HOPS=\"1\"\n"
+        'environment=ORIGINCHECK_PROXY_HOPS="1"\n'
         "autorestart=true\nstartsecs=3\nstopasgroup=true\nkillasgroup=true\n"
         f"redirect_stderr=true\nstdout_logfile={state}/node-{n}.log\n\n"
         for n, port in enumerate(ports, start=1)

@@ -19,11 +19,11 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from bench.hostile.faults import TcpRelay, relay
 from server.checks import _warm_up_jpeg
 
 from .. import edits
 from ..conftest import POSTGRES_URL, REDIS_URL, demo_image
-from ..faults import TcpRelay, relay
 from ..servers import BIN, ROOT, flask, free_port, gunicorn, server_env
 
 MATCHING = edits.archetype(demo_image("rocket"))

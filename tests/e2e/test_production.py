@@ -20,11 +20,11 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
+from bench.hostile.faults import TcpRelay, relay
 from server.checks import _warm_up_jpeg
 
 from .. import edits
 from ..conftest import POSTGRES_URL, REDIS_URL, demo_image
-from ..faults import TcpRelay, relay
 from ..servers import BIN, ROOT, free_port
 
 NOT_MATCHING = _warm_up_jpeg()

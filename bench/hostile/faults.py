@@ -1,5 +1,7 @@
 """Network faults in front of real services: a TCP relay that can hang or refuse.
 
+Used by the outage tests and by bench/hostile/run.py.
+
 Tests of outages put one of these between the app and the real PostgreSQL or Redis.
 ``hang()`` keeps every connection open and accepts new ones but passes no byte
 either way — what a stopped server (SIGSTOP), a stuck primary or a partition look
