@@ -25,12 +25,11 @@ from PIL import Image, ImageDraw
 
 from .cache import get_cache
 from .limits import charge_work, require_work_budget
-from .matching.decode import decode_check
+from .matching.decode import decode_check, work_picture
 from .matching.hashing import Fingerprint, query_fingerprint
 from .matching.index import IndexHolder, Snapshot
 from .matching.matcher import Found, Thresholds, find, find_hash
 from .records import CheckResponse, Hashes, Match
-from .references import work_picture
 from .search_links import search_links
 from .store import get_store
 

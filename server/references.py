@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import numpy as np
 from PIL import Image
 
 from .matching.decode import decode
@@ -26,11 +25,6 @@ def prepare(data: bytes, *, role: str, max_pixels: int, source_url: str | None =
         features=extract(decoded.image),
         work_jpeg=jpeg(decoded.image, 90),
     )
-
-
-def work_picture(work_jpeg: bytes) -> np.ndarray:
-    """The greyscale work picture back from its stored JPEG (what stage 2 compares)."""
-    return np.asarray(Image.open(io.BytesIO(work_jpeg)).convert("L"))
 
 
 def thumbnail_jpeg(image: Image.Image) -> bytes:

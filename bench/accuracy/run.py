@@ -36,8 +36,8 @@ sys.path.insert(0, str(HERE))
 from edits import FAMILIES, apply, jpeg  # noqa: E402
 
 from server.config import DEFAULTS  # noqa: E402
-from server.matching import features as local  # noqa: E402
-from server.matching.decode import decode_check  # noqa: E402
+from server.matching.bank import filed_features  # noqa: E402
+from server.matching.decode import decode_check, work_picture  # noqa: E402
 from server.matching.hashing import (  # noqa: E402
     hash_picture,
     picture_hashes,
@@ -47,7 +47,7 @@ from server.matching.hashing import (  # noqa: E402
 from server.matching.index import HashIndex, Snapshot  # noqa: E402
 from server.matching.matcher import local_matches, pictures_inside  # noqa: E402
 from server.matching.source import IndexRows  # noqa: E402
-from server.references import prepare, work_picture  # noqa: E402
+from server.references import prepare  # noqa: E402
 
 CORPUS = ROOT / "bench" / ".cache" / "corpus"
 MAX_PIXELS = 40_000_000
@@ -85,25 +85,6 @@ def build_references(photos: list[Path]) -> None:
     STATE["snapshot"] = Snapshot(STATE["index"], filed_features(features), pictures.get)
     STATE["pdq"] = np.stack([np.frombuffer(bytes.fromhex(fp.pdq), np.uint8) for fp in fingerprints])
     STATE["phash"] = np.array([int(fp.phash, 16) for fp in fingerprints], dtype=np.uint64)
-
-
-def filed_features(features: list[tuple[int, int, local.Features]]) -> local.FeatureIndex:
-    """The descriptor index as the store builds it: a quantizer sampled from the first
-    images once the bank passes ``IVF_ABOVE`` descriptors, every image filed under it."""
-    total, first = 0, []
-    for _, _, f in features:
-        first.append(f.descriptors)
-        total += len(f)
-        if total > local.IVF_ABOVE:
-            break
-    if total <= local.IVF_ABOVE:
-        return local.FeatureIndex(features)
-    quantizer = local.Quantizer(1, local.Quantizer.train(np.vstack(first)))
-    filed = [
-        (e, i, local.Features(f.xy, f.descriptors, quantizer.assign(f.descriptors)))
-        for e, i, f in features
-    ]
-    return local.FeatureIndex(filed, quantizer)
 
 
 def run_photo(job: tuple[int, str, int | None]) -> list[tuple]:

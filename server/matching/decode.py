@@ -149,6 +149,11 @@ def decode_check(data: bytes, *, max_pixels: int) -> tuple[Decoded, Callable[[],
     return decoded, sharper
 
 
+def work_picture(work_jpeg: bytes) -> np.ndarray:
+    """A stored image's greyscale work picture, back from its JPEG (what stage 2 compares)."""
+    return np.asarray(Image.open(io.BytesIO(work_jpeg)).convert("L"))
+
+
 def grey_pixels(image: Image.Image) -> np.ndarray:
     """The picture's grey levels as uint8, for OpenCV. A check's picture is already
     greyscale (``grey=True``), and ``convert("L")`` would copy it once more."""

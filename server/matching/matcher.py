@@ -167,6 +167,13 @@ def local_matches(
     return sorted(best.values(), key=lambda m: (-m.agreement, -m.inliers))
 
 
+def verdict(found: list[Found]) -> str:
+    """What a reader is told: a confirmed match, an unconfirmed one, or nothing."""
+    if not found:
+        return "no_match"
+    return "match" if found[0].confirmed else "possible_match"
+
+
 def find_hash(code: bytes, snapshot: Snapshot, th: Thresholds) -> list[Found]:
     return [_from_hit(hit, ["original"], th) for hit in snapshot.hashes.search([code], th.possible)]
 

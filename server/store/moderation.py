@@ -383,7 +383,11 @@ class ModerationStore:
             return sub
 
     def save_analysis(self, submission_id: int, candidates: dict[str, Any] | None) -> None:
-        """Store what the report looks like (None: it could not be analysed)."""
+        """Store what the report looks like (None: it could not be analysed).
+
+        Likeness between reports goes both ways: each report this one looks like gets it
+        added to its own list, since that one may have been analysed before this arrived.
+        """
         with self._sessions.begin() as session:
             sub = session.get(m.Submission, submission_id)
             if sub is None:
@@ -391,6 +395,18 @@ class ModerationStore:
             sub.candidates = json.dumps(candidates) if candidates is not None else None
             sub.analysis = "done" if candidates is not None else "failed"
             sub.analysis_at = dt.datetime.now(dt.UTC)
+            for similar in (candidates or {}).get("submissions", []):
+                other = session.get(m.Submission, similar["submission_id"])
+                if other is None or not other.candidates:
+                    continue
+                theirs = json.loads(other.candidates)
+                listed = {s["submission_id"] for s in theirs.get("submissions", [])}
+                if submission_id not in listed:
+                    mine = {"submission_id": submission_id, "distance": similar["distance"]}
+                    theirs["submissions"] = sorted(
+                        [*theirs.get("submissions", []), mine], key=lambda s: s["distance"]
+                    )
+                    other.candidates = json.dumps(theirs)
 
     def overdue_analyses(self, older_than: float, limit: int = 500) -> list[int]:
         """Open reports whose analysis never ran, or started long ago and never ended."""

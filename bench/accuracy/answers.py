@@ -1,0 +1,343 @@
+"""What the server answers, on a bank that holds fakes as they circulated, with hard negatives.
+
+The bank is built through the server's own code (``references.prepare``, the indexes of
+``server.matching``) and holds every known photo as moderators store it: the original
+and the misused copies inside a social post, a video player and a TV frame, each frame
+with one fixed chrome. Also stored: statement cards, memes, lock screens, and the first
+frame of bursts whose neighbouring frame is in the negative bank as a lookalike.
+
+Queries are judged with the server's decision (``matching.matcher``): *recall* is the
+query's own entry confirmed; a *false match* is any wrong entry confirmed (on every
+query); *possible* counts unconfirmed matches shown on innocent queries. Every positive
+family has a hard-negative twin: the same frame, template or scene around an innocent
+picture. Run: .venv/bin/python bench/accuracy/answers.py [--limit N] [--workers 2]
+Writes bench/accuracy/answers.json and prints Markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import platform
+import random
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+import scenes  # noqa: E402
+from edits import FAMILIES, apply, jpeg  # noqa: E402
+
+from server.config import DEFAULTS  # noqa: E402
+from server.matching import bank as memory_bank  # noqa: E402
+from server.matching.decode import decode_check  # noqa: E402
+from server.matching.hashing import query_fingerprint  # noqa: E402
+from server.matching.matcher import Thresholds, find, verdict  # noqa: E402
+from server.references import prepare  # noqa: E402
+
+CORPUS = ROOT / "bench" / ".cache" / "corpus"
+MAX_PIXELS = 40_000_000
+STATE: dict[str, object] = {}
+
+Query = tuple[str, str, int | None, Callable[[], bytes]]
+
+
+def thresholds() -> Thresholds:
+    return Thresholds(
+        match=DEFAULTS["MATCH_THRESHOLD"],
+        possible=DEFAULTS["POSSIBLE_MATCH_THRESHOLD"],
+        min_inliers=DEFAULTS["MIN_INLIERS"],
+        min_agreement=DEFAULTS["MIN_AGREEMENT"],
+        possible_agreement=DEFAULTS["POSSIBLE_AGREEMENT"],
+        min_quality=DEFAULTS["MIN_PDQ_QUALITY"],
+    )
+
+
+def stored(picture: Image.Image, role: str) -> object:
+    return prepare(jpeg(picture, 90), role=role, max_pixels=MAX_PIXELS)
+
+
+def build(photos: list[Path]) -> tuple[list[Query], dict[str, int]]:
+    """The bank (into STATE) and every query, as (family, edit, expected entry, make)."""
+    rng = random.Random(7)
+    photos = list(photos)
+    rng.shuffle(photos)
+    half = len(photos) // 2
+    known, innocent = photos[:half], photos[half:]
+    n_lookalikes = min(120, len(innocent) // 3)
+    n_templates = min(20, len(innocent) // 6)
+    lookalike_pool = innocent[len(innocent) - n_lookalikes :]
+    templates = innocent[len(innocent) - n_lookalikes - n_templates : len(innocent) - n_lookalikes]
+    innocent = innocent[: len(innocent) - n_lookalikes - n_templates]
+    entries: list[list[object]] = []  # images of each entry, in entry-id order
+    negatives: list[object] = []
+    queries: list[Query] = []
+
+    def open_photo(path: Path) -> Image.Image:
+        return Image.open(path).convert("RGB")
+
+    # Known photos, stored as they circulated: the original and three framed copies.
+    for path in known:
+        photo = open_photo(path)
+        images = [stored(photo, "original")]
+        images += [stored(frame(photo), "misused") for frame in scenes.FRAMES.values()]
+        entries.append(images)
+    known_ids = list(range(len(known)))
+
+    def add(family: str, edit: str, expected: int | None, make: Callable[[], bytes]) -> None:
+        queries.append((family, edit, expected, make))
+
+    for entry, path in zip(known_ids, known, strict=True):
+        seed = entry * 100
+        for family, edits in FAMILIES.items():
+            for n, (name, edit) in enumerate(edits.items()):
+                add(family, name, entry, _edited(path, edit, seed + n))
+        add("framed", "post", entry, _framed(path, "post", 1.0))
+        add("framed", "player", entry, _framed(path, "player", 0.75))
+        add("framed", "tv", entry, _framed(path, "tv", 0.75))
+        add("collage", "2x2", entry, _collage(path, innocent, seed, gap=entry % 2 * 6))
+        add("screen-photo", "screen-photo", entry, _scene(path, scenes.screen_photo, seed))
+        add("heavy-filter", "heavy-filter", entry, _scene(path, scenes.heavy_filter, seed))
+        add("logo-border", "logo-border", entry, _scene(path, scenes.logo_on_border, seed))
+
+    for n, path in enumerate(innocent):
+        seed = 500_000 + n * 100
+        for family, edits in FAMILIES.items():
+            for k, (name, edit) in enumerate(edits.items()):
+                add(family, name, None, _edited(path, edit, seed + k))
+        for frame, scale in (("post", 1.0), ("player", 0.75), ("tv", 0.75)):
+            add(f"trap-{frame}", frame, None, _framed(path, frame, scale))
+            add(f"trap-{frame}", f"{frame}-small", None, _framed(path, frame, scale * 0.6))
+        add(
+            "trap-watermark",
+            "watermark",
+            None,
+            _scene(path, lambda im, r: scenes.fixed_watermark(im), seed),
+        )
+        add("trap-collage", "2x2", None, _collage(path, innocent, seed, gap=n % 2 * 6))
+
+    # Statements: 20 known, 60 innocent in the same chrome with other words.
+    for k in range(20):
+        entries.append([stored(scenes.text_post(scenes.statement(1000 + k)), "misused")])
+        entry = len(entries) - 1
+        for edit, make in _text_edits(lambda k=k: scenes.text_post(scenes.statement(1000 + k))):
+            add("text-post", edit, entry, make)
+    for k in range(60):
+        for edit, make in _text_edits(lambda k=k: scenes.text_post(scenes.statement(5000 + k))):
+            add("trap-text-post", edit, None, make)
+
+    # Memes: 20 known (template + false claim); innocent memes of the same templates.
+    for k, path in enumerate(templates):
+        template = open_photo(path)
+        top, bottom = scenes.statement(2000 + k, 6), scenes.statement(2100 + k, 6)
+        entries.append([stored(scenes.meme(template, top, bottom), "misused")])
+        entry = len(entries) - 1
+        for edit, make in _text_edits(lambda t=template, a=top, b=bottom: scenes.meme(t, a, b)):
+            add("meme", edit, entry, make)
+        for m in range(3):
+            other = (scenes.statement(6000 + 10 * k + m, 6), scenes.statement(6500 + 10 * k + m, 6))
+            for edit, make in _text_edits(lambda t=template, o=other: scenes.meme(t, *o)):
+                add("trap-meme", edit, None, make)
+
+    # Lock screens: 20 known, 60 innocent (other smooth wallpapers, the same interface).
+    for k in range(20):
+        entries.append([stored(scenes.lock_screen(3000 + k), "misused")])
+        entry = len(entries) - 1
+        for edit, make in _text_edits(lambda k=k: scenes.lock_screen(3000 + k)):
+            add("lock-screen", edit, entry, make)
+    for k in range(60):
+        for edit, make in _text_edits(lambda k=k: scenes.lock_screen(7000 + k)):
+            add("trap-lock-screen", edit, None, make)
+
+    # Bursts: the first frame is a known fake; the neighbouring frame, a lookalike that
+    # moderators stored in the negative bank. Edits of the lookalike must not match.
+    for path in lookalike_pool:
+        first, second = scenes.burst_pair(open_photo(path))
+        entries.append([stored(first, "misused")])
+        entry = len(entries) - 1
+        negatives.append(stored(second, "original"))
+        for name, edit in (
+            ("jpeg-40", FAMILIES["easy"]["jpeg-40"]),
+            ("crop-5", FAMILIES["crop"]["crop-5"]),
+            ("band-top", FAMILIES["caption"]["band-top"]),
+        ):
+            add("burst", name, entry, _edited_picture(first, edit, entry))
+            add("trap-lookalike", name, None, _edited_picture(second, edit, entry))
+
+    STATE["snapshot"] = memory_bank.snapshot(entries, negatives)
+    sizes = {
+        "entries": len(entries),
+        "images": sum(len(e) for e in entries),
+        "negatives": len(negatives),
+    }
+    return queries, sizes
+
+
+def _edited(path: Path, edit: object, seed: int) -> Callable[[], bytes]:
+    return lambda: apply(edit, Image.open(path).convert("RGB"), seed)  # type: ignore[arg-type]
+
+
+def _edited_picture(picture: Image.Image, edit: object, seed: int) -> Callable[[], bytes]:
+    return lambda: apply(edit, picture, seed)  # type: ignore[arg-type]
+
+
+def _framed(path: Path, frame: str, scale: float) -> Callable[[], bytes]:
+    def make() -> bytes:
+        framed = scenes.FRAMES[frame](Image.open(path).convert("RGB"))
+        framed = framed.resize((round(framed.width * scale), round(framed.height * scale)))
+        return jpeg(framed, 80)
+
+    return make
+
+
+def _collage(path: Path, pool: list[Path], seed: int, gap: int) -> Callable[[], bytes]:
+    def make() -> bytes:
+        rng = random.Random(seed)
+        others = [Image.open(p).convert("RGB") for p in rng.sample(pool, 3)]
+        where = rng.randrange(4)
+        pictures = others[:where] + [Image.open(path).convert("RGB")] + others[where:]
+        return jpeg(scenes.collage(pictures, where, gap), 85)
+
+    return make
+
+
+def _scene(
+    path: Path, edit: Callable[[Image.Image, random.Random], Image.Image], seed: int
+) -> Callable[[], bytes]:
+    return lambda: jpeg(edit(Image.open(path).convert("RGB"), random.Random(seed)), 85)
+
+
+def _text_edits(make: Callable[[], Image.Image]) -> list[tuple[str, Callable[[], bytes]]]:
+    """How screenshots of text travel: recompressed, rescaled, cropped, in a post frame."""
+    return [
+        ("jpeg-60", lambda: jpeg(make(), 60)),
+        ("scale-0.6", lambda: jpeg(_scaled(make(), 0.6), 80)),
+        ("crop-8", lambda: jpeg(_cropped(make(), 0.08), 80)),
+        ("screenshot", lambda: jpeg(scenes.post_frame(make()), 80)),
+    ]
+
+
+def _scaled(picture: Image.Image, factor: float) -> Image.Image:
+    return picture.resize((round(picture.width * factor), round(picture.height * factor)))
+
+
+def _cropped(picture: Image.Image, share: float) -> Image.Image:
+    dx, dy = round(picture.width * share), round(picture.height * share)
+    return picture.crop((dx, dy, picture.width - dx, picture.height - dy))
+
+
+def run_query(job: tuple[int, str, str, int | None]) -> tuple:
+    """(family, edit, expected, confirmed entries, possible entries, seconds)."""
+    number, family, edit, expected = job
+    make = STATE["queries"][number][3]  # type: ignore[index]
+    data = make()
+    started = time.perf_counter()
+    try:
+        decoded, sharper = decode_check(data, max_pixels=MAX_PIXELS)
+        fp = query_fingerprint(data, decoded)
+    except Exception:  # noqa: BLE001 - an unreadable edit answers nothing
+        return family, edit, expected, [], [], 0.0
+    if fp.quality < DEFAULTS["MIN_PDQ_QUALITY"]:
+        return family, edit, expected, [], [], time.perf_counter() - started
+    found = find(fp, decoded.image, STATE["snapshot"], thresholds(), sharper=sharper)  # type: ignore[arg-type]
+    label = verdict(found)
+    confirmed = [f.entry_id for f in found if f.confirmed]
+    possible = [f.entry_id for f in found if not f.confirmed] if label != "no_match" else []
+    return family, edit, expected, confirmed, possible, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    photos = sorted(CORPUS.glob("*.png"))
+    if not photos:
+        sys.exit("no corpus: run bash bench/setup first")
+    if args.limit:
+        photos = random.Random(3).sample(photos, args.limit)
+    started = time.time()
+    queries, sizes = build(photos)
+    STATE["queries"] = queries
+    built = time.time() - started
+    jobs = [(n, family, edit, expected) for n, (family, edit, expected, _) in enumerate(queries)]
+    with multiprocessing.get_context("fork").Pool(args.workers) as pool:
+        rows = list(pool.imap_unordered(run_query, jobs, chunksize=16))
+    report = summarise(rows, sizes, built, time.time() - started)
+    out = HERE / ("answers.json" if not args.limit else "answers-limit.json")
+    out.write_text(json.dumps(report, indent=1))
+    print(markdown(report))
+
+
+def summarise(rows: list[tuple], sizes: dict[str, int], built: float, seconds: float) -> dict:
+    families: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    false_examples = []
+    for family, edit, expected, confirmed, possible, took in rows:
+        f = families[family]
+        f["queries"] += 1
+        f["seconds"] += took
+        wrong = [e for e in confirmed if e != expected]
+        if expected is not None:
+            f["positives"] += 1
+            f["recalled"] += expected in confirmed
+            f["wrong_entry"] += bool(wrong) and expected not in confirmed
+        else:
+            f["possible"] += bool(possible)
+        if wrong:
+            f["false_matches"] += 1
+            if len(false_examples) < 40:
+                false_examples.append([family, edit, expected, confirmed])
+    total = {
+        "queries": len(rows),
+        "hard_negatives": sum(v["queries"] for k, v in families.items() if k.startswith("trap-")),
+        "false_matches": sum(v["false_matches"] for v in families.values()),
+        "innocent_queries": sum(v["queries"] - v["positives"] for v in families.values()),
+        "innocent_possible": sum(v["possible"] for v in families.values()),
+    }
+    return {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {multiprocessing.cpu_count()} cores, Python {platform.python_version()}",
+        "bank": sizes,
+        "seconds": round(seconds, 1),
+        "build_seconds": round(built, 1),
+        "total": total,
+        "families": {k: dict(v) for k, v in sorted(families.items())},
+        "false_examples": false_examples,
+    }
+
+
+def markdown(report: dict) -> str:
+    total = report["total"]
+    lines = [
+        f"{total['queries']:,} queries ({total['hard_negatives']:,} hard negatives, "
+        f"{total['innocent_queries']:,} innocent in all) against {report['bank']['entries']} entries "
+        f"({report['bank']['images']} images, {report['bank']['negatives']} lookalikes in the negative bank); "
+        f"{report['seconds']} s on {report['machine']}, {report['date']}.",
+        "",
+        f"False matches: **{total['false_matches']}**; possible matches shown on innocent queries: "
+        f"{total['innocent_possible']} ({total['innocent_possible'] / max(1, total['innocent_queries']):.2%}).",
+        "",
+        "| family | queries | recall | false matches | wrong entry | possible on innocent | mean ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, f in report["families"].items():
+        recall = f"{f['recalled'] / f['positives']:.3f}" if f.get("positives") else "—"
+        innocent = f["queries"] - f.get("positives", 0)
+        possible = f"{f.get('possible', 0):.0f} / {innocent:.0f}" if innocent else "—"
+        lines.append(
+            f"| {name} | {f['queries']:.0f} | {recall} | {f.get('false_matches', 0):.0f} | "
+            f"{f.get('wrong_entry', 0):.0f} | {possible} | {1000 * f['seconds'] / f['queries']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
