@@ -25,10 +25,12 @@ from PIL import Image, ImageDraw
 
 from .cache import get_cache
 from .limits import charge_work, require_work_budget
-from .matching.decode import decode_check, work_picture
+from .matching.decode import decode_check, decode_chroma, work_colour
 from .matching.hashing import Fingerprint, query_fingerprint
 from .matching.index import IndexHolder, Snapshot
 from .matching.matcher import Found, Thresholds, find, find_hash
+from .matching.source import StoredPicture
+from .matching.trim import band_box
 from .records import CheckResponse, Hashes, Match
 from .search_links import search_links
 from .store import get_store
@@ -72,11 +74,16 @@ def find_matches(
     limits: the check and the moderators' duplicate hints both use it, so moderators
     see what readers are told. None instead of matches: too flat to fingerprint."""
     snapshot = snapshot or get_index_holder().current()
-    decoded, sharper = decode_check(data, max_pixels=current_app.config["MAX_IMAGE_PIXELS"])
+    max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
+    decoded, sharper = decode_check(data, max_pixels=max_pixels)
     fp = query_fingerprint(data, decoded, sha256)
     if fp.quality < current_app.config["MIN_PDQ_QUALITY"]:
         return fp, None
-    return fp, find(fp, decoded.image, snapshot, thresholds(), sharper=sharper)
+
+    def chroma() -> np.ndarray | None:
+        return decode_chroma(data, max_pixels=max_pixels, size=decoded.image.size)
+
+    return fp, find(fp, decoded.image, snapshot, thresholds(), sharper=sharper, chroma=chroma)
 
 
 def warm_up(app: Flask) -> None:
@@ -116,15 +123,7 @@ def check_hash(pdq_hex: str) -> CheckResponse:
 
 
 def thresholds() -> Thresholds:
-    config = current_app.config
-    return Thresholds(
-        match=config["MATCH_THRESHOLD"],
-        possible=config["POSSIBLE_MATCH_THRESHOLD"],
-        min_inliers=config["MIN_INLIERS"] if config["STAGE2_ENABLED"] else None,
-        min_agreement=config["MIN_AGREEMENT"],
-        possible_agreement=config["POSSIBLE_AGREEMENT"],
-        min_quality=config["MIN_PDQ_QUALITY"],
-    )
+    return Thresholds.from_config(current_app.config)
 
 
 def _verdict(found: list[Found], hashes: Hashes, version: int) -> dict[str, Any]:
@@ -181,9 +180,9 @@ def init_app(app: Flask) -> None:
     store = app.extensions["origincheck.store"]
 
     @functools.lru_cache(maxsize=256)  # stored images never change; popular fakes recur
-    def load_picture(image_id: int) -> np.ndarray | None:
-        data = store.work_jpeg(image_id)
-        return work_picture(data) if data else None
+    def load_picture(image_id: int) -> StoredPicture | None:
+        found = store.picture(image_id)
+        return stored_picture(*found) if found else None
 
     app.extensions["origincheck.index"] = IndexHolder(
         store,
@@ -191,6 +190,17 @@ def init_app(app: Flask) -> None:
         poll_interval=app.config["INDEX_POLL_INTERVAL"],
         background=_native_thread,
     )
+
+
+def stored_picture(work_jpeg: bytes, regions: dict[str, list[int]] | None) -> StoredPicture:
+    """A stored image for the pixel check; images stored before their regions were
+    recorded (``flask reindex`` records them) count as all content."""
+    grey, chroma = work_colour(work_jpeg)
+    if regions is None:
+        whole = (0, 0, grey.shape[1], grey.shape[0])
+        return StoredPicture(grey, whole, band_box(grey), chroma)
+    content, trimmed = (tuple(regions[k]) for k in ("content", "trimmed"))
+    return StoredPicture(grey, content, trimmed, chroma)  # type: ignore[arg-type]
 
 
 def _native_thread(work: Callable[[], None]) -> None:

@@ -22,8 +22,8 @@ from .importer import export_lines, import_lines
 from .jsonld import media_review
 from .matching.features import QUANTIZER_LISTS
 from .records import USER_ROLES
-from .references import prepare
-from .store import LastAdmin, NotFound, get_moderation, get_store
+from .references import beside_of, prepare
+from .store import LastAdmin, NewImage, NotFound, get_moderation, get_store
 from .store.moderation import CLI_ACTOR
 
 DEMO_FILE = Path(__file__).parent / "demo" / "demo.jsonl"
@@ -81,18 +81,26 @@ def reindex_command(batch: int) -> None:
     changed; workers pick the new index up by themselves.
     """
     store = get_store()
-    ids = store.reindexable_images()
+    max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
+    images = store.reindexable_images()
     done = 0
-    with click.progressbar(ids, label="Reindexing images", file=sys.stderr) as bar:
+    beside: tuple[int, list[NewImage]] = (0, [])  # the last entry's originals
+    with click.progressbar(images, label="Reindexing images", file=sys.stderr) as bar:
         pending = []
-        for image_id in bar:
-            data = store.work_jpeg(image_id)
-            if data is None:
+        for image in bar:
+            stored = store.picture(image.id)
+            if stored is None:
                 continue
+            if image.role != "original" and beside[0] != image.entry_id:
+                originals = store.originals_of(image.entry_id)
+                beside = (image.entry_id, beside_of(originals, max_pixels=max_pixels))
             prepared = prepare(
-                data, role="original", max_pixels=current_app.config["MAX_IMAGE_PIXELS"]
+                stored[0],
+                role=image.role,
+                max_pixels=max_pixels,
+                beside=beside[1] if image.role != "original" else (),
             )
-            pending.append((image_id, prepared))
+            pending.append((image.id, prepared))
             if len(pending) >= batch:
                 done += store.refingerprint(pending)
                 pending = []

@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from .fetch import FetchError, FetchPolicy, fetch
 from .matching.decode import ImageError
 from .records import EntryImport
-from .references import prepare
-from .store import DuplicateImage, NewImage, SqlStore
+from .references import Upload, prepare_together
+from .store import DuplicateImage, SqlStore
 
 
 @dataclass
@@ -54,8 +54,8 @@ def import_lines(
             yield LineResult(number, "skipped", f"already imported as entry {known}", known)
             continue
         try:
-            images = [_load(ref, base_dir, max_pixels, fetch_policy) for ref in item.images]
-            entry_id = store.add_entry(item, images)
+            uploads = [_load(ref, base_dir, fetch_policy) for ref in item.images]
+            entry_id = store.add_entry(item, prepare_together(uploads, max_pixels=max_pixels))
         except DuplicateImage as exc:
             yield LineResult(
                 number, "skipped", f"already imported as entry {exc.entry_id}", exc.entry_id
@@ -66,7 +66,7 @@ def import_lines(
             yield LineResult(number, "added", f"added entry {entry_id}", entry_id)
 
 
-def _load(ref, base_dir: Path, max_pixels: int, policy: FetchPolicy) -> NewImage:  # type: ignore[no-untyped-def]
+def _load(ref, base_dir: Path, policy: FetchPolicy) -> Upload:  # type: ignore[no-untyped-def]
     if ref.path:
         data = (base_dir / ref.path).read_bytes()
         source = None
@@ -75,7 +75,7 @@ def _load(ref, base_dir: Path, max_pixels: int, policy: FetchPolicy) -> NewImage
     else:
         source = str(ref.url)
         data = fetch(source, policy)
-    return prepare(data, role=ref.role, max_pixels=max_pixels, source_url=source)
+    return Upload(data, ref.role, source)
 
 
 def export_lines(store: SqlStore, out: IO[str], images_dir: Path | None) -> int:

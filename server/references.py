@@ -3,26 +3,121 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from PIL import Image
 
-from .matching.decode import decode
+from .config import DEFAULTS
+from .matching.bank import snapshot
+from .matching.content import content_box
+from .matching.decode import Decoded, decode, decode_check
 from .matching.features import extract
-from .matching.hashing import reference_fingerprint
+from .matching.geometry import Box, area
+from .matching.hashing import query_fingerprint, reference_fingerprint
+from .matching.matcher import Thresholds, find
 from .store import NewImage
 
 THUMBNAIL_SIDE = 320
+#: A sibling found over more than this share of a copy is the copy itself (a crop, a
+#: recompression): the copy keeps all of itself.
+MAX_FRAMED_SHARE = 0.85
+#: Locating a picture in a copy asks for a confirmed match, hash or keypoints.
+_LOCATE = replace(
+    Thresholds.from_config(DEFAULTS),
+    possible=DEFAULTS["MATCH_THRESHOLD"],
+    possible_agreement=DEFAULTS["MIN_AGREEMENT"],
+)
 
 
-def prepare(data: bytes, *, role: str, max_pixels: int, source_url: str | None = None) -> NewImage:
-    """Everything stored for one image; raises ImageError for unusable input."""
+@dataclass(frozen=True)
+class Upload:
+    """One image of an entry as it arrives (an import line's image, a submission)."""
+
+    data: bytes
+    role: str
+    source_url: str | None = None
+
+
+def prepare(
+    data: bytes,
+    *,
+    role: str,
+    max_pixels: int,
+    source_url: str | None = None,
+    beside: Sequence[NewImage] = (),
+) -> NewImage:
+    """Everything stored for one image; raises ImageError for unusable input.
+
+    Only the picture's content is fingerprinted: a copy stored inside the post or player
+    it circulated in gives the inner picture's hashes and keypoints, never the frame's,
+    which innocent pictures share. ``beside`` are the entry's other images: where the
+    reader's own check finds one of them inside this one, that is the content (the
+    surest way to know it); otherwise ``content.content_box`` judges from the pixels.
+    """
     decoded = decode(data, max_pixels=max_pixels)
+    content = shown_inside(data, beside, max_pixels) or content_box(decoded.image)
+    return _prepared(data, decoded, content, role, source_url)
+
+
+def beside_of(originals: Sequence[bytes], *, max_pixels: int) -> list[NewImage]:
+    """An entry's stored originals (``Store.originals_of``), ready to be found in a copy."""
+    return [prepare(data, role="original", max_pixels=max_pixels) for data in originals]
+
+
+def prepare_together(uploads: Sequence[Upload], *, max_pixels: int) -> list[NewImage]:
+    """The images of one entry, each copy cut to the original it shows (when the entry
+    has an original: its pictures are searched for, never cut themselves)."""
+    decoded = [decode(u.data, max_pixels=max_pixels) for u in uploads]
+    alone = [
+        _prepared(u.data, d, content_box(d.image), u.role, u.source_url)
+        for u, d in zip(uploads, decoded, strict=True)
+    ]
+    originals = [image for image in alone if image.role == "original"]
+    together = []
+    for n, (upload, picture) in enumerate(zip(uploads, decoded, strict=True)):
+        if upload.role == "original":
+            together.append(alone[n])
+            continue
+        content = shown_inside(upload.data, originals, max_pixels)
+        if content is None:
+            together.append(alone[n])
+        else:
+            together.append(
+                _prepared(upload.data, picture, content, upload.role, upload.source_url)
+            )
+    return together
+
+
+def shown_inside(data: bytes, beside: Sequence[NewImage], max_pixels: int) -> Box | None:
+    """Where a reader's check of ``data`` finds one of ``beside``, when that is a part of
+    it (a picture inside a post, a player, a page); None when it is all of it or none."""
+    if not beside:
+        return None
+    picture, sharper = decode_check(data, max_pixels=max_pixels)
+    fingerprint = query_fingerprint(data, picture)
+    whole = picture.image.width * picture.image.height
+    boxes = [
+        f.shown_at
+        for f in find(fingerprint, picture.image, snapshot([list(beside)]), _LOCATE, sharper)
+        if f.confirmed and f.shown_at is not None
+    ]
+    if not boxes:
+        return None
+    box = max(boxes, key=area)
+    return box if area(box) <= MAX_FRAMED_SHARE * whole else None
+
+
+def _prepared(
+    data: bytes, decoded: Decoded, content: Box, role: str, source_url: str | None
+) -> NewImage:
+    fingerprint = reference_fingerprint(data, decoded, content)
     return NewImage(
-        fingerprint=reference_fingerprint(data, decoded),
+        fingerprint=fingerprint,
         thumbnail=thumbnail_jpeg(decoded.image),
         role=role,
         source_url=source_url,
-        features=extract(decoded.image),
+        features=extract(decoded.image, fingerprint.boxes["content"]),
         work_jpeg=jpeg(decoded.image, 90),
     )
 

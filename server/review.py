@@ -20,19 +20,24 @@ from .checks import find_matches
 from .jobs import enqueue, sweeper, task
 from .matching.decode import ImageError
 from .records import EntryFields, EntryPatch
-from .references import prepare
-from .store import Actor, NewImage, get_moderation
+from .references import beside_of, prepare
+from .store import Actor, NewImage, get_moderation, get_store
 from .store import models as m
 
 OPEN = ("pending", "needs_info")
 
 
-def stored_image(sub: m.Submission, role: str) -> NewImage:
+def stored_image(sub: m.Submission, role: str, entry_id: int | None = None) -> NewImage:
+    """The report's image as the entry stores it: when it joins an entry, cut to where
+    the entry's original shows in it (a screenshot of the post it circulated in)."""
+    max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
+    originals = get_store().originals_of(entry_id) if entry_id is not None else []
     return prepare(
         sub.image,
         role=role,
-        max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
+        max_pixels=max_pixels,
         source_url=sub.image_url,
+        beside=beside_of(originals, max_pixels=max_pixels),
     )
 
 
@@ -68,7 +73,7 @@ def approve(submission_id: int, patch: EntryPatch | None, actor: Actor) -> int:
 def merge(submission_id: int, entry_id: int, actor: Actor) -> None:
     store = get_moderation()
     sub = store.submission(submission_id, with_image=True)
-    store.merge(submission_id, entry_id, stored_image(sub, "variant"), actor)
+    store.merge(submission_id, entry_id, stored_image(sub, "variant", entry_id), actor)
 
 
 def candidates(sub: m.Submission) -> dict[str, Any] | None:

@@ -51,6 +51,27 @@ def test_imported_entry_matches_a_captioned_copy(app, client, tmp_path: Path) ->
     assert body["matches"][0]["entry"]["title"] == LINE["title"]
 
 
+def test_an_entry_imported_with_the_page_it_circulated_in_accuses_only_its_picture(  # type: ignore[no-untyped-def]
+    app, client, tmp_path: Path
+) -> None:
+    """Partners send the original and the screenshot that circulated: the screenshot's
+    page is not evidence, so another picture in the same page is not a known fake."""
+    edits.web_page(demo_image("rocket")).save(tmp_path / "page.jpg", quality=90)
+    line = {
+        **LINE,
+        "images": [
+            {"path": "frame.jpg", "role": "original"},
+            {"path": "page.jpg", "role": "misused"},
+        ],
+    }
+    app.test_cli_runner().invoke(args=["import", str(write_jsonl(tmp_path, line))])
+    page_of_rocket = edits.jpeg(edits.web_page(demo_image("rocket")), 70)
+    assert upload(client, page_of_rocket).get_json()["result"] == "match"
+    for innocent in ("coffee", "chelsea"):
+        page = edits.jpeg(edits.web_page(demo_image(innocent)), 70)
+        assert upload(client, page).get_json()["result"] == "no_match"
+
+
 def test_demo_data_is_labelled_and_loads_once(app) -> None:  # type: ignore[no-untyped-def]
     runner = app.test_cli_runner()
     assert "4 added" in runner.invoke(args=["demo-data"]).output
@@ -101,7 +122,7 @@ def test_reindex_recomputes_hashes_from_work_pictures_and_matching_still_works( 
     runner.invoke(args=["import", str(write_jsonl(tmp_path, LINE))])
     store = store_of(app)
     # An index from an older pipeline: the stored hashes no longer fit today's queries.
-    [image_id] = store.reindexable_images()
+    [(image_id, _, _)] = store.reindexable_images()
     stale = Image.new("RGB", (64, 64), "white")
     stale.paste(demo_image("coffee").resize((64, 64)))
     store.refingerprint(

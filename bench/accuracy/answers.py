@@ -38,10 +38,10 @@ from edits import FAMILIES, apply, jpeg  # noqa: E402
 
 from server.config import DEFAULTS  # noqa: E402
 from server.matching import bank as memory_bank  # noqa: E402
-from server.matching.decode import decode_check  # noqa: E402
+from server.matching.decode import decode_check, decode_chroma  # noqa: E402
 from server.matching.hashing import query_fingerprint  # noqa: E402
 from server.matching.matcher import Thresholds, find, verdict  # noqa: E402
-from server.references import prepare  # noqa: E402
+from server.references import Upload, prepare, prepare_together  # noqa: E402
 
 CORPUS = ROOT / "bench" / ".cache" / "corpus"
 MAX_PIXELS = 40_000_000
@@ -51,14 +51,7 @@ Query = tuple[str, str, int | None, Callable[[], bytes]]
 
 
 def thresholds() -> Thresholds:
-    return Thresholds(
-        match=DEFAULTS["MATCH_THRESHOLD"],
-        possible=DEFAULTS["POSSIBLE_MATCH_THRESHOLD"],
-        min_inliers=DEFAULTS["MIN_INLIERS"],
-        min_agreement=DEFAULTS["MIN_AGREEMENT"],
-        possible_agreement=DEFAULTS["POSSIBLE_AGREEMENT"],
-        min_quality=DEFAULTS["MIN_PDQ_QUALITY"],
-    )
+    return Thresholds.from_config(DEFAULTS)
 
 
 def stored(picture: Image.Image, role: str) -> object:
@@ -87,9 +80,9 @@ def build(photos: list[Path]) -> tuple[list[Query], dict[str, int]]:
     # Known photos, stored as they circulated: the original and three framed copies.
     for path in known:
         photo = open_photo(path)
-        images = [stored(photo, "original")]
-        images += [stored(frame(photo), "misused") for frame in scenes.FRAMES.values()]
-        entries.append(images)
+        uploads = [Upload(jpeg(photo, 90), "original")]
+        uploads += [Upload(jpeg(frame(photo), 90), "misused") for frame in scenes.FRAMES.values()]
+        entries.append(prepare_together(uploads, max_pixels=MAX_PIXELS))
     known_ids = list(range(len(known)))
 
     def add(family: str, edit: str, expected: int | None, make: Callable[[], bytes]) -> None:
@@ -103,6 +96,7 @@ def build(photos: list[Path]) -> tuple[list[Query], dict[str, int]]:
         add("framed", "post", entry, _framed(path, "post", 1.0))
         add("framed", "player", entry, _framed(path, "player", 0.75))
         add("framed", "tv", entry, _framed(path, "tv", 0.75))
+        add("framed", "page", entry, _framed(path, "page", 0.75))
         add("collage", "2x2", entry, _collage(path, innocent, seed, gap=entry % 2 * 6))
         add("screen-photo", "screen-photo", entry, _scene(path, scenes.screen_photo, seed))
         add("heavy-filter", "heavy-filter", entry, _scene(path, scenes.heavy_filter, seed))
@@ -113,7 +107,7 @@ def build(photos: list[Path]) -> tuple[list[Query], dict[str, int]]:
         for family, edits in FAMILIES.items():
             for k, (name, edit) in enumerate(edits.items()):
                 add(family, name, None, _edited(path, edit, seed + k))
-        for frame, scale in (("post", 1.0), ("player", 0.75), ("tv", 0.75)):
+        for frame, scale in (("post", 1.0), ("player", 0.75), ("tv", 0.75), ("page", 0.75)):
             add(f"trap-{frame}", frame, None, _framed(path, frame, scale))
             add(f"trap-{frame}", f"{frame}-small", None, _framed(path, frame, scale * 0.6))
         add(
@@ -247,7 +241,11 @@ def run_query(job: tuple[int, str, str, int | None]) -> tuple:
         return family, edit, expected, [], [], 0.0
     if fp.quality < DEFAULTS["MIN_PDQ_QUALITY"]:
         return family, edit, expected, [], [], time.perf_counter() - started
-    found = find(fp, decoded.image, STATE["snapshot"], thresholds(), sharper=sharper)  # type: ignore[arg-type]
+
+    def chroma():  # type: ignore[no-untyped-def]
+        return decode_chroma(data, max_pixels=MAX_PIXELS, size=decoded.image.size)
+
+    found = find(fp, decoded.image, STATE["snapshot"], thresholds(), sharper=sharper, chroma=chroma)  # type: ignore[arg-type]
     label = verdict(found)
     confirmed = [f.entry_id for f in found if f.confirmed]
     possible = [f.entry_id for f in found if not f.confirmed] if label != "no_match" else []

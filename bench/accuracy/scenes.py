@@ -30,10 +30,9 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 
 def fit(image: Image.Image, width: int, height: int) -> Image.Image:
-    """``image`` scaled to fit inside width x height, aspect kept."""
-    out = image.copy()
-    out.thumbnail((width, height), Image.Resampling.LANCZOS)
-    return out
+    """``image`` scaled (up or down) to fit inside width x height, aspect kept, as players
+    and feeds show a picture at their own width."""
+    return ImageOps.contain(image, (width, height), Image.Resampling.LANCZOS)
 
 
 def cover(image: Image.Image, width: int, height: int) -> Image.Image:
@@ -137,7 +136,38 @@ def fixed_watermark(image: Image.Image) -> Image.Image:
     return Image.alpha_composite(out, layer).convert("RGB")
 
 
-FRAMES = {"post": post_frame, "player": player_frame, "tv": tv_frame}
+def page_frame(image: Image.Image) -> Image.Image:
+    """A desktop screenshot of a news feed: the picture a third of the page wide, among
+    the same menus, account, text and trending sidebar every time."""
+    width, height = 1280, 800
+    out = Image.new("RGB", (width, height), (240, 242, 245))
+    draw = ImageDraw.Draw(out)
+    draw.rectangle((0, 0, width, 56), fill="white")
+    draw.text((24, 16), "feedbook", fill=(24, 119, 242), font=font(26))
+    draw.rounded_rectangle((300, 12, 700, 44), radius=16, fill=(240, 242, 245))
+    for i in range(9):
+        draw.ellipse((20, 84 + 46 * i, 46, 110 + 46 * i), outline=(90, 90, 90), width=2)
+        draw.text((58, 88 + 46 * i), f"Menu item {i}", fill=(60, 60, 60), font=font(17))
+    post = (320, 72, 900, height - 16)
+    draw.rectangle(post, fill="white")
+    draw.ellipse((post[0] + 16, post[1] + 14, post[0] + 60, post[1] + 58), fill=(70, 130, 180))
+    draw.text((post[0] + 72, post[1] + 18), "Ministry of Information", fill="black", font=font(18))
+    draw.text(
+        (post[0] + 16, post[1] + 70),
+        "PROOF of the attack last night. Share!",
+        fill="black",
+        font=font(17),
+    )
+    shown = fit(image, post[2] - post[0] - 32, post[3] - post[1] - 160)
+    out.paste(shown, (post[0] + 16, post[1] + 104))
+    for i in range(6):
+        draw.text(
+            (930, 96 + 30 * i), f"Trending: story number {i}", fill=(90, 90, 90), font=font(16)
+        )
+    return out
+
+
+FRAMES = {"post": post_frame, "player": player_frame, "tv": tv_frame, "page": page_frame}
 
 
 # --- other ways a picture circulates -----------------------------------------------------

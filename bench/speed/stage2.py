@@ -218,14 +218,7 @@ def whole_checks(index: FeatureIndex) -> str:
         np.zeros((0, 32), np.uint8), np.zeros(0, np.int64), np.zeros(0, np.int64), [], 0
     )
     snapshot = Snapshot(HashIndex(empty), index, lambda _: None)
-    th = Thresholds(
-        match=DEFAULTS["MATCH_THRESHOLD"],
-        possible=DEFAULTS["POSSIBLE_MATCH_THRESHOLD"],
-        min_inliers=DEFAULTS["MIN_INLIERS"],
-        min_agreement=DEFAULTS["MIN_AGREEMENT"],
-        possible_agreement=DEFAULTS["POSSIBLE_AGREEMENT"],
-        min_quality=DEFAULTS["MIN_PDQ_QUALITY"],
-    )
+    th = Thresholds.from_config(DEFAULTS)
     uploads = [camera_like(p, (1224, 816), i) for i, p in enumerate(PHOTOS[:HELD_OUT])]
     took, wrong = [], 0
     for _ in range(3):

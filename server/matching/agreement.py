@@ -1,38 +1,96 @@
-"""Photometric check of a geometric match: do the two pictures agree where they overlap?
+"""The pixel check of a candidate match: do the two pictures agree where they overlap?
 
-Matching keypoints under one homography prove that two pictures share *something*:
-another photo of the same landmark shares the tower, a photo of a plate shares the
-plate's rim. A copy shares everything in the overlap. So after RANSAC, the query is
-warped onto the stored picture and compared cell by cell; the share of textured
-cells whose pixels correlate is the evidence that it is the same photograph. On
-bench/accuracy this separates copies (median 1.0, 5th percentile 0.81, caption bars
-and logos included) from same-scene photos (at most 0.39 with 12 or more inliers),
-which is what lets stage 2 accept matches from a dozen keypoints instead of forty.
+Matching keypoints or near hashes prove that two pictures share *something*: another
+photo of the same landmark shares the tower; an innocent picture in the same video
+player shares the player's controls; two lock screens share the clock. A copy shares
+everything in the overlap. So the query is warped onto the stored picture, the stored
+picture's own content region (not the frame a copy circulated in) is cut into cells,
+and every cell is judged:
+
+- a textured cell agrees when its pixels correlate;
+- a flat cell (sky, wall, a smooth wallpaper) agrees when its tone is what the rest of
+  the overlap predicts (one gain and offset for the whole picture, as recompression,
+  colour edits and filters change it) and it is flat in the query too;
+- when both pictures have colour, a flat cell must also have the colour the rest
+  predicts (one affine map of Cb and Cr, as hue, saturation and tint edits make): two
+  smooth wallpapers of a different colour can have the same greys.
+
+Flat cells matter because what innocent pictures share with known ones is usually
+textured (text, icons, logos), while what tells them apart is often smooth. On
+bench/accuracy, copies agree at the 5th percentile ≥ 0.8; hard negatives (the same
+frame around another picture) stay well under (BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
+
+from .geometry import Box, project
 
 SIDE = 128  # the stored picture is compared at this size (longest side)
 CELL = 8  # pixels per cell side at that size
 MIN_CONTRAST = 4.0  # grey-level standard deviation below which a cell is flat (sky, wall)
 CELL_CORRELATION = 0.5  # a textured cell agrees when its pixels correlate at least this much
-MIN_CELLS = 8  # fewer textured cells in the overlap than this prove nothing
+FLAT_TOLERANCE = 10.0  # grey levels a flat cell may sit from the tone the overlap predicts
+COLOUR_TOLERANCE = 10.0  # Cb/Cr levels a cell may sit from the colour the overlap predicts
+MIN_CELLS = 8  # fewer cells in the overlap than this prove nothing
+HOLE_FILL = 0.5  # share of its box a patch of differences fills to count as a hole
 
 
-def agreement(query: np.ndarray, reference: np.ndarray, homography: np.ndarray) -> float:
-    """Share (0-1) of the overlap's textured cells where ``query`` matches ``reference``.
+@dataclass(frozen=True)
+class Evidence:
+    """What the pixels say about one candidate."""
 
-    ``query`` and ``reference`` are greyscale arrays; ``homography`` maps reference
-    pixel coordinates to query pixel coordinates (as RANSAC found it).
+    agreement: float  # share of the compared cells that agree (0-1)
+    flat_agreement: float  # share of the flat cells that agree (1.0 when there are none)
+    flat_structure: float  # correlation of the flat cells' tones (1.0 when too few to say)
+    textured: int  # textured cells compared
+    cells: int  # cells compared in all
+    coverage: float  # share of the reference region the query overlaps (0-1)
+    query_box: Box  # the matched region, in query pixels
+    reference_box: Box  # the same region, in reference pixels
+    #: Where all of the stored content lies in the query (clipped to it): for a copy
+    #: inside a post or a player, the picture's place in the frame.
+    shown_at: Box = (0, 0, 0, 0)
+    #: The largest connected patch of disagreeing cells, as a share of the compared
+    #: cells: a different picture in the same frame is one big patch.
+    largest_difference: float = 0.0
+    #: Cells in the largest patch of differing content (textured in either picture) that
+    #: agreeing cells surround on all sides but one at most: a different picture in the
+    #: same post, page or card.
+    largest_hole: int = 0
+
+
+NO_EVIDENCE = Evidence(0.0, 0.0, 0.0, 0, 0, 0.0, (0, 0, 0, 0), (0, 0, 0, 0))
+
+
+def compare(
+    query: np.ndarray,
+    reference: np.ndarray,
+    homography: np.ndarray,
+    region: Box | None = None,
+    query_chroma: np.ndarray | None = None,
+    reference_chroma: np.ndarray | None = None,
+    shared: np.ndarray | None = None,
+) -> Evidence:
+    """Cell-by-cell agreement of ``query`` with ``reference`` inside ``region``.
+
+    ``query`` and ``reference`` are greyscale arrays; ``homography`` maps reference pixel
+    coordinates to query pixel coordinates; ``region`` is the part of the reference that
+    is its content (default: all of it). The chromas (Cb, Cr; same sizes as the greys)
+    are compared too when both pictures have colour. ``shared`` are places (reference
+    pixels) of what the stored picture shares with many others (its common keypoints):
+    the cells around them are left out, as evidence of nothing in particular.
     """
     scale = SIDE / max(reference.shape)
-    height, width = (
-        max(1, round(reference.shape[0] * scale)),
-        max(1, round(reference.shape[1] * scale)),
-    )
+    height = max(1, round(reference.shape[0] * scale))
+    width = max(1, round(reference.shape[1] * scale))
+    rows, cols = height // CELL, width // CELL
+    if rows < 1 or cols < 1:
+        return NO_EVIDENCE
     small = cv2.resize(reference, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32)
     to_small = np.diag([scale, scale, 1.0]) @ np.linalg.inv(homography)
     shrink = abs(np.linalg.det(to_small[:2, :2])) ** 0.5
@@ -43,19 +101,161 @@ def agreement(query: np.ndarray, reference: np.ndarray, homography: np.ndarray) 
     inside = cv2.warpPerspective(
         np.ones_like(source), to_small, (width, height), flags=cv2.INTER_NEAREST
     )
-    rows, cols = height // CELL, width // CELL
-    if rows < 1 or cols < 1:
-        return 0.0
     a, b, valid = (_cells(x, rows, cols) for x in (small, warped, inside))
-    a = a - a.mean(axis=2, keepdims=True)
-    b = b - b.mean(axis=2, keepdims=True)
-    spread_a = np.sqrt((a * a).mean(axis=2))
-    spread_b = np.sqrt((b * b).mean(axis=2))
-    textured = (valid.min(axis=2) > 0.5) & (spread_a > MIN_CONTRAST)
-    if textured.sum() < MIN_CELLS:
-        return 0.0
-    correlation = (a * b).mean(axis=2) / (spread_a * spread_b + 1e-6)
-    return round(float((correlation[textured] > CELL_CORRELATION).mean()), 4)
+    wanted = _region_cells(region, scale, rows, cols)
+    overlap = (valid.min(axis=2) > 0.5) & wanted
+    if overlap.sum() < MIN_CELLS:
+        return NO_EVIDENCE
+    mean_a, mean_b = a.mean(axis=2), b.mean(axis=2)
+    centred_a, centred_b = a - mean_a[..., None], b - mean_b[..., None]
+    spread_a = np.sqrt((centred_a**2).mean(axis=2))
+    spread_b = np.sqrt((centred_b**2).mean(axis=2))
+    correlation = (centred_a * centred_b).mean(axis=2) / (spread_a * spread_b + 1e-6)
+    agrees = overlap & (spread_a > MIN_CONTRAST) & (correlation > CELL_CORRELATION)
+    plain = overlap & (spread_a <= MIN_CONTRAST)
+    if plain.any():
+        gain, offset = _tone(mean_a[overlap], mean_b[overlap])
+        residual = np.abs(mean_b - (gain * mean_a + offset))
+        agrees |= plain & (residual <= FLAT_TOLERANCE) & (spread_b <= 2.5 * MIN_CONTRAST)
+    if query_chroma is not None and reference_chroma is not None and plain.any():
+        coloured = _colour_agrees(
+            query_chroma, reference_chroma, to_small, (width, height), rows, cols, overlap
+        )
+        agrees &= coloured | ~plain
+    # What the stored picture shares with many others agrees for no particular reason:
+    # such cells are left out when they agree, and count when they do not.
+    counted = overlap.copy()
+    if shared is not None and len(shared):
+        counted &= ~(_near(shared, scale, rows, cols) & agrees)
+    compared = int(counted.sum())
+    if compared < MIN_CELLS:
+        return NO_EVIDENCE
+    textured = counted & ~plain
+    flat = counted & plain
+    agrees &= counted
+    # Cells with something drawn on one side or the other: a smooth area that a rough
+    # alignment shifts a little (a sky, a cloud) differs in tone, not in content.
+    busy = ~plain | (spread_b > 2.5 * MIN_CONTRAST)
+    ys, xs = np.nonzero(overlap)
+    reference_box = (
+        round(xs.min() * CELL / scale),
+        round(ys.min() * CELL / scale),
+        round((xs.max() + 1) * CELL / scale),
+        round((ys.max() + 1) * CELL / scale),
+    )
+    limit = (query.shape[1], query.shape[0])
+    query_box = project(homography, reference_box, limit)
+    content = region or (0, 0, reference.shape[1], reference.shape[0])
+    n_flat = int(flat.sum())
+    structure = 1.0
+    if n_flat >= MIN_CELLS:
+        fa, fb = mean_a[flat], mean_b[flat]
+        if fa.std() > 1.0 and fb.std() > 1.0:
+            structure = float(np.corrcoef(fa, fb)[0, 1])
+    return Evidence(
+        agreement=round(float(agrees.sum()) / compared, 4),
+        flat_agreement=round(float((agrees & flat).sum()) / n_flat, 4) if n_flat else 1.0,
+        flat_structure=round(structure, 4),
+        textured=int(textured.sum()),
+        cells=compared,
+        coverage=round(int(overlap.sum()) / max(1, int(wanted.sum())), 4),
+        query_box=query_box,
+        reference_box=reference_box,
+        shown_at=project(homography, content, limit),
+        largest_difference=round(_largest_patch(counted & ~agrees) / compared, 4),
+        largest_hole=_largest_hole(counted & ~agrees & busy, overlap),
+    )
+
+
+def _largest_hole(cells: np.ndarray, overlap: np.ndarray) -> int:
+    """Cells in the largest compact patch of ``cells`` (4-connected, at least 3 x 3 cells,
+    filling half its box: a rough alignment's differences are scattered or stripy) that
+    reaches at most one side of the overlap's extent (a caption bar or a lower third
+    reaches two or three)."""
+    if not cells.any():
+        return 0
+    ys, xs = np.nonzero(overlap)
+    top, bottom, left, right = ys.min(), ys.max(), xs.min(), xs.max()
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cells.astype(np.uint8), connectivity=4)
+    best = 0
+    for x, y, w, h, size in stats[1:]:
+        sides = (x <= left) + (y <= top) + (x + w - 1 >= right) + (y + h - 1 >= bottom)
+        if sides <= 1 and min(w, h) >= 3 and size >= HOLE_FILL * w * h:
+            best = max(best, int(size))
+    return best
+
+
+def _largest_patch(cells: np.ndarray) -> int:
+    """Cells in the largest 4-connected patch of ``cells``."""
+    if not cells.any():
+        return 0
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cells.astype(np.uint8), connectivity=4)
+    return int(stats[1:, cv2.CC_STAT_AREA].max())
+
+
+def _colour_agrees(
+    query: np.ndarray,
+    reference: np.ndarray,
+    to_small: np.ndarray,
+    size: tuple[int, int],
+    rows: int,
+    cols: int,
+    overlap: np.ndarray,
+) -> np.ndarray:
+    """Which cells have the colour that one affine map of the reference's colour predicts."""
+    width, height = size
+    small = cv2.resize(reference, size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    warped = cv2.warpPerspective(query.astype(np.float32), to_small, size, flags=cv2.INTER_LINEAR)
+    a = np.stack([_cells(small[..., c], rows, cols).mean(axis=2) for c in (0, 1)], axis=2)
+    b = np.stack([_cells(warped[..., c], rows, cols).mean(axis=2) for c in (0, 1)], axis=2)
+    if overlap.sum() < MIN_CELLS:
+        return np.ones((rows, cols), bool)
+    source = np.column_stack([a[overlap], np.ones(int(overlap.sum()))])
+    mapping, *_ = np.linalg.lstsq(source, b[overlap], rcond=None)
+    predicted = np.concatenate([a, np.ones((rows, cols, 1))], axis=2) @ mapping
+    return np.linalg.norm(b - predicted, axis=2) <= COLOUR_TOLERANCE
+
+
+def _tone(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """The gain and offset that best take the reference's cell means to the query's.
+
+    Fitted to the cells that follow it: a caption bar or a sticker covers some cells
+    with another tone, and a plain least-squares line bent towards them would call the
+    rest of a white background different. Clamped to what edits do (a copy is never a
+    negative or a wildly stretched one), so that two different smooth pictures cannot
+    be fitted onto each other.
+    """
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    keep = np.ones(a.size, bool)
+    gain, offset = 1.0, float(np.median(b - a))
+    for _ in range(3):
+        if keep.sum() < 2 or float(a[keep].std()) < 1e-3:
+            break
+        gain, _ = np.polyfit(a[keep], b[keep], 1)
+        gain = float(np.clip(gain, 0.5, 2.0))
+        offset = float(np.median(b[keep] - gain * a[keep]))
+        keep = np.abs(b - (gain * a + offset)) <= 2 * FLAT_TOLERANCE
+    return gain, offset
+
+
+def _region_cells(region: Box | None, scale: float, rows: int, cols: int) -> np.ndarray:
+    """Which cells lie (mostly) inside ``region`` of the reference."""
+    wanted = np.ones((rows, cols), bool)
+    if region is None:
+        return wanted
+    left, top, right, bottom = (v * scale / CELL for v in region)
+    ys = (np.arange(rows) + 0.5)[:, None]
+    xs = (np.arange(cols) + 0.5)[None, :]
+    return (xs >= left) & (xs <= right) & (ys >= top) & (ys <= bottom)
+
+
+def _near(points: np.ndarray, scale: float, rows: int, cols: int) -> np.ndarray:
+    """Cells holding one of ``points`` (reference pixels)."""
+    hit = np.zeros((rows, cols), bool)
+    cells = np.floor(points * scale / CELL).astype(int)
+    inside = (cells[:, 0] >= 0) & (cells[:, 0] < cols) & (cells[:, 1] >= 0) & (cells[:, 1] < rows)
+    hit[cells[inside, 1], cells[inside, 0]] = True
+    return hit
 
 
 def _cells(picture: np.ndarray, rows: int, cols: int) -> np.ndarray:

@@ -12,11 +12,11 @@ from typing import Protocol
 
 import numpy as np
 
-from .decode import work_picture
+from .decode import work_colour
 from .features import IVF_ABOVE, FeatureIndex, Features, Quantizer
 from .hashing import Fingerprint
 from .index import HashIndex, Snapshot
-from .source import IndexRows
+from .source import IndexRows, StoredPicture
 
 
 class Prepared(Protocol):
@@ -27,9 +27,7 @@ class Prepared(Protocol):
     work_jpeg: bytes | None
 
 
-def snapshot(
-    entries: Sequence[Sequence[Prepared]], negatives: Sequence[Prepared] = ()
-) -> Snapshot:
+def snapshot(entries: Sequence[Sequence[Prepared]], negatives: Sequence[Prepared] = ()) -> Snapshot:
     """Entry ids are positions in ``entries``; image ids count up across all of them."""
     codes, image_ids, entry_ids, variants = [], [], [], []
     features, pictures = [], {}
@@ -44,7 +42,9 @@ def snapshot(
             if image.features is not None:
                 features.append((entry_id, image_id, image.features))
             if image.work_jpeg is not None:
-                pictures[image_id] = work_picture(image.work_jpeg)
+                boxes = image.fingerprint.boxes
+                grey, chroma = work_colour(image.work_jpeg)
+                pictures[image_id] = StoredPicture(grey, boxes["content"], boxes["trimmed"], chroma)
             image_id += 1
     rows = IndexRows(
         np.stack(codes) if codes else np.zeros((0, 32), np.uint8),

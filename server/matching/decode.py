@@ -38,6 +38,9 @@ WORK_SIDE = 512
 
 _ORIENTATION = 0x0112  # EXIF tag; values 5-8 turn the picture by 90 degrees
 
+#: Mean distance of Cb and Cr from neutral below which a picture counts as grey.
+MIN_CHROMA = 2.0
+
 _MAGIC = (
     (b"\xff\xd8\xff", "JPEG"),
     (b"\x89PNG\r\n\x1a\n", "PNG"),
@@ -152,6 +155,33 @@ def decode_check(data: bytes, *, max_pixels: int) -> tuple[Decoded, Callable[[],
 def work_picture(work_jpeg: bytes) -> np.ndarray:
     """A stored image's greyscale work picture, back from its JPEG (what stage 2 compares)."""
     return np.asarray(Image.open(io.BytesIO(work_jpeg)).convert("L"))
+
+
+def work_colour(work_jpeg: bytes) -> tuple[np.ndarray, np.ndarray | None]:
+    """A stored image's work picture as grey levels and colour (``chroma_of``)."""
+    image = Image.open(io.BytesIO(work_jpeg))
+    image.load()
+    return np.asarray(image.convert("L")), chroma_of(image)
+
+
+def chroma_of(image: Image.Image) -> np.ndarray | None:
+    """The picture's colour without its brightness: (height, width, 2) Cb and Cr, or None
+    for a picture with no colour to speak of (a greyscale copy carries none to compare)."""
+    if image.mode == "L":
+        return None
+    ycbcr = np.asarray(image.convert("YCbCr"))[..., 1:]
+    if float(np.abs(ycbcr.astype(np.int16) - 128).mean()) < MIN_CHROMA:
+        return None
+    return ycbcr
+
+
+def decode_chroma(data: bytes, *, max_pixels: int, size: tuple[int, int]) -> np.ndarray | None:
+    """A check's colour, decoded only when a candidate's pixels are checked: the grey work
+    picture is all that finding candidates needs (``decode_check``)."""
+    image = decode(data, max_pixels=max_pixels).image
+    if image.size != size:
+        image = image.resize(size, Image.Resampling.BILINEAR)
+    return chroma_of(image)
 
 
 def grey_pixels(image: Image.Image) -> np.ndarray:

@@ -32,6 +32,12 @@ RATIO = 0.8  # Lowe's ratio test inside one (query, candidate) pair
 RANSAC_PIXELS = 5.0
 MIN_GOOD = 8  # ratio-test matches needed before a homography is fitted
 MIN_SIDE = 32  # pixels; thinner pictures (or boxes) get no keypoints
+#: A query keypoint whose near neighbours (within COMMON_DISTANCE bits) belong to this many
+#: different entries is what pictures share (a player's controls, a post's chrome, a
+#: channel logo), not evidence of one picture: it gets no vote. Known copies of one
+#: picture sit in one entry, so their keypoints keep theirs.
+COMMON_ENTRIES = 3
+COMMON_DISTANCE = 40
 IVF_ABOVE = 50_000  # descriptors (~100 images); above, an IVF index (lists from a quantizer)
 QUANTIZER_LISTS = 16_384  # lists of a stored quantizer: 100 k images, ~2,700 keypoints each
 QUANTIZER_PROBES = 8  # lists searched per query keypoint (bench/speed/stage2.py)
@@ -218,6 +224,8 @@ class FeatureIndex:
         counts = [len(f) for _, _, f in kept]
         self._owner = np.repeat(np.arange(len(kept)), counts).astype(np.int32)
         self._ids = [(entry_id, image_id) for entry_id, image_id, _ in kept]
+        self._entry_of = np.fromiter((entry for entry, _, _ in kept), np.int64, len(kept))
+        self._remembered_common = functools.lru_cache(maxsize=512)(self._common_points)
         in_memory = {image_id: f for _, image_id, f in kept} if keypoints is None else {}
         self._keypoints: Callable[[int], Features | None] = keypoints or in_memory.get
         self._index: faiss.IndexBinary | None = None
@@ -265,6 +273,7 @@ class FeatureIndex:
             return []
         distances, rows = self._index.search(np.ascontiguousarray(query.descriptors), NEIGHBOURS)
         close = (distances <= VOTE_DISTANCE) & (rows >= 0)
+        close &= ~self._common(distances, rows)[:, None]
         # One vote per (query keypoint, image), as (image, keypoint) pairs in one int64
         # each: np.unique over rows of a 2-column array sorts structured records, slower.
         pairs = np.unique(
@@ -291,6 +300,33 @@ class FeatureIndex:
             if homography is not None and inliers >= min_inliers:
                 found.append(Candidate(entry_id, image_id, inliers, homography))
         return sorted(found, key=lambda c: -c.inliers)
+
+    def common_points(self, image_id: int) -> np.ndarray:
+        """``_common_points``, remembered for the last 512 images asked about."""
+        return self._remembered_common(image_id)
+
+    def _common_points(self, image_id: int) -> np.ndarray:
+        """Where a stored image's common keypoints are (what it shares with pictures of
+        three or more entries: an interface, a frame, a logo), in its work picture.
+
+        The pixel check leaves those places out, so that a query agreeing with the
+        shared part of a stored picture is not taken for a copy of the picture itself.
+        """
+        stored = self._keypoints(image_id)
+        if self._index is None or stored is None or not len(stored):
+            return np.zeros((0, 2), np.float32)
+        descriptors = np.ascontiguousarray(stored.descriptors)
+        distances, rows = self._index.search(descriptors, NEIGHBOURS + 1)
+        return stored.xy[self._common(distances, rows)]
+
+    def _common(self, distances: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Which query keypoints are common material: their near neighbours span
+        ``COMMON_ENTRIES`` or more entries."""
+        near = (distances <= COMMON_DISTANCE) & (rows >= 0)
+        entries = np.where(near, self._entry_of[self._owner[np.maximum(rows, 0)]], -1)
+        entries.sort(axis=1)
+        distinct = (entries[:, 1:] != entries[:, :-1]) & (entries[:, 1:] >= 0)
+        return distinct.sum(axis=1) + (entries[:, 0] >= 0) >= COMMON_ENTRIES
 
 
 def _preassigned_ivf(

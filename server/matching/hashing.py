@@ -47,6 +47,10 @@ class Fingerprint:
     #: Stored images only: nothing matches on them, and a check has no use for them.
     phash: str | None = None
     dhash: str | None = None
+    #: Where the hashed regions are, in work-picture pixels: "full" and "trimmed" for a
+    #: query; "content" (what a stored picture is, without the frame it circulated in)
+    #: and "trimmed" (the content without flat bands) for a stored one.
+    boxes: dict[str, tuple[int, int, int, int]] = field(default_factory=dict)
 
 
 def secondary_hashes(image: Image.Image) -> tuple[str, str]:
@@ -76,14 +80,19 @@ def query_fingerprint(data: bytes, decoded: Decoded, sha256: str | None = None) 
     ``sha256`` may be passed when the caller already has it (the check path computes it
     first, for the cache key).
     """
-    luma = luminance(hash_picture(decoded.image))
+    small = hash_picture(decoded.image)
+    factor = decoded.image.width / small.width
+    luma = luminance(small)
     full, quality = luma_hashes(luma)
     hashes = [(name, h) for name, h in zip(DIHEDRAL, full, strict=True)]
-    trimmed = _trimmed(luma)
+    box = band_box(luma)
+    trimmed = _cut(luma, box)
     if trimmed is not luma:
         cut, _ = luma_hashes(trimmed)
         hashes += [(f"trimmed+{name}", h) for name, h in zip(DIHEDRAL, cut, strict=True)]
-    return _fingerprint(data, decoded, full[0], quality, hashes, trimmed is not luma, sha256)
+    fingerprint = _fingerprint(data, decoded, full[0], quality, hashes, trimmed is not luma, sha256)
+    boxes = {"full": (0, 0, decoded.image.width, decoded.image.height), "trimmed": _up(box, factor)}
+    return dataclasses.replace(fingerprint, boxes=boxes)
 
 
 def picture_hashes(
@@ -104,17 +113,26 @@ def picture_hashes(
     return hashes
 
 
-def reference_fingerprint(data: bytes, decoded: Decoded) -> Fingerprint:
-    """Hashes to store for a known image: whole, trimmed, and a grid of crops.
+def reference_fingerprint(
+    data: bytes, decoded: Decoded, content: tuple[int, int, int, int] | None = None
+) -> Fingerprint:
+    """Hashes to store for a known image: its content, trimmed, and a grid of crops.
 
     Seventeen PDQ hashes per image (full, trimmed, 90 % and 80 % centres, 2x2 windows
     of 80 %, 3x3 windows of 70 % of the trimmed picture) turn centred and corner crops
     into near matches (see BENCHMARKS.md for what they do and do not catch).
+    ``content`` (work-picture pixels) is the picture inside the frame a stored copy
+    circulated in (``content.content_box``): only it is hashed, so an innocent picture
+    in the same frame has nothing to match.
     """
     image = hash_picture(decoded.image)
-    luma = luminance(image)
+    factor = decoded.image.width / image.width
+    whole = (0, 0, image.width, image.height)
+    inner = _down(content, factor, whole) if content else whole
+    luma = _cut(luminance(image), inner)
     (full,), quality = luma_hashes(luma, orientations=1)
-    trimmed = _trimmed(luma)
+    box = band_box(luma)
+    trimmed = _cut(luma, box)
     hashes = [("full", full)]
     if trimmed is not luma:
         hashes.append(("trimmed", _upright(trimmed)))
@@ -122,7 +140,10 @@ def reference_fingerprint(data: bytes, decoded: Decoded) -> Fingerprint:
         hashes.append((name, _upright(trimmed[top:bottom, left:right])))
     fingerprint = _fingerprint(data, decoded, full, quality, hashes, trimmed is not luma)
     phash, dhash = secondary_hashes(image)
-    return dataclasses.replace(fingerprint, phash=phash, dhash=dhash)
+    shifted = (box[0] + inner[0], box[1] + inner[1], box[2] + inner[0], box[3] + inner[1])
+    full = (0, 0, decoded.image.width, decoded.image.height)
+    boxes = {"content": content or full, "trimmed": _up(shifted, factor)}
+    return dataclasses.replace(fingerprint, phash=phash, dhash=dhash, boxes=boxes)
 
 
 def crop_windows(width: int, height: int) -> list[tuple[str, tuple[int, int, int, int]]]:
@@ -153,12 +174,28 @@ def _upright(luma: np.ndarray) -> bytes:
     return luma_hashes(luma, orientations=1)[0][0]
 
 
-def _trimmed(luma: np.ndarray) -> np.ndarray:
-    """``luma`` without its flat edge bands (the same array if nothing was cut)."""
-    left, top, right, bottom = band_box(luma)
+def _cut(luma: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """``luma`` inside ``box`` (the same array when the box is all of it)."""
+    left, top, right, bottom = box
     if (left, top, right, bottom) == (0, 0, luma.shape[1], luma.shape[0]):
         return luma
     return luma[top:bottom, left:right]
+
+
+def _up(box: tuple[int, int, int, int], factor: float) -> tuple[int, int, int, int]:
+    """A box of the hash picture in work-picture pixels."""
+    return tuple(round(v * factor) for v in box)  # type: ignore[return-value]
+
+
+def _down(
+    box: tuple[int, int, int, int], factor: float, limit: tuple[int, int, int, int]
+) -> tuple[int, int, int, int]:
+    """A work-picture box in hash-picture pixels, inside ``limit``, never empty."""
+    left, top = max(limit[0], round(box[0] / factor)), max(limit[1], round(box[1] / factor))
+    right, bottom = min(limit[2], round(box[2] / factor)), min(limit[3], round(box[3] / factor))
+    if right - left < 8 or bottom - top < 8:
+        return limit
+    return left, top, right, bottom
 
 
 def _fingerprint(

@@ -25,7 +25,7 @@ import faiss
 import numpy as np
 
 from .features import Candidate, FeatureIndex, Features
-from .source import IndexRows, IndexSource
+from .source import IndexRows, IndexSource, StoredPicture
 
 _log = logging.getLogger(__name__)
 #: Hashes (~40,000 images) above which the multi-index replaces the flat scan. A check's
@@ -215,6 +215,9 @@ class LayeredFeatures:
     def __len__(self) -> int:
         return len(self.base) - int(self._muted.sum()) + len(self.delta)
 
+    def common_points(self, image_id: int) -> np.ndarray:
+        return self.base.common_points(image_id)
+
     def search(
         self, query: Features, min_inliers: int, *, all_keypoints: bool = False
     ) -> list[Candidate]:
@@ -230,8 +233,8 @@ class Snapshot:
 
     hashes: HashIndex | LayeredHashes
     features: FeatureIndex | LayeredFeatures
-    #: Greyscale work picture of a stored image, for stage 2's pixel check (None if absent).
-    pictures: Callable[[int], np.ndarray | None]
+    #: A stored image's work picture and content, for the pixel check (None if absent).
+    pictures: Callable[[int], StoredPicture | None]
     version: int = 0  # the store's index_version; part of every cached verdict's key
     change: int = 0  # the last of the store's index changes the indexes include
     changed: frozenset[int] = frozenset()  # entries layered over the base indexes
@@ -259,7 +262,7 @@ class IndexHolder:
     def __init__(
         self,
         source: IndexSource,
-        load_picture: Callable[[int], np.ndarray | None],
+        load_picture: Callable[[int], StoredPicture | None],
         poll_interval: float,
         background: Callable[[Callable[[], None]], None] | None = None,
     ) -> None:

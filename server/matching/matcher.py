@@ -1,22 +1,46 @@
-"""Deciding what a query matches: stage 1 (PDQ) first, stage 2 (local features) after.
+"""Deciding what a query matches: stage 1 (PDQ) first, stage 2 (local features) after,
+and for every candidate, the pixels.
 
-Pure functions over the worker's indexes, shared by the API and bench/accuracy, so
-the benchmark measures exactly what the server decides.
+How a match is decided (README "How a match is decided"):
+
+1. A candidate comes from a near hash (stage 1, or a picture found inside the query) or
+   from keypoints one homography explains (stage 2). Keypoints that the bank holds in
+   many entries are what pictures share (frames, logos, interface) and give no vote.
+2. Every candidate is checked on the pixels, over the stored picture's own content in
+   the overlap (``agreement.compare``): textured cells must correlate, flat ones must
+   have the tone the rest predicts. A hash or a keypoint cluster on a shared frame does
+   not make the picture behind it the same.
+3. A match must be distinctive: when another known picture is about as close to the
+   same region of the query, what the query shares with them is what they share with
+   each other (an interface, a layout, a template), and neither is confirmed.
+4. Pictures made of words (statements, memes) are the same only if their words are
+   (``text.same_words``, where the server can read them).
+
+Confirmed: a near hash (≤ ``match`` bits) or ``min_inliers`` spread keypoints, with
+agreement ≥ its threshold. Possible (shown as unconfirmed): a hash within ``possible``
+bits or fewer keypoints, with agreement ≥ ``possible_agreement``. Anything else is not
+shown at all. Pure functions over the worker's indexes, shared by the API and
+bench/accuracy, so the benchmark measures exactly what the server decides.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
+import cv2
+import numpy as np
 from PIL import Image
 
-from .agreement import agreement
+from .agreement import Evidence, compare
 from .decode import grey_pixels
-from .features import extract
+from .features import Candidate, extract
+from .geometry import Box, area, hash_homography, reference_window, scaled
 from .hashing import Fingerprint, picture_hashes
 from .index import Hit, Snapshot
 from .regions import picture_boxes
+from .source import StoredPicture
 
 
 @dataclass(frozen=True)
@@ -29,6 +53,23 @@ class Thresholds:
     min_agreement: float  # ... and this share of agreeing cells to confirm
     possible_agreement: float  # ... or this share for an unconfirmed match
     min_quality: int  # PDQ quality below which a picture inside the query is not hashed
+    hash_agreement: float = 0.6  # a near hash is confirmed when the pixels agree this much
+    min_coverage: float = 0.1  # the query overlaps this share of the stored content, at least
+    #: A patch of disagreeing cells, surrounded by agreeing ones, this large (share of the
+    #: compared cells) is a different picture in the same post or page: no match at all.
+    max_hole: int = 16
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Thresholds:
+        """The thresholds a server with ``config`` (``config.DEFAULTS`` or an app's) uses."""
+        return cls(
+            match=config["MATCH_THRESHOLD"],
+            possible=config["POSSIBLE_MATCH_THRESHOLD"],
+            min_inliers=config["MIN_INLIERS"] if config.get("STAGE2_ENABLED", True) else None,
+            min_agreement=config["MIN_AGREEMENT"],
+            possible_agreement=config["POSSIBLE_AGREEMENT"],
+            min_quality=config["MIN_PDQ_QUALITY"],
+        )
 
 
 @dataclass(frozen=True)
@@ -42,17 +83,13 @@ class Found:
     distance: int | None = None
     inliers: int | None = None
     agreement: float | None = None
-
-
-@dataclass(frozen=True)
-class LocalMatch:
-    """Stage 2's evidence for one stored image: geometry and pixels."""
-
-    entry_id: int
-    image_id: int
-    inliers: int
-    agreement: float
-    region: str  # "whole" or "picture-N" (N-th picture found inside the query)
+    coverage: float | None = None
+    #: The matched region, in the query's work-picture pixels and in the stored picture's.
+    query_box: Box | None = None
+    reference_box: Box | None = None
+    #: Where all of the stored picture's content lies in the query (query pixels).
+    shown_at: Box | None = None
+    evidence: Evidence | None = None  # what the pixel check found
 
 
 def find(
@@ -61,47 +98,60 @@ def find(
     snapshot: Snapshot,
     th: Thresholds,
     sharper: Callable[[], Image.Image] | None = None,
+    chroma: Callable[[], np.ndarray | None] | None = None,
 ) -> list[Found]:
-    """Best first: confirmed before unconfirmed, then by closeness.
+    """Every stored picture the query shows, best first: confirmed before unconfirmed,
+    larger regions of the query first (a collage's pictures in the order of their size).
 
     ``sharper`` returns the same picture decoded larger than the work picture; it is
-    called only when stage 2 finds pictures inside the query (a screenshot).
+    called only when stage 2 finds pictures inside the query (a screenshot, a collage).
+    ``chroma`` returns the work picture's colour (``decode.decode_chroma``); it is called
+    only when a candidate's pixels are checked.
     """
+    query = _Query(grey_pixels(image), chroma)
+    regions = dict(fp.boxes) or {"full": (0, 0, image.width, image.height)}
     names = [name for name, _ in fp.hashes]
-    found = [
-        _from_hit(hit, names, th)
-        for hit in snapshot.hashes.search([c for _, c in fp.hashes], th.possible)
-    ]
+    hits = _distinct_hits(snapshot.hashes.search([c for _, c in fp.hashes], th.possible), names)
+    found = _best([_from_hit(hit, names, regions, query, snapshot, th) for hit in hits])
     if any(f.confirmed for f in found) or th.min_inliers is None:
-        return found
+        return _ordered(found)
     # Stage 2 only when the hashes found nothing certain: crops, screenshots, rotations.
-    # First the pictures inside the query (a screenshot's photo), hashed on their own.
-    image, boxes = pictures_inside(image, sharper)
-    inner = picture_hashes(image, boxes, th.min_quality)
+    # First the pictures inside the query (a screenshot's photo, a collage's cells),
+    # hashed on their own.
+    larger, boxes = pictures_inside(image, sharper)
+    ratio = larger.width / image.width
+    inner = picture_hashes(larger, boxes, th.min_quality)
     if inner:
         names = [name for name, _ in inner]
-        inside = [
-            _from_hit(hit, names, th)
-            for hit in snapshot.hashes.search([c for _, c in inner], th.possible)
+        inside = {f"picture-{n}": scaled(box, 1 / ratio) for n, box in enumerate(boxes, start=1)}
+        hits = _distinct_hits(snapshot.hashes.search([c for _, c in inner], th.possible), names)
+        found = _best(found + [_from_hit(h, names, inside, query, snapshot, th) for h in hits])
+        if any(f.confirmed for f in found) and len(boxes) < 2:
+            return _ordered(found)
+    if larger is not image:  # stage 2 looks at the larger decode, in its colour too
+        query = _Query(grey_pixels(larger), query.chroma_at)
+    stage2 = _distinct(
+        [
+            Found(
+                m.entry_id,
+                m.image_id,
+                _confirmed(m, th),
+                "local-features",
+                m.region,
+                m.evidence.agreement,
+                inliers=m.inliers,
+                agreement=m.evidence.agreement,
+                coverage=m.evidence.coverage,
+                query_box=scaled(m.evidence.query_box, 1 / ratio),
+                reference_box=m.evidence.reference_box,
+                shown_at=scaled(m.evidence.shown_at, 1 / ratio),
+                evidence=m.evidence,
+            )
+            for m in local_matches(larger, boxes, snapshot, th.min_inliers, th.min_agreement, query)
+            if _shown(m.evidence, th) and m.evidence.coverage >= th.min_coverage
         ]
-        found = _merge(inside, found)
-        if any(f.confirmed for f in found):
-            return found
-    stage2 = [
-        Found(
-            m.entry_id,
-            m.image_id,
-            m.agreement >= th.min_agreement,
-            "local-features",
-            m.region,
-            m.agreement,
-            inliers=m.inliers,
-            agreement=m.agreement,
-        )
-        for m in local_matches(image, boxes, snapshot, th.min_inliers, th.min_agreement)
-        if m.agreement >= th.possible_agreement
-    ]
-    return _merge(stage2, found)
+    )
+    return _ordered(_best(found + stage2))
 
 
 def pictures_inside(
@@ -117,18 +167,22 @@ def pictures_inside(
         return image, boxes
     larger = sharper()
     ratio = larger.width / image.width
-    scaled = [
+    scaled_boxes = [
         (round(a * ratio), round(b * ratio), round(c * ratio), round(d * ratio))
         for a, b, c, d in boxes
     ]
-    return larger, scaled
+    return larger, scaled_boxes
 
 
-def _merge(better: list[Found], found: list[Found]) -> list[Found]:
-    """One result per entry (``better`` wins), confirmed first, each list keeping its order."""
-    seen = {f.entry_id for f in better}
-    merged = better + [f for f in found if f.entry_id not in seen]
-    return sorted(merged, key=lambda f: not f.confirmed)
+@dataclass(frozen=True)
+class LocalMatch:
+    """Stage 2's evidence for one stored image: geometry and the pixels."""
+
+    entry_id: int
+    image_id: int
+    inliers: int
+    evidence: Evidence
+    region: str  # "whole" or "picture-N" (N-th picture found inside the query)
 
 
 def local_matches(
@@ -137,34 +191,38 @@ def local_matches(
     snapshot: Snapshot,
     min_inliers: int,
     enough: float,
+    query: _Query | None = None,
 ) -> list[LocalMatch]:
-    """Stored images that fit the query geometrically, with their pixel agreement.
+    """Stored images that fit the query geometrically, with their pixel evidence.
 
     The whole query is looked at first; the pictures found inside it (``boxes``, from
-    ``regions.picture_boxes``) only if that gave no image with ``enough`` agreement.
-    Best first.
+    ``regions.picture_boxes``) only if that gave no image with ``enough`` agreement, or
+    when there are several of them (a collage shows several known pictures). Best first.
     """
-    grey = grey_pixels(image)
+    query = query or _Query(grey_pixels(image), None)
     best: dict[int, LocalMatch] = {}
     for number, box in enumerate([None, *boxes]):
-        if any(m.agreement >= enough for m in best.values()):
+        if len(boxes) < 2 and any(m.evidence.agreement >= enough for m in best.values()):
             break
-        query = extract(image, box)
-        for candidate in snapshot.features.search(query, min_inliers):
-            picture = snapshot.pictures(candidate.image_id)
-            if picture is None:
+        keypoints = extract(image, box)
+        for candidate in _distinct_candidates(snapshot.features.search(keypoints, min_inliers)):
+            stored = snapshot.pictures(candidate.image_id)
+            if stored is None:
                 continue
+            shared = snapshot.features.common_points(candidate.image_id)
+            evidence = query.compare(stored, candidate.homography, stored.content, shared)
             match = LocalMatch(
                 candidate.entry_id,
                 candidate.image_id,
                 candidate.inliers,
-                agreement(grey, picture, candidate.homography),
+                evidence,
                 "whole" if box is None else f"picture-{number}",
             )
             kept = best.get(match.entry_id)
-            if kept is None or (match.agreement, match.inliers) > (kept.agreement, kept.inliers):
+            mine = (match.evidence.agreement, match.inliers)
+            if kept is None or mine > (kept.evidence.agreement, kept.inliers):
                 best[match.entry_id] = match  # one per entry, as stage 1 reports
-    return sorted(best.values(), key=lambda m: (-m.agreement, -m.inliers))
+    return sorted(best.values(), key=lambda m: (-m.evidence.agreement, -m.inliers))
 
 
 def verdict(found: list[Found]) -> str:
@@ -175,16 +233,199 @@ def verdict(found: list[Found]) -> str:
 
 
 def find_hash(code: bytes, snapshot: Snapshot, th: Thresholds) -> list[Found]:
-    return [_from_hit(hit, ["original"], th) for hit in snapshot.hashes.search([code], th.possible)]
+    """A hash sent without its image: no pixels to check, so the hash decides alone."""
+    return [
+        Found(
+            hit.entry_id,
+            hit.image_id,
+            hit.distance <= th.match,
+            "pdq",
+            f"original/{hit.reference_variant}",
+            round(1 - hit.distance / 256, 4),
+            distance=hit.distance,
+        )
+        for hit in snapshot.hashes.search([code], th.possible)
+    ]
 
 
-def _from_hit(hit: Hit, names: list[str], th: Thresholds) -> Found:
-    return Found(
+def _from_hit(
+    hit: Hit,
+    names: list[str],
+    regions: dict[str, Box],
+    query: _Query,
+    snapshot: Snapshot,
+    th: Thresholds,
+) -> Found | None:
+    """A near hash, checked on the pixels of the regions it says are alike."""
+    name = names[hit.query]
+    region, _, turn = name.rpartition("+")
+    found = Found(
         entry_id=hit.entry_id,
         image_id=hit.image_id,
         confirmed=hit.distance <= th.match,
         method="pdq",
-        variant=f"{names[hit.query]}/{hit.reference_variant}",
+        variant=f"{name}/{hit.reference_variant}",
         similarity=round(1 - hit.distance / 256, 4),
         distance=hit.distance,
+    )
+    stored = snapshot.pictures(hit.image_id)
+    query_box = regions.get(region or "full")
+    if stored is None or query_box is None:
+        return found  # nothing to look at (an image stored before its work picture was)
+    reference_box = reference_window(hit.reference_variant, stored.content, stored.trimmed)
+    homography = hash_homography(query_box, turn, reference_box)
+    shared = snapshot.features.common_points(hit.image_id)
+    evidence = query.compare(stored, homography, reference_box, shared)
+    if not _shown(evidence, th):
+        return None  # the hashes are near, the pictures are not: a shared frame or layout
+    return replace(
+        found,
+        confirmed=found.confirmed and evidence.agreement >= th.hash_agreement,
+        agreement=evidence.agreement,
+        coverage=evidence.coverage,
+        query_box=evidence.query_box,
+        reference_box=evidence.reference_box,
+        shown_at=evidence.shown_at,
+        evidence=evidence,
+    )
+
+
+class _Query:
+    """The query's grey pixels, and its colour at the same size, decoded when first needed."""
+
+    def __init__(self, grey: np.ndarray, chroma: Callable[[], np.ndarray | None] | None) -> None:
+        self.grey = grey
+        self._chroma = chroma
+        self._done = chroma is None
+        self._value: np.ndarray | None = None
+
+    def chroma_at(self) -> np.ndarray | None:
+        if not self._done:
+            self._value, self._done = self._chroma(), True  # type: ignore[misc]
+        if self._value is None or self._value.shape[:2] == self.grey.shape:
+            return self._value
+        size = (self.grey.shape[1], self.grey.shape[0])
+        return cv2.resize(self._value, size, interpolation=cv2.INTER_LINEAR)
+
+    def compare(
+        self, stored: StoredPicture, homography: np.ndarray, region: Box, shared: np.ndarray
+    ) -> Evidence:
+        colour = self.chroma_at() if stored.chroma is not None else None
+        return compare(self.grey, stored.grey, homography, region, colour, stored.chroma, shared)
+
+
+def _shown(evidence: Evidence, th: Thresholds) -> bool:
+    """Whether the pixels allow showing the candidate at all (confirmed or not)."""
+    return evidence.agreement >= th.possible_agreement and evidence.largest_hole < th.max_hole
+
+
+def _confirmed(m: LocalMatch, th: Thresholds) -> bool:
+    return m.inliers >= (th.min_inliers or 0) and m.evidence.agreement >= th.min_agreement
+
+
+#: A near hash is distinctive when the next entry is at least twice as far and this
+#: many bits further; stage-2 evidence when the next entry agrees this much less.
+HASH_MARGIN = 8
+AGREEMENT_MARGIN = 0.15
+INLIER_RATIO = 2  # an entry with half the inliers of another's still rivals it
+
+
+def _distinct_hits(hits: list[Hit], names: list[str]) -> list[Hit]:
+    """Near hashes that no other entry rivals on the same region of the query.
+
+    Judged on the hashes alone, before any pixels are looked at: when several known
+    pictures are about as near, what the query shares with them is what they share with
+    each other (an interface, a layout), whatever the pixel check would say of one.
+    """
+
+    def region(hit: Hit) -> str:
+        name = names[hit.query]
+        part = name.rsplit("+", 1)[0] if "+" in name else name
+        return part if part.startswith("picture-") else "whole"
+
+    def rivalled(hit: Hit) -> bool:
+        return any(
+            other.entry_id != hit.entry_id
+            and region(other) == region(hit)
+            and other.distance < max(2 * hit.distance, hit.distance + HASH_MARGIN)
+            for other in hits
+        )
+
+    return [hit for hit in hits if not rivalled(hit)]
+
+
+def _distinct_candidates(candidates: list[Candidate]) -> list[Candidate]:
+    """Stage 2's counterpart of ``_distinct_hits``: a candidate whose keypoints another
+    entry's image fits nearly as well (half as many inliers, or more) is not evidence
+    of one picture."""
+    return [
+        c
+        for c in candidates
+        if not any(
+            o.entry_id != c.entry_id and o.inliers * INLIER_RATIO >= c.inliers for o in candidates
+        )
+    ]
+
+
+def _distinct(found: list[Found | None]) -> list[Found | None]:
+    """Drop matches that another entry rivals on the same region of the query: neither
+    is evidence of one picture, and an unconfirmed "possible match" would still point a
+    reader at a known fake the query only shares an interface or a layout with.
+
+    Regions: the query as published (whole or trimmed) or one picture found inside it;
+    what two regions match is independent (a collage shows several known pictures).
+    """
+    by_region: dict[str, list[Found]] = {}
+    for f in found:
+        if f is not None:
+            by_region.setdefault(_region(f), []).append(f)
+    rivalled: set[int] = set()
+    for group in by_region.values():
+        for f in group:
+            for other in group:
+                if other.entry_id != f.entry_id and _rivals(other, f):
+                    rivalled.add(id(f))
+    return [f for f in found if f is not None and id(f) not in rivalled]
+
+
+def _region(f: Found) -> str:
+    query = f.variant.split("/", 1)[0]
+    region = query.rsplit("+", 1)[0] if "+" in query else query
+    return region if region.startswith("picture-") else "whole"
+
+
+def _rivals(other: Found, f: Found) -> bool:
+    """Is ``other`` about as strong evidence as ``f`` for the same region?"""
+    if f.distance is not None and other.distance is not None:
+        return other.distance < max(2 * f.distance, f.distance + HASH_MARGIN)
+    if f.agreement is not None and other.agreement is not None:
+        return other.agreement > f.agreement - AGREEMENT_MARGIN
+    return False
+
+
+def _best(found: list[Found | None]) -> list[Found]:
+    """One result per entry: confirmed over unconfirmed, then the stronger evidence."""
+    best: dict[int, Found] = {}
+    for f in found:
+        if f is None:
+            continue
+        kept = best.get(f.entry_id)
+        if kept is None or _strength(f) > _strength(kept):
+            best[f.entry_id] = f
+    return list(best.values())
+
+
+def _strength(f: Found) -> tuple[bool, float, float]:
+    return f.confirmed, f.agreement if f.agreement is not None else 1.0, f.similarity
+
+
+def _ordered(found: list[Found]) -> list[Found]:
+    """Confirmed first, the largest matched region of the query first, then the closest."""
+    return sorted(
+        found,
+        key=lambda f: (
+            not f.confirmed,
+            -area(f.query_box) if f.query_box else 0,
+            -f.similarity,
+        ),
     )

@@ -17,6 +17,19 @@ from .features import Features, Quantizer
 
 
 @dataclass(frozen=True)
+class StoredPicture:
+    """A stored image as the pixel check needs it: its greyscale work picture, where its
+    content is (without the frame it circulated in), and that content without flat bands
+    (boxes in work-picture pixels)."""
+
+    grey: np.ndarray
+    content: tuple[int, int, int, int]
+    trimmed: tuple[int, int, int, int]
+    chroma: np.ndarray | None = None  # its colour (Cb, Cr), None for a grey picture
+    text: str | None = None  # the words read in it, for pictures made of words (text.py)
+
+
+@dataclass(frozen=True)
 class IndexRows:
     """Columns the in-memory hash index is built from (published entries only)."""
 

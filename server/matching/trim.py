@@ -18,7 +18,7 @@ from PIL import Image
 
 from .pdq import luminance
 
-TOLERANCE = 24  # grey levels a pixel may differ from the edge colour
+TOLERANCE = 10  # grey levels a pixel may differ from the edge colour
 BAND_FRACTION = 0.5  # rows at least this much edge-coloured are part of a band
 FLAT_FRACTION = 0.97  # rows at least this much edge-coloured may be cut
 EDGE_JUMP = 0.3  # a band ends where this share of the row changes colour at once

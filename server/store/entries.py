@@ -11,9 +11,10 @@ so a worker reloads that entry, not the whole bank.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 from flask import Flask, current_app
@@ -42,6 +43,15 @@ class NewImage:
     work_jpeg: bytes | None = None
 
 
+class StoredImage(NamedTuple):
+    """Where a stored image belongs (``flask reindex`` prepares it again beside its
+    entry's originals)."""
+
+    id: int
+    entry_id: int
+    role: str
+
+
 class DuplicateImage(ValueError):
     """The image's exact bytes are already stored (imports are idempotent by SHA-256)."""
 
@@ -61,7 +71,8 @@ class Store(Protocol):
     def set_status(self, entry_id: int, status: str) -> None: ...
     def entry_for_sha256(self, sha256: str) -> int | None: ...
     def thumbnail(self, image_id: int) -> tuple[bytes, str] | None: ...
-    def work_jpeg(self, image_id: int) -> bytes | None: ...
+    def picture(self, image_id: int) -> tuple[bytes, dict[str, list[int]] | None] | None: ...
+    def originals_of(self, entry_id: int) -> list[bytes]: ...
     def image_keypoints(self, image_id: int) -> Features | None: ...
     def index_version(self) -> int: ...
     def index_changes(self, after: int, limit: int) -> IndexChanges: ...
@@ -163,10 +174,27 @@ class SqlStore:
             row = session.execute(stmt).first()
         return (row[0], row[1]) if row else None
 
-    def work_jpeg(self, image_id: int) -> bytes | None:
-        """The stored image as the matcher saw it (for stage 2's pixel check)."""
+    def originals_of(self, entry_id: int) -> list[bytes]:
+        """The work pictures of an entry's originals: a copy added to the entry is cut to
+        where one of them shows in it (``references.prepare``)."""
+        stmt = (
+            select(m.Image.work_jpeg)
+            .where(m.Image.entry_id == entry_id, m.Image.role == "original")
+            .where(m.Image.work_jpeg.is_not(None))
+            .order_by(m.Image.id)
+        )
         with self._sessions() as session:
-            return session.scalar(select(m.Image.work_jpeg).where(m.Image.id == image_id))
+            return list(session.scalars(stmt))
+
+    def picture(self, image_id: int) -> tuple[bytes, dict[str, list[int]] | None] | None:
+        """The work picture and where its content is: for the pixel check, and for
+        ``flask reindex``, which starts from them."""
+        stmt = select(m.Image.work_jpeg, m.Image.regions).where(m.Image.id == image_id)
+        with self._sessions() as session:
+            row = session.execute(stmt).first()
+        if row is None or row.work_jpeg is None:
+            return None
+        return row.work_jpeg, json.loads(row.regions) if row.regions else None
 
     def image_keypoints(self, image_id: int) -> Features | None:
         """One stored image's ORB keypoints, for stage 2's verification of a candidate."""
@@ -177,11 +205,15 @@ class SqlStore:
             return None
         return Features.from_bytes(row.orb_xy or b"", row.orb_descriptors)
 
-    def reindexable_images(self) -> list[int]:
-        """Ids of the images whose work picture is stored, oldest first."""
-        stmt = select(m.Image.id).where(m.Image.work_jpeg.is_not(None)).order_by(m.Image.id)
+    def reindexable_images(self) -> list[StoredImage]:
+        """The images whose work picture is stored, entry by entry, oldest first."""
+        stmt = (
+            select(m.Image.id, m.Image.entry_id, m.Image.role)
+            .where(m.Image.work_jpeg.is_not(None))
+            .order_by(m.Image.entry_id, m.Image.id)
+        )
         with self._sessions() as session:
-            return list(session.scalars(stmt))
+            return [StoredImage(*row) for row in session.execute(stmt)]
 
     def refingerprint(self, fingerprints: Iterable[tuple[int, NewImage]]) -> int:
         """Replace the hashes and features of stored images; one index version bump.
@@ -206,6 +238,7 @@ class SqlStore:
                 )
                 for column, value in pdq_columns(fp).items():
                     setattr(row, column, value)
+                row.regions = regions_column(fp)
                 if new.features is not None:
                     for column, value in orb_columns(new.features, quantizer).items():
                         setattr(row, column, value)
@@ -477,9 +510,14 @@ def image_row(image: NewImage, quantizer: Quantizer | None) -> m.Image:
         source_url=image.source_url,
         thumbnail=image.thumbnail,
         work_jpeg=image.work_jpeg,
+        regions=regions_column(fp),
         **pdq_columns(fp),
         **(orb_columns(image.features, quantizer) if image.features else {}),
     )
+
+
+def regions_column(fp: Fingerprint) -> str | None:
+    return json.dumps({name: list(box) for name, box in fp.boxes.items()}) if fp.boxes else None
 
 
 def pdq_columns(fp: Fingerprint) -> dict[str, object]:

@@ -112,6 +112,9 @@ class Image(Base):
     # The decoded work picture (<= 512 px), kept so hashes and features can be
     # recomputed when the pipeline changes; and its ORB keypoints for stage 2.
     work_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # Where its content is in the work picture (without the frame it circulated in) and
+    # that content without flat bands: JSON {"content": [l, t, r, b], "trimmed": [...]}.
+    regions: Mapped[str | None] = mapped_column(Text, deferred=True)
     orb_xy: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     orb_descriptors: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # Each descriptor's list in the descriptor index (uint16), under this quantizer.

@@ -108,6 +108,31 @@ def test_duplicates_are_flagged_and_merge_adds_a_variant_and_appearance(app, cli
     assert report_status(client, first)["status"] == "merged"
 
 
+def test_a_screenshot_merged_into_an_entry_is_cut_to_the_entry_s_picture(app, client) -> None:  # type: ignore[no-untyped-def]
+    """A reader reports the post a known photo circulated in; merged, it catches re-shares
+    of that post, and the post's page around other pictures stays innocent."""
+    entry_id = add_fake(app, "rocket")
+    page = edits.jpeg(edits.web_page(demo_image("rocket")), 90)
+    response = client.post(
+        "/api/v1/submissions",
+        data={"image": (io.BytesIO(page), "page.jpg"), "claim": "The rocket is an airstrike"},
+        content_type="multipart/form-data",
+    )
+    moderator = token(app, "moderator")
+    merged = client.post(
+        f"/api/v1/submissions/{response.get_json()['id']}/merge",
+        json={"entry_id": entry_id},
+        headers=moderator,
+    )
+    assert merged.status_code == 200
+    assert (
+        upload(client, edits.jpeg(edits.web_page(demo_image("rocket")), 70)).get_json()["result"]
+        == "match"
+    )
+    innocent = edits.jpeg(edits.web_page(demo_image("coffee")), 70)
+    assert upload(client, innocent).get_json()["result"] == "no_match"
+
+
 def test_reject_and_ask_for_more(app, client) -> None:  # type: ignore[no-untyped-def]
     moderator = token(app, "moderator")
     one, two = submit(client, "chelsea"), submit(client, "astronaut")

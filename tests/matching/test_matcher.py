@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
+from server.config import DEFAULTS
 from server.matching import matcher
+from server.matching.bank import snapshot
+from server.matching.decode import decode_check
+from server.matching.hashing import query_fingerprint
+from server.matching.index import Snapshot
+from server.references import Upload, prepare, prepare_together
 
 from .. import edits
 from ..conftest import add_fake, demo_image, make_app, upload
@@ -89,3 +95,42 @@ def test_stage_2_can_be_switched_off(sqlite_url) -> None:  # type: ignore[no-unt
     add_fake(app, "rocket")
     query = edits.jpeg(window(demo_image("rocket"), 0.5, 0.2, 0.7))
     assert upload(app.test_client(), query).get_json()["result"] == "no_match"
+
+
+def bank_check(bank: Snapshot, data: bytes) -> str:
+    """What a reader is told about ``data``, with the server's default thresholds."""
+    decoded, sharper = decode_check(data, max_pixels=10**8)
+    fingerprint = query_fingerprint(data, decoded)
+    found = matcher.find(fingerprint, decoded.image, bank, DEFAULT_THRESHOLDS, sharper=sharper)
+    return matcher.verdict(found)
+
+
+DEFAULT_THRESHOLDS = matcher.Thresholds.from_config(DEFAULTS)
+
+
+@pytest.mark.parametrize("frame", [edits.web_page, in_a_page], ids=["web-page", "page"])
+def test_a_fake_stored_as_it_circulated_does_not_accuse_pictures_in_the_same_frame(frame) -> None:  # type: ignore[no-untyped-def]
+    """The entry holds the original and the page it circulated in; the same page around
+    other pictures is not a known fake, and the page itself still is."""
+    rocket = demo_image("rocket")
+    images = prepare_together(
+        [Upload(edits.jpeg(rocket, 90), "original"), Upload(edits.jpeg(frame(rocket)), "misused")],
+        max_pixels=10**8,
+    )
+    bank = snapshot([images])
+    assert bank_check(bank, edits.jpeg(frame(rocket), 70)) == "match"
+    for innocent in ("coffee", "chelsea", "astronaut"):
+        assert bank_check(bank, edits.jpeg(frame(demo_image(innocent)), 70)) == "no_match"
+
+
+def test_a_page_stored_alone_does_not_accuse_other_pictures_in_the_same_page() -> None:
+    """No original to find in it, and a picture too small in the page to be cut out:
+    the page is stored whole. Another picture in its place leaves a hole in the pixel
+    check (``agreement.Evidence.largest_hole``), which no copy leaves."""
+    page = prepare(
+        edits.jpeg(edits.web_page(demo_image("rocket"))), role="misused", max_pixels=10**8
+    )
+    bank = snapshot([[page]])
+    assert bank_check(bank, edits.jpeg(edits.web_page(demo_image("rocket")), 70)) == "match"
+    for innocent in ("coffee", "chelsea", "astronaut"):
+        assert bank_check(bank, edits.jpeg(edits.web_page(demo_image(innocent)), 70)) == "no_match"
