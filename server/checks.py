@@ -25,12 +25,11 @@ from PIL import Image, ImageDraw
 
 from .cache import get_cache
 from .limits import charge_work, require_work_budget
-from .matching.decode import decode_check, decode_chroma, work_colour
+from .matching.decode import decode_check, decode_chroma
 from .matching.hashing import Fingerprint, query_fingerprint
 from .matching.index import IndexHolder, Snapshot
 from .matching.matcher import Found, Thresholds, find, find_hash
-from .matching.source import StoredPicture
-from .matching.trim import band_box
+from .matching.source import StoredPicture, stored_picture
 from .records import CheckResponse, Hashes, Match
 from .search_links import search_links
 from .store import get_store
@@ -190,17 +189,6 @@ def init_app(app: Flask) -> None:
         poll_interval=app.config["INDEX_POLL_INTERVAL"],
         background=_native_thread,
     )
-
-
-def stored_picture(work_jpeg: bytes, regions: dict[str, list[int]] | None) -> StoredPicture:
-    """A stored image for the pixel check; images stored before their regions were
-    recorded (``flask reindex`` records them) count as all content."""
-    grey, chroma = work_colour(work_jpeg)
-    if regions is None:
-        whole = (0, 0, grey.shape[1], grey.shape[0])
-        return StoredPicture(grey, whole, band_box(grey), chroma)
-    content, trimmed = (tuple(regions[k]) for k in ("content", "trimmed"))
-    return StoredPicture(grey, content, trimmed, chroma)  # type: ignore[arg-type]
 
 
 def _native_thread(work: Callable[[], None]) -> None:

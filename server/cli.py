@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from . import jobs
 from .auth import password_problem
 from .fetch import fetch_policy
-from .importer import export_lines, import_lines
+from .importer import LineResult, export_lines, import_lines, import_negative_lines
 from .jsonld import media_review
 from .matching.features import QUANTIZER_LISTS
 from .records import USER_ROLES
@@ -44,19 +44,42 @@ def demo_data_command() -> None:
     _import(DEMO_FILE)
 
 
+@click.command("import-negatives")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_negatives_command(file: Path) -> None:
+    """Import items of the negative bank from a JSON Lines FILE: one {"kind": ...,
+    "note": ..., "path" or "url": ...} per line (kinds: lookalike, overlay, frame,
+    template)."""
+    lines = file.read_text(encoding="utf-8").splitlines()
+    results = import_negative_lines(
+        iter(lines),
+        base_dir=file.parent,
+        store=get_moderation(),
+        max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
+        fetch_policy=fetch_policy(),
+        actor=CLI_ACTOR,
+    )
+    _report(results, len(lines), file.name)
+
+
 def _import(file: Path) -> None:
     lines = file.read_text(encoding="utf-8").splitlines()
-    added = skipped = failed = 0
-    policy = fetch_policy()
     results = import_lines(
         iter(lines),
         base_dir=file.parent,
         store=get_store(),
         max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
-        fetch_policy=policy,
+        fetch_policy=fetch_policy(),
     )
+    _report(results, len(lines), file.name)
+
+
+def _report(results: Iterator[LineResult], length: int, name: str) -> None:
+    """Count an import's lines as they go, name every failed one, exit 1 if any failed."""
+    added = skipped = failed = 0
     with click.progressbar(
-        results, length=len(lines), label=f"Importing {file.name}", file=sys.stderr
+        results, length=length, label=f"Importing {name}", file=sys.stderr
     ) as bar:
         for result in bar:
             if result.status == "added":
@@ -321,6 +344,7 @@ def init_app(app: Flask) -> None:
     for command in (
         import_command,
         demo_data_command,
+        import_negatives_command,
         export_command,
         reindex_command,
         train_quantizer_command,

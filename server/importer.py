@@ -17,9 +17,9 @@ from pydantic import ValidationError
 
 from .fetch import FetchError, FetchPolicy, fetch
 from .matching.decode import ImageError
-from .records import EntryImport
-from .references import Upload, prepare_together
-from .store import DuplicateImage, SqlStore
+from .records import EntryImport, NegativeImport, NegativeIn
+from .references import Upload, prepare, prepare_together
+from .store import Actor, DuplicateImage, DuplicateNegative, ModerationStore, SqlStore
 
 
 @dataclass
@@ -64,6 +64,43 @@ def import_lines(
             yield LineResult(number, "error", getattr(exc, "message", None) or str(exc))
         else:
             yield LineResult(number, "added", f"added entry {entry_id}", entry_id)
+
+
+def import_negative_lines(
+    lines: Iterator[str],
+    *,
+    base_dir: Path,
+    store: ModerationStore,
+    max_pixels: int,
+    fetch_policy: FetchPolicy,
+    actor: Actor,
+) -> Iterator[LineResult]:
+    """Items of the negative bank, one JSON object per line (``NegativeImport``); an
+    item whose bytes are in the bank already is skipped, so re-running is safe."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = NegativeImport.model_validate_json(raw)
+        except ValidationError as exc:
+            yield LineResult(number, "error", _short(exc))
+            continue
+        try:
+            if item.path:
+                data, source = (base_dir / item.path).read_bytes(), item.source_url
+            else:
+                data, source = fetch(str(item.url), fetch_policy), item.source_url or item.url
+            image = prepare(data, role="original", max_pixels=max_pixels, source_url=None)
+            fields = NegativeIn(kind=item.kind, note=item.note, source_url=source)
+            negative_id = store.add_negative(fields, image, actor)
+        except DuplicateNegative as exc:
+            yield LineResult(
+                number, "skipped", f"already in the bank as item {exc.negative_id}", exc.negative_id
+            )
+        except (ImageError, FetchError, OSError) as exc:
+            yield LineResult(number, "error", getattr(exc, "message", None) or str(exc))
+        else:
+            yield LineResult(number, "added", f"added item {negative_id}", negative_id)
 
 
 def _load(ref, base_dir: Path, policy: FetchPolicy) -> Upload:  # type: ignore[no-untyped-def]

@@ -261,3 +261,48 @@ class FeedbackIn(Strict):
 
 class PageCheckRequest(Strict):
     url: Url
+
+
+#: What an item of the negative bank is (``store.models.Negative``).
+NEGATIVE_KINDS = ("lookalike", "overlay", "frame", "template")
+NEGATIVE_LABELS = {
+    "lookalike": "Lookalike: a picture that is not a fake (another shot, a neighbouring frame)",
+    "overlay": "Overlay: a logo, watermark, lower third or interface shown over pictures",
+    "frame": "Frame: a post's, page's or player's chrome around pictures",
+    "template": "Template: a meme's picture, shared by every meme made from it",
+}
+NegativeKind = Literal[NEGATIVE_KINDS]  # type: ignore[valid-type]
+
+
+class NegativeIn(Strict):
+    """Material that is not evidence, as a moderator or an import line describes it."""
+
+    kind: NegativeKind
+    note: str = Field(default="", max_length=2000)
+    source_url: Url | None = None
+
+
+class NegativeImport(NegativeIn):
+    """One line of a negative-bank import file (``flask --app server import-negatives``)."""
+
+    path: str | None = None
+    url: Url | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> NegativeImport:
+        if not self.path and self.url is None:
+            raise ValueError("an item needs a path or a url")
+        return self
+
+
+class NegativeOut(BaseModel):
+    id: int
+    kind: NegativeKind
+    note: str
+    status: Literal["active", "retracted"]
+    source_url: str | None
+    width: int
+    height: int
+    image_id: int | None  # a frame kept from this stored image
+    created_by: str
+    created_at: dt.datetime

@@ -6,13 +6,14 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 from PIL import Image
 
 from .config import DEFAULTS
 from .matching.bank import snapshot
 from .matching.content import content_box
 from .matching.decode import Decoded, decode, decode_check
-from .matching.features import extract
+from .matching.features import Features, extract
 from .matching.geometry import Box, area
 from .matching.hashing import query_fingerprint, reference_fingerprint
 from .matching.matcher import Thresholds, find
@@ -119,7 +120,20 @@ def _prepared(
         source_url=source_url,
         features=extract(decoded.image, fingerprint.boxes["content"]),
         work_jpeg=jpeg(decoded.image, 90),
+        frame=_frame(decoded.image, content),
     )
+
+
+def _frame(image: Image.Image, content: Box) -> Features | None:
+    """The keypoints around a picture cut out of its frame (none for a whole picture):
+    the negative bank keeps them, as material many pictures share."""
+    if content == (0, 0, image.width, image.height):
+        return None
+    keypoints = extract(image)
+    left, top, right, bottom = content
+    x, y = keypoints.xy[:, 0], keypoints.xy[:, 1]
+    outside = (x < left) | (x >= right) | (y < top) | (y >= bottom)
+    return keypoints.subset(np.flatnonzero(outside)) if outside.any() else None
 
 
 def thumbnail_jpeg(image: Image.Image) -> bytes:

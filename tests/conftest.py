@@ -131,6 +131,20 @@ def add_fake(app: Flask, name: str = "rocket", **fields: object) -> int:
     return store_of(app).add_entry(EntryFields.model_validate(values), [image])
 
 
+def add_picture_fake(app: Flask, picture: Image.Image, title: str = "Burst frame misused") -> int:
+    """Store a known fake made from any picture (an edit of a demo image)."""
+    fields = EntryFields.model_validate(
+        {
+            "title": title,
+            "category": "DecontextualizedContent",
+            "claim": "Shows last night's attack.",
+            "origin": {"description": "An archive photo."},
+        }
+    )
+    image = prepare(edits.jpeg(picture, 90), role="original", max_pixels=10**8)
+    return store_of(app).add_entry(fields, [image])
+
+
 def store_of(app: Flask) -> SqlStore:
     return app.extensions["origincheck.store"]
 

@@ -75,3 +75,9 @@ def web_page(image: Image.Image, width: int = 1200) -> Image.Image:
     for i in range(5):  # a sidebar of text lines
         draw.text((width * 3 // 4, 90 + 24 * i), "Trending: something else entirely", fill="grey")
     return page
+
+
+def burst(photo: Image.Image) -> tuple[Image.Image, Image.Image]:
+    """Two neighbouring shots of one scene: the camera panned a little between them."""
+    w, h = photo.size
+    return photo.crop((0, 0, w - 60, h - 20)), photo.crop((60, 20, w, h))

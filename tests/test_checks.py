@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 from server import create_app
 from server.checks import warm_up
 from server.matching import matcher
-from server.records import EntryPatch
+from server.records import EntryPatch, NegativeIn
+from server.references import prepare
 from server.store import Actor
 
-from .conftest import add_fake, demo_bytes, make_app, store_of, upload
+from . import edits
+from .conftest import (
+    add_fake,
+    add_picture_fake,
+    demo_bytes,
+    demo_image,
+    make_app,
+    moderation_of,
+    store_of,
+    upload,
+)
 
 
 def test_warm_up_runs_both_stages_once_and_caches_nothing(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -75,6 +87,31 @@ def test_a_publish_or_retraction_reloads_that_entry_alone(database_url, monkeypa
     assert upload(client, demo_bytes("rocket")).get_json()["result"] == "no_match"
     assert upload(client, demo_bytes("coffee")).get_json()["result"] == "match"
     assert loads == [({rocket},), ({rocket},)]
+
+
+def test_another_worker_sees_the_negative_bank_change_within_a_second(
+    database_url, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A moderator's worker stores a lookalike; a reader's worker, polling as deployed
+    (every 0.25 s), stops calling it a fake within a second, and reloads no entry."""
+    moderators, readers = (make_app(database_url, INDEX_POLL_INTERVAL=0.25) for _ in range(2))
+    first, second = edits.burst(demo_image("rocket"))
+    add_picture_fake(moderators, first)
+    reader = readers.test_client()
+    time.sleep(0.3)
+    assert upload(reader, edits.jpeg(second, 70)).get_json()["result"] == "match"
+    loads: list[object] = []
+    rows = store_of(readers).index_rows
+    monkeypatch.setattr(store_of(readers), "index_rows", lambda *a: loads.append(a) or rows(*a))
+    image = prepare(edits.jpeg(second, 90), role="original", max_pixels=10**8)
+    fields = NegativeIn(kind="lookalike", note="The next frame")
+    moderation_of(moderators).add_negative(fields, image, Actor("test", "moderator"))
+    deadline = time.monotonic() + 1.0
+    while upload(reader, edits.jpeg(second, 70)).get_json()["result"] != "no_match":
+        assert time.monotonic() < deadline, "the reader's worker still calls the lookalike a fake"
+        time.sleep(0.05)
+    assert upload(reader, edits.jpeg(first, 70)).get_json()["result"] == "match"
+    assert loads == []
 
 
 def test_warm_up_with_the_store_down_still_lets_the_worker_boot(caplog) -> None:  # type: ignore[no-untyped-def]

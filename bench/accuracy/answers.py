@@ -129,8 +129,10 @@ def build(photos: list[Path]) -> tuple[list[Query], dict[str, int]]:
             add("trap-text-post", edit, None, make)
 
     # Memes: 20 known (template + false claim); innocent memes of the same templates.
+    # Moderators keep each template in the negative bank.
     for k, path in enumerate(templates):
         template = open_photo(path)
+        negatives.append(("template", stored(scenes.cover(template, 640, 640), "original")))
         top, bottom = scenes.statement(2000 + k, 6), scenes.statement(2100 + k, 6)
         entries.append([stored(scenes.meme(template, top, bottom), "misused")])
         entry = len(entries) - 1
@@ -142,6 +144,8 @@ def build(photos: list[Path]) -> tuple[list[Query], dict[str, int]]:
                 add("trap-meme", edit, None, make)
 
     # Lock screens: 20 known, 60 innocent (other smooth wallpapers, the same interface).
+    # Moderators keep the interface in the negative bank, as an overlay.
+    negatives.append(("overlay", stored(scenes.lock_screen_interface(), "original")))
     for k in range(20):
         entries.append([stored(scenes.lock_screen(3000 + k), "misused")])
         entry = len(entries) - 1
@@ -157,7 +161,7 @@ def build(photos: list[Path]) -> tuple[list[Query], dict[str, int]]:
         first, second = scenes.burst_pair(open_photo(path))
         entries.append([stored(first, "misused")])
         entry = len(entries) - 1
-        negatives.append(stored(second, "original"))
+        negatives.append(("lookalike", stored(second, "original")))
         for name, edit in (
             ("jpeg-40", FAMILIES["easy"]["jpeg-40"]),
             ("crop-5", FAMILIES["crop"]["crop-5"]),

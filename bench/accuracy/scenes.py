@@ -317,7 +317,14 @@ def lock_screen(seed: int) -> Image.Image:
     )
     arr = top * (1 - t) + bottom * t
     arr = arr * (0.85 + 0.15 * wave)
-    out = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+    return lock_screen_interface(Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)))
+
+
+def lock_screen_interface(wallpaper: Image.Image | None = None) -> Image.Image:
+    """The lock screen's clock and notifications, over ``wallpaper`` (plain grey when
+    None: what a moderator stores in the negative bank as an overlay)."""
+    width, height = 540, 960
+    out = wallpaper.copy() if wallpaper is not None else Image.new("RGB", (width, height), "grey")
     draw = ImageDraw.Draw(out, "RGBA")
     draw.text((130, 120), "09:41", fill="white", font=font(110))
     draw.text((150, 250), "Tuesday 1 December", fill="white", font=font(30))

@@ -10,12 +10,20 @@ from ..auth import api_role
 from ..errors import ApiError
 from ..fetch import fetch_policy
 from ..links import base_url, public_entry
+from ..negatives import add_negative
 from ..pagecheck import check_page
-from ..records import EntryPatch, PageCheckRequest
+from ..records import NEGATIVE_KINDS, EntryPatch, NegativeIn, NegativeOut, PageCheckRequest
 from ..review import OPEN, approve, candidates, merge
-from ..store import InvalidState, NotFound, VersionConflict, get_moderation, get_store
+from ..store import (
+    DuplicateNegative,
+    InvalidState,
+    NotFound,
+    VersionConflict,
+    get_moderation,
+    get_store,
+)
 from ..store.moderation import audit_dict
-from .schemas import EntryEdit, InfoRequest, MergeRequest, RejectRequest, parse
+from .schemas import CheckRequestUrl, EntryEdit, InfoRequest, MergeRequest, RejectRequest, parse
 from .submissions import submission_json
 
 bp = Blueprint("moderation_api", __name__, url_prefix="/api/v1")
@@ -131,6 +139,78 @@ def entry_status(entry_id: int) -> Response:
         raise ApiError("invalid_request", "status must be published, disabled or retracted.")
     get_moderation().set_entry_status(entry_id, status, g.actor)
     return jsonify(entry=_entry(entry_id))
+
+
+@bp.get("/negatives")
+@api_role("moderator")
+def negatives() -> Response:
+    """The negative bank, newest first, ``limit`` (≤ 200) at a time before id ``after``;
+    ``kind`` and ``status`` (active, retracted) filter it."""
+    kind = request.args.get("kind") or None
+    status = request.args.get("status", "active")
+    if kind is not None and kind not in NEGATIVE_KINDS:
+        raise ApiError("invalid_request", f"kind must be one of {', '.join(NEGATIVE_KINDS)}.")
+    if status not in ("active", "retracted"):
+        raise ApiError("invalid_request", "status must be active or retracted.")
+    limit = max(1, min(request.args.get("limit", 50, type=int) or 50, 200))
+    after = request.args.get("after", type=int)
+    rows = get_moderation().negatives(kind=kind, status=status, after=after, limit=limit + 1)
+    next_url = None
+    if len(rows) > limit:
+        args = {"status": status, "limit": limit, "after": rows[limit - 1].id}
+        if kind:
+            args["kind"] = kind
+        next_url = base_url() + url_for("moderation_api.negatives", **args)
+    return jsonify(items=[_negative(n) for n in rows[:limit]], next=next_url)
+
+
+@bp.post("/negatives")
+@api_role("moderator")
+def add_negative_api() -> tuple[Response, int]:
+    """Add material that is not evidence: multipart with ``image`` (and ``kind``,
+    ``note``, ``source_url``), or JSON with ``image_url``."""
+    upload = request.files.get("image")
+    if upload is not None:
+        form = {k: v for k, v in request.form.items() if k != "image_url"}
+        fields, data, url = parse(NegativeIn, form), upload.read(), None
+    else:
+        body = _body()
+        url = body.pop("image_url", None)
+        fields, data = parse(NegativeIn, body), None
+        if url is not None:
+            url = str(parse(CheckRequestUrl, {"url": url}).url)
+    try:
+        negative_id = add_negative(fields, data, url, g.actor)
+    except DuplicateNegative as exc:
+        raise ApiError("duplicate", str(exc), 409) from None
+    return jsonify(negative=_negative(get_moderation().negative(negative_id))), 201
+
+
+@bp.post("/negatives/<id:negative_id>/status")
+@api_role("moderator")
+def negative_status(negative_id: int) -> Response:
+    status = _body().get("status")
+    if status not in ("active", "retracted"):
+        raise ApiError("invalid_request", "status must be active or retracted.")
+    row = get_moderation().set_negative_status(negative_id, status, g.actor)
+    return jsonify(negative=_negative(row))
+
+
+@bp.get("/negatives/<id:negative_id>/thumbnail.jpg")
+@api_role("moderator")
+def negative_thumbnail(negative_id: int) -> Response:
+    thumbnail = get_moderation().negative_thumbnail(negative_id)
+    if thumbnail is None:
+        raise ApiError("not_found", f"Item {negative_id} has no picture of its own.", 404)
+    return Response(thumbnail, mimetype="image/jpeg")
+
+
+def _negative(row: NegativeOut) -> dict[str, Any]:
+    item = row.model_dump(mode="json")
+    item["thumbnail_url"] = base_url() + url_for(
+        "moderation_api.negative_thumbnail", negative_id=row.id
+    )
+    return item
 
 
 @bp.get("/audit")

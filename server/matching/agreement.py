@@ -62,6 +62,9 @@ class Evidence:
     #: agreeing cells surround on all sides but one at most: a different picture in the
     #: same post, page or card.
     largest_hole: int = 0
+    #: Mean correlation of the textured cells compared: finer than ``agreement`` when two
+    #: stored pictures both agree (a fake and the neighbouring frame of its burst).
+    correlation: float = 0.0
 
 
 NO_EVIDENCE = Evidence(0.0, 0.0, 0.0, 0, 0, 0.0, (0, 0, 0, 0), (0, 0, 0, 0))
@@ -164,6 +167,7 @@ def compare(
         shown_at=project(homography, content, limit),
         largest_difference=round(_largest_patch(counted & ~agrees) / compared, 4),
         largest_hole=_largest_hole(counted & ~agrees & busy, overlap),
+        correlation=round(float(correlation[textured].mean()), 4) if textured.any() else 0.0,
     )
 
 

@@ -15,8 +15,8 @@ import numpy as np
 from .decode import work_colour
 from .features import IVF_ABOVE, FeatureIndex, Features, Quantizer
 from .hashing import Fingerprint
-from .index import HashIndex, Snapshot
-from .source import IndexRows, StoredPicture
+from .index import HashIndex, Snapshot, negative_bank
+from .source import IndexRows, NegativeImage, StoredPicture
 
 
 class Prepared(Protocol):
@@ -25,12 +25,25 @@ class Prepared(Protocol):
     fingerprint: Fingerprint
     features: Features | None
     work_jpeg: bytes | None
+    frame: Features | None
 
 
-def snapshot(entries: Sequence[Sequence[Prepared]], negatives: Sequence[Prepared] = ()) -> Snapshot:
-    """Entry ids are positions in ``entries``; image ids count up across all of them."""
+def snapshot(
+    entries: Sequence[Sequence[Prepared]], negatives: Sequence[tuple[str, Prepared]] = ()
+) -> Snapshot:
+    """Entry ids are positions in ``entries``; image ids count up across all of them.
+
+    ``negatives`` are (kind, image) items of the negative bank; as in the store, the
+    frames of copies cut to their picture join it by themselves.
+    """
     codes, image_ids, entry_ids, variants = [], [], [], []
     features, pictures = [], {}
+    bank = [
+        NegativeImage(
+            number, kind, item.fingerprint.hashes, item.features, item.work_jpeg, _regions(item)
+        )
+        for number, (kind, item) in enumerate(negatives, start=1)
+    ]
     image_id = 0
     for entry_id, images in enumerate(entries):
         for image in images:
@@ -45,6 +58,8 @@ def snapshot(entries: Sequence[Sequence[Prepared]], negatives: Sequence[Prepared
                 boxes = image.fingerprint.boxes
                 grey, chroma = work_colour(image.work_jpeg)
                 pictures[image_id] = StoredPicture(grey, boxes["content"], boxes["trimmed"], chroma)
+            if image.frame is not None:
+                bank.append(NegativeImage(len(bank) + 1, "frame", [], image.frame, None))
             image_id += 1
     rows = IndexRows(
         np.stack(codes) if codes else np.zeros((0, 32), np.uint8),
@@ -53,7 +68,13 @@ def snapshot(entries: Sequence[Sequence[Prepared]], negatives: Sequence[Prepared
         variants,
         0,
     )
-    return Snapshot(HashIndex(rows), filed_features(features), pictures.get)
+    return Snapshot(
+        HashIndex(rows), filed_features(features), pictures.get, negatives=negative_bank(bank)
+    )
+
+
+def _regions(image: Prepared) -> dict[str, list[int]]:
+    return {name: list(box) for name, box in image.fingerprint.boxes.items()}
 
 
 def filed_features(features: list[tuple[int, int, Features]]) -> FeatureIndex:

@@ -261,6 +261,7 @@ class FeatureIndex:
         *,
         all_keypoints: bool = False,
         muted: np.ndarray | None = None,
+        unvoting: np.ndarray | None = None,
     ) -> list[Candidate]:
         """Images whose keypoints fit the query's under one homography, most inliers first.
 
@@ -268,12 +269,15 @@ class FeatureIndex:
         those that voted for it: slower, for offline de-duplication (bench corpus).
         Images ``muted`` (a mask from ``images_of``) get no votes: their entries changed
         since this index was built, and a newer index holds them (``index.py``).
+        Query keypoints ``unvoting`` (the negative bank's material) vote for nothing.
         """
         if self._index is None or len(query) < MIN_VOTES:
             return []
         distances, rows = self._index.search(np.ascontiguousarray(query.descriptors), NEIGHBOURS)
         close = (distances <= VOTE_DISTANCE) & (rows >= 0)
         close &= ~self._common(distances, rows)[:, None]
+        if unvoting is not None:
+            close &= ~unvoting[:, None]
         # One vote per (query keypoint, image), as (image, keypoint) pairs in one int64
         # each: np.unique over rows of a 2-column array sorts structured records, slower.
         pairs = np.unique(
@@ -300,6 +304,10 @@ class FeatureIndex:
             if homography is not None and inliers >= min_inliers:
                 found.append(Candidate(entry_id, image_id, inliers, homography))
         return sorted(found, key=lambda c: -c.inliers)
+
+    def keypoints_of(self, image_id: int) -> Features | None:
+        """A stored image's keypoints, read back (from memory or the store)."""
+        return self._keypoints(image_id)
 
     def common_points(self, image_id: int) -> np.ndarray:
         """``_common_points``, remembered for the last 512 images asked about."""

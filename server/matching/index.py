@@ -18,14 +18,15 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 import faiss
 import numpy as np
 
 from .features import Candidate, FeatureIndex, Features
-from .source import IndexRows, IndexSource, StoredPicture
+from .negatives import NO_NEGATIVES, NegativeBank, material_index
+from .source import IndexRows, IndexSource, NegativeImage, StoredPicture, stored_picture
 
 _log = logging.getLogger(__name__)
 #: Hashes (~40,000 images) above which the multi-index replaces the flat scan. A check's
@@ -218,12 +219,24 @@ class LayeredFeatures:
     def common_points(self, image_id: int) -> np.ndarray:
         return self.base.common_points(image_id)
 
+    def keypoints_of(self, image_id: int) -> Features | None:
+        return self.delta.keypoints_of(image_id) or self.base.keypoints_of(image_id)
+
     def search(
-        self, query: Features, min_inliers: int, *, all_keypoints: bool = False
+        self,
+        query: Features,
+        min_inliers: int,
+        *,
+        all_keypoints: bool = False,
+        unvoting: np.ndarray | None = None,
     ) -> list[Candidate]:
         """``FeatureIndex.search`` over both, most inliers first."""
-        found = self.base.search(query, min_inliers, all_keypoints=all_keypoints, muted=self._muted)
-        found += self.delta.search(query, min_inliers, all_keypoints=all_keypoints)
+        found = self.base.search(
+            query, min_inliers, all_keypoints=all_keypoints, muted=self._muted, unvoting=unvoting
+        )
+        found += self.delta.search(
+            query, min_inliers, all_keypoints=all_keypoints, unvoting=unvoting
+        )
         return sorted(found, key=lambda c: -c.inliers)
 
 
@@ -238,6 +251,37 @@ class Snapshot:
     version: int = 0  # the store's index_version; part of every cached verdict's key
     change: int = 0  # the last of the store's index changes the indexes include
     changed: frozenset[int] = frozenset()  # entries layered over the base indexes
+    negatives: NegativeBank = NO_NEGATIVES  # what moderators said is not evidence
+
+
+def negative_bank(items: Sequence[NegativeImage]) -> NegativeBank:
+    """A worker's negative bank: every item's keypoints as material, and the items with
+    pictures of their own (all but frames) as a bank of their own (ids are the items'
+    ids, as entry and image ids)."""
+    material = material_index([item.features for item in items if item.features is not None])
+    lookalikes = [item for item in items if item.work_jpeg is not None]
+    kinds = {item.id: item.kind for item in lookalikes}
+    if not lookalikes:
+        return NegativeBank(material, None, len(items))
+    hashed = [(item.id, name, code) for item in lookalikes for name, code in item.hashes]
+    ids = np.array([i for i, _, _ in hashed], dtype=np.int64)
+    rows = IndexRows(
+        np.stack([np.frombuffer(code, np.uint8) for _, _, code in hashed])
+        if hashed
+        else np.zeros((0, 32), np.uint8),
+        ids,
+        ids,
+        [name for _, name, _ in hashed],
+        0,
+    )
+    features = FeatureIndex([(i.id, i.id, i.features) for i in lookalikes if i.features])
+    pictures = {
+        item.id: stored_picture(item.work_jpeg, item.regions)
+        for item in lookalikes
+        if item.work_jpeg is not None
+    }
+    bank = Snapshot(HashIndex(rows), features, pictures.get)
+    return NegativeBank(material, bank, len(items), kinds)
 
 
 def _daemon_thread(work: Callable[[], None]) -> None:
@@ -319,8 +363,10 @@ class IndexHolder:
         changes = self._source.index_changes(snapshot.change, MAX_LAYERED)
         if changes.entries is None or len(changes.entries | snapshot.changed) > MAX_LAYERED:
             return self._build()
+        if changes.negatives:  # a small bank: reloaded whole, in place
+            snapshot = replace(snapshot, negatives=negative_bank(self._source.negative_images()))
         if not changes.entries:
-            return replace(snapshot, version=version)
+            return replace(snapshot, version=version, change=changes.last)
         changed = changes.entries | snapshot.changed
         # Every changed entry is reloaded whole, so a change landing during these reads
         # is at worst loaded now and again at the next refresh, never missed: the
@@ -337,6 +383,7 @@ class IndexHolder:
             version,
             changes.last,
             changed,
+            snapshot.negatives,
         )
 
     def _refresh_in_background(self, snapshot: Snapshot, version: int) -> None:
@@ -361,6 +408,9 @@ class IndexHolder:
         hashes = HashIndex(rows)
         stored = self._source.feature_rows()
         features = FeatureIndex(stored.images, stored.quantizer, self._keypoints())
-        snapshot = Snapshot(hashes, features, self._load_picture, rows.version, rows.change)
+        negatives = negative_bank(self._source.negative_images())
+        snapshot = Snapshot(
+            hashes, features, self._load_picture, rows.version, rows.change, negatives=negatives
+        )
         self._build_seconds = time.monotonic() - started
         return snapshot

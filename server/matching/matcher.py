@@ -42,6 +42,9 @@ from .index import Hit, Snapshot
 from .regions import picture_boxes
 from .source import StoredPicture
 
+#: A template or overlay explains a candidate whose agreement beats its own by less.
+MATERIAL_MARGIN = 0.1
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -106,8 +109,59 @@ def find(
     ``sharper`` returns the same picture decoded larger than the work picture; it is
     called only when stage 2 finds pictures inside the query (a screenshot, a collage).
     ``chroma`` returns the work picture's colour (``decode.decode_chroma``); it is called
-    only when a candidate's pixels are checked.
+    only when a candidate's pixels are checked. A candidate that a lookalike of the
+    negative bank explains at least as well is left out (``negatives.py``).
     """
+    found = _find(fp, image, snapshot, th, sharper, chroma)
+    lookalikes = snapshot.negatives.lookalikes
+    if not found or lookalikes is None:
+        return found
+    rivals = [r for r in _find(fp, image, lookalikes, th, sharper, chroma) if r.agreement]
+    kinds = snapshot.negatives.kinds
+    return [f for f in found if not any(_explains(r, f, kinds[r.entry_id]) for r in rivals)]
+
+
+def _explains(negative: Found, f: Found, kind: str) -> bool:
+    """Whether an item of the negative bank explains the part of the query ``f`` covers.
+
+    A lookalike does when it is at least as close: first by the hashes (a near hash
+    beats none, a nearer one a farther one: a copy of one frame of a burst is nearer to
+    it than to the next), then by the pixels (agreement, then the textured cells' mean
+    correlation); a tie goes to the lookalike, since a false "Known fake" is the worse
+    mistake. A template or an overlay does when the query agrees with it within
+    ``MATERIAL_MARGIN`` of its agreement with the fake: what the fake adds to it (a
+    meme's words) is then not what the query shows.
+    """
+    if f.agreement is None or negative.agreement is None:
+        return False
+    if f.query_box and negative.query_box and _iou(f.query_box, negative.query_box) < 0.3:
+        return False
+    if kind == "lookalike":
+        return _closeness(negative) >= _closeness(f)
+    return negative.agreement >= f.agreement - MATERIAL_MARGIN
+
+
+def _closeness(f: Found) -> tuple[int, int, float, float]:
+    hashed = f.distance is not None
+    correlation = f.evidence.correlation if f.evidence else 0.0
+    return int(hashed), -(f.distance or 0), f.agreement or 0.0, correlation
+
+
+def _iou(a: Box, b: Box) -> float:
+    inter = area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+    union = area(a) + area(b) - inter
+    return inter / union if union else 0.0
+
+
+def _find(
+    fp: Fingerprint,
+    image: Image.Image,
+    snapshot: Snapshot,
+    th: Thresholds,
+    sharper: Callable[[], Image.Image] | None = None,
+    chroma: Callable[[], np.ndarray | None] | None = None,
+) -> list[Found]:
+    """``find`` without the negative bank's lookalikes."""
     query = _Query(grey_pixels(image), chroma)
     regions = dict(fp.boxes) or {"full": (0, 0, image.width, image.height)}
     names = [name for name, _ in fp.hashes]
@@ -205,11 +259,13 @@ def local_matches(
         if len(boxes) < 2 and any(m.evidence.agreement >= enough for m in best.values()):
             break
         keypoints = extract(image, box)
-        for candidate in _distinct_candidates(snapshot.features.search(keypoints, min_inliers)):
+        unvoting = snapshot.negatives.unvoting(keypoints.descriptors)
+        candidates = snapshot.features.search(keypoints, min_inliers, unvoting=unvoting)
+        for candidate in _distinct_candidates(candidates):
             stored = snapshot.pictures(candidate.image_id)
             if stored is None:
                 continue
-            shared = snapshot.features.common_points(candidate.image_id)
+            shared = _shared(snapshot, candidate.image_id)
             evidence = query.compare(stored, candidate.homography, stored.content, shared)
             match = LocalMatch(
                 candidate.entry_id,
@@ -274,7 +330,7 @@ def _from_hit(
         return found  # nothing to look at (an image stored before its work picture was)
     reference_box = reference_window(hit.reference_variant, stored.content, stored.trimmed)
     homography = hash_homography(query_box, turn, reference_box)
-    shared = snapshot.features.common_points(hit.image_id)
+    shared = _shared(snapshot, hit.image_id)
     evidence = query.compare(stored, homography, reference_box, shared)
     if not _shown(evidence, th):
         return None  # the hashes are near, the pictures are not: a shared frame or layout
@@ -288,6 +344,16 @@ def _from_hit(
         shown_at=evidence.shown_at,
         evidence=evidence,
     )
+
+
+def _shared(snapshot: Snapshot, image_id: int) -> np.ndarray:
+    """Where a stored picture shows what is not evidence: keypoints the bank holds in
+    many entries, and the negative bank's material."""
+    common = snapshot.features.common_points(image_id)
+    if snapshot.negatives.material is None:
+        return common
+    keypoints = snapshot.features.keypoints_of(image_id)
+    return np.vstack([common, snapshot.negatives.shared_points(image_id, keypoints)])
 
 
 class _Query:

@@ -13,7 +13,9 @@ from typing import Protocol
 
 import numpy as np
 
+from .decode import work_colour
 from .features import Features, Quantizer
+from .trim import band_box
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,17 @@ class StoredPicture:
     trimmed: tuple[int, int, int, int]
     chroma: np.ndarray | None = None  # its colour (Cb, Cr), None for a grey picture
     text: str | None = None  # the words read in it, for pictures made of words (text.py)
+
+
+def stored_picture(work_jpeg: bytes, regions: dict[str, list[int]] | None) -> StoredPicture:
+    """A stored image for the pixel check; images stored before their regions were
+    recorded (``flask reindex`` records them) count as all content."""
+    grey, chroma = work_colour(work_jpeg)
+    if regions is None:
+        whole = (0, 0, grey.shape[1], grey.shape[0])
+        return StoredPicture(grey, whole, band_box(grey), chroma)
+    content, trimmed = (tuple(regions[k]) for k in ("content", "trimmed"))
+    return StoredPicture(grey, content, trimmed, chroma)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,7 @@ class IndexChanges:
     last: int  # the newest change
     #: Entries whose images or status changed; None when everything did (a reindex).
     entries: frozenset[int] | None
+    negatives: bool = False  # whether the negative bank changed
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,20 @@ class FeatureRows:
     quantizer: Quantizer | None
 
 
+@dataclass(frozen=True)
+class NegativeImage:
+    """One active item of the negative bank (``store.models.Negative``), as matching
+    needs it: items with a picture are searched like entries, frames only by their
+    keypoints."""
+
+    id: int
+    kind: str  # "lookalike", "overlay", "frame" or "template"
+    hashes: list[tuple[str, bytes]]
+    features: Features | None
+    work_jpeg: bytes | None  # their pixels, for the pixel check (frames have none)
+    regions: dict[str, list[int]] | None = None
+
+
 class IndexSource(Protocol):
     """Where a worker's indexes come from: the store (``server.store.entries.SqlStore``)."""
 
@@ -66,3 +94,4 @@ class IndexSource(Protocol):
     def index_rows(self, entries: Collection[int] | None = None) -> IndexRows: ...
     def feature_rows(self, entries: Collection[int] | None = None) -> FeatureRows: ...
     def image_keypoints(self, image_id: int) -> Features | None: ...
+    def negative_images(self) -> list[NegativeImage]: ...

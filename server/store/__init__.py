@@ -14,6 +14,7 @@ from . import db, entries, moderation
 from .entries import DuplicateImage, NewImage, SqlStore, get_store
 from .moderation import (
     Actor,
+    DuplicateNegative,
     IdempotencyConflict,
     InvalidState,
     LastAdmin,
@@ -26,6 +27,7 @@ from .moderation import (
 __all__ = [
     "Actor",
     "DuplicateImage",
+    "DuplicateNegative",
     "IdempotencyConflict",
     "InvalidState",
     "LastAdmin",

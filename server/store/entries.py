@@ -19,13 +19,13 @@ from typing import NamedTuple, Protocol
 import numpy as np
 from flask import Flask, current_app
 from pydantic import BaseModel
-from sqlalchemy import Engine, func, or_, select, text, update
+from sqlalchemy import Engine, delete, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from ..matching.features import IVF_ABOVE, Features, Quantizer
 from ..matching.hashing import Fingerprint
-from ..matching.source import FeatureRows, IndexChanges, IndexRows
+from ..matching.source import FeatureRows, IndexChanges, IndexRows, NegativeImage
 from ..records import CATEGORY_LABELS, STATUSES, EntryFields, EntryOut
 from . import models as m
 from .db import BoundedSessions, get_engine
@@ -41,6 +41,9 @@ class NewImage:
     source_url: str | None = None
     features: Features | None = None
     work_jpeg: bytes | None = None
+    #: A copy cut to its picture: the keypoints of the frame around it, kept in the
+    #: negative bank as material that is not evidence (``models.Negative``).
+    frame: Features | None = None
 
 
 class StoredImage(NamedTuple):
@@ -74,6 +77,7 @@ class Store(Protocol):
     def picture(self, image_id: int) -> tuple[bytes, dict[str, list[int]] | None] | None: ...
     def originals_of(self, entry_id: int) -> list[bytes]: ...
     def image_keypoints(self, image_id: int) -> Features | None: ...
+    def negative_images(self) -> list[NegativeImage]: ...
     def index_version(self) -> int: ...
     def index_changes(self, after: int, limit: int) -> IndexChanges: ...
     def index_rows(self, entries: Collection[int] | None = None) -> IndexRows: ...
@@ -242,6 +246,7 @@ class SqlStore:
                 if new.features is not None:
                     for column, value in orb_columns(new.features, quantizer).items():
                         setattr(row, column, value)
+                add_frames(session, [(row, new)])
                 count += 1
             index_changed(session, None)
         return count
@@ -253,14 +258,15 @@ class SqlStore:
             )
 
     def index_changes(self, after: int, limit: int) -> IndexChanges:
-        """Entries whose images or status changed after change ``after``.
+        """Entries whose images or status changed after change ``after``, and whether
+        the negative bank did.
 
         ``index_version`` also moves when only an entry's text changes (cached
         verdicts carry that text); such a change adds nothing here, so a worker
         keeps its indexes. More than ``limit`` changes read as "everything".
         """
         stmt = (
-            select(m.IndexChange.id, m.IndexChange.entry_id)
+            select(m.IndexChange.id, m.IndexChange.entry_id, m.IndexChange.negatives)
             .where(m.IndexChange.id > after)
             .order_by(m.IndexChange.id)
             .limit(limit + 1)
@@ -269,10 +275,46 @@ class SqlStore:
             rows = session.execute(stmt).all()
         if not rows:
             return IndexChanges(after, frozenset())
-        entries = {entry for _, entry in rows}
+        negatives = any(row.negatives for row in rows)
+        entries = {row.entry_id for row in rows if not row.negatives}
         if None in entries or len(rows) > limit:
-            return IndexChanges(rows[-1][0], None)
-        return IndexChanges(rows[-1][0], frozenset(entries))  # type: ignore[arg-type]
+            return IndexChanges(rows[-1].id, None, negatives)
+        return IndexChanges(rows[-1].id, frozenset(entries), negatives)  # type: ignore[arg-type]
+
+    def negative_images(self) -> list[NegativeImage]:
+        """The active negative bank, with the pixels of every item that has its own."""
+        stmt = (
+            select(m.Negative)
+            .where(m.Negative.status == "active")
+            .options(
+                undefer(m.Negative.pdq_codes),
+                undefer(m.Negative.pdq_variants),
+                undefer(m.Negative.orb_xy),
+                undefer(m.Negative.orb_descriptors),
+            )
+            .order_by(m.Negative.id)
+        )
+        pictures_stmt = select(m.Negative.id, m.Negative.work_jpeg).where(
+            m.Negative.status == "active", m.Negative.work_jpeg.is_not(None)
+        )
+        with self._sessions() as session:
+            rows = session.scalars(stmt).all()
+            pictures = {row.id: row.work_jpeg for row in session.execute(pictures_stmt)}
+        return [
+            NegativeImage(
+                id=row.id,
+                kind=row.kind,
+                hashes=_hashes(row.pdq_codes, row.pdq_variants),
+                features=(
+                    Features.from_bytes(row.orb_xy or b"", row.orb_descriptors)
+                    if row.orb_descriptors
+                    else None
+                ),
+                work_jpeg=pictures.get(row.id),
+                regions=json.loads(row.regions) if row.regions else None,
+            )
+            for row in rows
+        ]
 
     def index_rows(self, entries: Collection[int] | None = None) -> IndexRows:
         """Every indexed hash of published entries, or of just ``entries``."""
@@ -417,6 +459,7 @@ def insert_entry(session: Session, fields: EntryFields, images: list[NewImage]) 
     session.add(entry)
     session.flush()
     index_changed(session, entry.id)
+    add_frames(session, zip(entry.images, images, strict=True))
     return entry
 
 
@@ -516,6 +559,58 @@ def image_row(image: NewImage, quantizer: Quantizer | None) -> m.Image:
     )
 
 
+def negative_row(kind: str, image: NewImage, *, note: str = "", created_by: str = "") -> m.Negative:
+    """A new row of the negative bank from a prepared image (``references.prepare``)."""
+    fp = image.fingerprint
+    return m.Negative(
+        kind=kind,
+        note=note,
+        sha256=fp.sha256,
+        source_url=image.source_url,
+        width=fp.width,
+        height=fp.height,
+        thumbnail=image.thumbnail,
+        work_jpeg=image.work_jpeg,
+        regions=regions_column(fp),
+        created_by=created_by,
+        **pdq_columns(fp),
+        **(_orb(image.features) if image.features else {}),
+    )
+
+
+def add_frames(session: Session, stored: Iterable[tuple[m.Image, NewImage]]) -> None:
+    """Keep the frames of copies cut to their picture as negative material, in the
+    caller's transaction (once the images have their ids)."""
+    frames = [(row, image) for row, image in stored if image.frame is not None]
+    for row, image in frames:
+        session.execute(delete(m.Negative).where(m.Negative.image_id == row.id))
+        fp = image.fingerprint
+        session.add(
+            m.Negative(
+                kind="frame",
+                note="The frame around a stored copy's picture",
+                image_id=row.id,
+                width=fp.width,
+                height=fp.height,
+                created_by="automatic",
+                **_orb(image.frame),  # type: ignore[arg-type]
+            )
+        )
+    if frames:
+        negatives_changed(session)
+
+
+def _orb(features: Features) -> dict[str, bytes]:
+    xy, descriptors = features.to_bytes()
+    return {"orb_xy": xy, "orb_descriptors": descriptors}
+
+
+def _hashes(codes: bytes | None, variants: str | None) -> list[tuple[str, bytes]]:
+    if not codes or not variants:
+        return []
+    return [(name, codes[32 * k : 32 * k + 32]) for k, name in enumerate(variants.split(","))]
+
+
 def regions_column(fp: Fingerprint) -> str | None:
     return json.dumps({name: list(box) for name, box in fp.boxes.items()}) if fp.boxes else None
 
@@ -613,6 +708,13 @@ def index_changed(session: Session, entry_id: int | None) -> None:
     """
     bump_version(session)
     session.add(m.IndexChange(entry_id=entry_id))
+
+
+def negatives_changed(session: Session) -> None:
+    """Mark, in the caller's transaction, that the negative bank changed: workers reload
+    it (and only it); cached verdicts go stale."""
+    bump_version(session)
+    session.add(m.IndexChange(entry_id=None, negatives=True))
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -15,6 +15,7 @@ import datetime as dt
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -163,13 +165,49 @@ class IndexChange(Base):
     """One change to what the indexes hold, so a worker reloads only what changed.
 
     ``entry_id`` is the entry whose images or status changed; NULL means everything
-    (a reindex, a new quantizer), after which workers rebuild from scratch.
+    (a reindex, a new quantizer), after which workers rebuild from scratch. A change to
+    the negative bank has ``negatives`` set and no entry: workers reload just that bank.
     """
 
     __tablename__ = "index_changes"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     entry_id: Mapped[int | None] = mapped_column(Integer)
+    negatives: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class Negative(Base):
+    """Material that is not evidence of a known fake (the negative bank).
+
+    ``kind`` says what it is: a ``lookalike`` is a picture that is not a fake (another
+    shot of the scene, a neighbouring frame of a burst): a query it explains as well as
+    an entry is not that entry. An ``overlay`` (logo, watermark, lower third, interface),
+    a ``frame`` (a post's or player's chrome; kept by itself when a copy is cut to its
+    picture, ``image_id`` then says which) and a ``template`` (a meme's picture) are
+    material many pictures share: their keypoints vote for nothing and the pixel check
+    leaves out what agrees there.
+    """
+
+    __tablename__ = "negatives"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    image_id: Mapped[int | None] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"))
+    source_url: Mapped[str | None] = mapped_column(Text)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    work_jpeg: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    regions: Mapped[str | None] = mapped_column(Text)
+    pdq_codes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    pdq_variants: Mapped[str | None] = mapped_column(Text, deferred=True)
+    orb_xy: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    orb_descriptors: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 class Meta(Base):

@@ -22,11 +22,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..records import STATUSES, EntryFields, EntryPatch, SubmissionIn
+from ..records import STATUSES, EntryFields, EntryPatch, NegativeIn, NegativeOut, SubmissionIn
 from . import models as m
 from .db import BoundedSessions, get_engine
 from .entries import (
     NewImage,
+    add_frames,
     bump_version,
     entry_out,
     filing_quantizer,
@@ -34,6 +35,8 @@ from .entries import (
     index_changed,
     insert_entry,
     link_row,
+    negative_row,
+    negatives_changed,
 )
 
 ROLE_RANK = {"volunteer": 1, "moderator": 2, "admin": 3}
@@ -80,6 +83,14 @@ class IdempotencyConflict(ValueError):
 
 class InvalidState(ValueError):
     pass
+
+
+class DuplicateNegative(ValueError):
+    """The bytes are already in the negative bank (as item ``negative_id``)."""
+
+    def __init__(self, negative_id: int) -> None:
+        super().__init__(f"already in the negative bank as item {negative_id}")
+        self.negative_id = negative_id
 
 
 class ModerationStore:
@@ -464,6 +475,8 @@ class ModerationStore:
                 row = image_row(image, filing_quantizer(session))
                 row.role = "variant"
                 entry.images.append(row)
+                session.flush()
+                add_frames(session, [(row, image)])
             if sub.seen_url and all(a.url != sub.seen_url for a in entry.appearances):
                 entry.appearances.append(m.Appearance(url=sub.seen_url, date=sub.seen_date))
             entry.updated_at = dt.datetime.now(dt.UTC)  # a row change moves the version
@@ -566,13 +579,87 @@ class ModerationStore:
         with self._sessions() as session:
             return list(session.scalars(stmt))
 
+    # --- negative bank --------------------------------------------------------
+
+    def add_negative(self, fields: NegativeIn, image: NewImage, actor: Actor) -> int:
+        """Store material that is not evidence; DuplicateNegative if its bytes are
+        already in the bank. Every worker reloads the bank within a second."""
+        try:
+            with self._sessions.begin() as session:
+                row = negative_row(fields.kind, image, note=fields.note, created_by=actor.label)
+                if fields.source_url is not None:
+                    row.source_url = str(fields.source_url)
+                session.add(row)
+                session.flush()
+                negatives_changed(session)
+                _audit(session, actor, "negative_add", f"negative:{row.id}", None, _negative(row))
+                return row.id
+        except IntegrityError:
+            with self._sessions() as session:
+                known = session.scalar(
+                    select(m.Negative.id).where(m.Negative.sha256 == image.fingerprint.sha256)
+                )
+            if known is None:
+                raise
+            raise DuplicateNegative(known) from None
+
+    def set_negative_status(self, negative_id: int, status: str, actor: Actor) -> NegativeOut:
+        """Retract an item of the bank (or restore it); audited, seen by every worker."""
+        if status not in ("active", "retracted"):
+            raise ValueError(f"unknown status {status!r}")
+        with self._sessions.begin() as session:
+            row = session.get(m.Negative, negative_id)
+            if row is None:
+                raise NotFound(negative_id)
+            before = _negative(row)
+            row.status = status
+            negatives_changed(session)
+            _audit(
+                session, actor, f"negative_{status}", f"negative:{row.id}", before, _negative(row)
+            )
+            return negative_out(row)
+
+    def negatives(
+        self, *, kind: str | None = None, status: str = "active", after: int | None, limit: int
+    ) -> list[NegativeOut]:
+        """Items of the bank, newest first, ``limit`` after id ``after`` (paging)."""
+        stmt = select(m.Negative).where(m.Negative.status == status)
+        if kind is not None:
+            stmt = stmt.where(m.Negative.kind == kind)
+        if after is not None:
+            stmt = stmt.where(m.Negative.id < after)
+        stmt = stmt.order_by(m.Negative.id.desc()).limit(limit)
+        with self._sessions() as session:
+            return [negative_out(row) for row in session.scalars(stmt)]
+
+    def negative(self, negative_id: int) -> NegativeOut:
+        with self._sessions() as session:
+            row = session.get(m.Negative, negative_id)
+            if row is None:
+                raise NotFound(negative_id)
+            return negative_out(row)
+
+    def negative_thumbnail(self, negative_id: int) -> bytes | None:
+        """The item's thumbnail; None for a frame, which has no picture of its own."""
+        with self._sessions() as session:
+            row = session.get(m.Negative, negative_id)
+            if row is None:
+                raise NotFound(negative_id)
+            if row.thumbnail is None and row.image_id is not None:
+                image = session.get(m.Image, row.image_id)
+                return image.thumbnail if image else None
+            return row.thumbnail
+
     # --- audit ----------------------------------------------------------------
 
     def audit(
         self, *, target: str | None = None, user_id: int | None = None, limit: int = 200
     ) -> list[m.AuditEvent]:
+        """Newest first; ``target`` is one ("entry:4") or every one of a kind ("negative")."""
         stmt = select(m.AuditEvent).order_by(m.AuditEvent.id.desc()).limit(limit)
-        if target:
+        if target and ":" not in target:
+            stmt = stmt.where(m.AuditEvent.target.startswith(f"{target}:", autoescape=True))
+        elif target:
             stmt = stmt.where(m.AuditEvent.target == target)
         if user_id is not None:
             stmt = stmt.where(m.AuditEvent.actor_user_id == user_id)
@@ -664,6 +751,25 @@ def _audit(
             after=json.dumps(after, default=str) if after is not None else None,
         )
     )
+
+
+def negative_out(row: m.Negative) -> NegativeOut:
+    return NegativeOut(
+        id=row.id,
+        kind=row.kind,  # type: ignore[arg-type]
+        note=row.note,
+        status=row.status,  # type: ignore[arg-type]
+        source_url=row.source_url,
+        width=row.width,
+        height=row.height,
+        image_id=row.image_id,
+        created_by=row.created_by,
+        created_at=_aware(row.created_at),
+    )
+
+
+def _negative(row: m.Negative) -> dict[str, Any]:
+    return {"kind": row.kind, "note": row.note, "status": row.status, "sha256": row.sha256}
 
 
 def _entry_state(session: Session, entry_id: int) -> dict[str, Any]:

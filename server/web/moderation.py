@@ -26,13 +26,23 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from ..auth import password_problem, web_role
+from ..errors import ApiError
 from ..fetch import FetchError, fetch_policy
 from ..matching.decode import ImageError
+from ..negatives import add_negative
 from ..pagecheck import check_page
-from ..records import CATEGORY_LABELS, EntryPatch, PageCheckRequest
+from ..records import (
+    CATEGORY_LABELS,
+    NEGATIVE_KINDS,
+    NEGATIVE_LABELS,
+    EntryPatch,
+    NegativeIn,
+    PageCheckRequest,
+)
 from ..review import OPEN, approve, candidates, merge
 from ..store import (
     DuplicateImage,
+    DuplicateNegative,
     InvalidState,
     LastAdmin,
     NotFound,
@@ -240,6 +250,70 @@ def audit() -> str:
     target = request.args.get("target") or None
     events = [audit_dict(e) for e in get_moderation().audit(target=target, user_id=user_id)]
     return render_template("moderation/audit.html", events=events, user_id=user_id, target=target)
+
+
+NEGATIVES_PAGE = 50
+
+
+@bp.route("/negatives", methods=["GET", "POST"])
+@web_role("moderator")
+def negatives() -> Any:
+    """The negative bank: add an item (upload or address), retract or restore one."""
+    store = get_moderation()
+    if request.method == "POST":
+        form = request.form
+        action = form.get("action")
+        try:
+            if action == "add":
+                upload = request.files.get("image")
+                data = upload.read() if upload is not None and upload.filename else None
+                url = form.get("image_url", "").strip() or None
+                if url is not None:
+                    url = str(PageCheckRequest.model_validate({"url": url}).url)
+                fields = NegativeIn.model_validate(
+                    {"kind": form.get("kind", ""), "note": form.get("note", "")}
+                )
+                negative_id = add_negative(fields, data, url, g.actor)
+                flash(f"Item {negative_id} is in the negative bank for every check.")
+            elif action in ("retract", "restore"):
+                negative_id = int(form.get("negative_id") or "0")
+                status = "retracted" if action == "retract" else "active"
+                store.set_negative_status(negative_id, status, g.actor)
+                flash(f"Item {negative_id} {'retracted' if action == 'retract' else 'restored'}.")
+            else:
+                abort(400)
+        except ValidationError as exc:
+            flash(f"Not saved: {_problems(exc)}")
+        except (ApiError, FetchError, ImageError) as exc:
+            flash(f"Not saved: {exc.message}")
+        except (NotFound, DuplicateNegative, ValueError) as exc:
+            flash(f"Not saved: {exc}")
+        return redirect(url_for("moderation.negatives"))
+    kind = request.args.get("kind") or None
+    kind = kind if kind in NEGATIVE_KINDS else None
+    status = "retracted" if request.args.get("status") == "retracted" else "active"
+    after = request.args.get("after", type=int)
+    items = store.negatives(kind=kind, status=status, after=after, limit=NEGATIVES_PAGE + 1)
+    return render_template(
+        "moderation/negatives.html",
+        items=items[:NEGATIVES_PAGE],
+        next_after=items[NEGATIVES_PAGE - 1].id if len(items) > NEGATIVES_PAGE else None,
+        kinds=NEGATIVE_LABELS,
+        kind_filter=kind,
+        status=status,
+    )
+
+
+@bp.get("/negatives/<id:negative_id>/thumbnail.jpg")
+@web_role("moderator")
+def negative_thumbnail(negative_id: int) -> Response:
+    try:
+        thumbnail = get_moderation().negative_thumbnail(negative_id)
+    except NotFound:
+        abort(404)
+    if thumbnail is None:
+        abort(404)
+    return Response(thumbnail, mimetype="image/jpeg")
 
 
 @bp.route("/check-page", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from server.matching.index import HashIndex, IndexHolder
-from server.matching.source import FeatureRows, IndexChanges, IndexRows
+from server.matching.source import FeatureRows, IndexChanges, IndexRows, NegativeImage
 
 
 def bank(n: int, seed: int = 3) -> IndexRows:
@@ -138,6 +138,9 @@ class MemorySource:
 
     def image_keypoints(self, image_id: int) -> None:
         return None
+
+    def negative_images(self) -> list[NegativeImage]:
+        return []
 
 
 def holder_of(source: MemorySource) -> IndexHolder:

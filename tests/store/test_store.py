@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 from server.matching import features
 from server.matching.source import IndexChanges
-from server.records import EntryFields
+from server.records import EntryFields, NegativeIn
 from server.references import prepare
+from server.store import Actor, DuplicateNegative
 from server.store import entries as store_module
 from server.store import models as m
 from server.store.entries import DuplicateImage, bump_version, index_changed
 
-from ..conftest import add_fake, demo_bytes, make_app, store_of
+from .. import edits
+from ..conftest import add_fake, demo_bytes, make_app, moderation_of, store_of
 
 
 @pytest.fixture
@@ -194,3 +199,48 @@ def test_two_writers_adding_the_same_image_at_once_get_one_entry(database_url) -
         thread.join()
     assert sorted(outcomes) == ["added", "duplicate", "duplicate", "duplicate"]
     assert store.counts()["entries"] == 1
+
+
+def test_the_negative_bank_round_trips_and_tells_workers_it_alone_changed(store_app) -> None:  # type: ignore[no-untyped-def]
+    moderation = moderation_of(store_app)
+    store = store_of(store_app)
+    last = store.index_changes(0, 100).last
+    version = store.index_version()
+    image = prepare(demo_bytes("coffee"), role="original", max_pixels=10**8)
+    moderator = Actor("mod@example.org", "moderator")
+    item = moderation.add_negative(NegativeIn(kind="template", note="Meme"), image, moderator)
+    assert store.index_version() > version
+    changes = store.index_changes(last, 100)
+    assert changes.negatives and changes.entries == frozenset()
+    [stored] = store.negative_images()
+    assert (stored.id, stored.kind) == (item, "template")
+    assert stored.features is not None and len(stored.features) > 100
+    assert stored.work_jpeg and stored.hashes and stored.regions
+    with pytest.raises(DuplicateNegative):
+        moderation.add_negative(NegativeIn(kind="overlay"), image, moderator)
+    moderation.set_negative_status(item, "retracted", moderator)
+    assert store.negative_images() == []
+    actions = [e.action for e in moderation.audit(target="negative")]
+    assert actions == ["negative_retracted", "negative_add"]
+
+
+def test_a_copy_cut_to_its_picture_keeps_its_frame_in_the_bank(store_app) -> None:  # type: ignore[no-untyped-def]
+    photo = Image.open(io.BytesIO(demo_bytes("rocket")))
+    copy = prepare(
+        edits.jpeg(edits.web_page(photo), 90),
+        role="misused",
+        max_pixels=10**8,
+        beside=[prepare(demo_bytes("rocket"), role="original", max_pixels=10**8)],
+    )
+    assert copy.frame is not None
+    fields = EntryFields.model_validate(
+        {
+            "title": "t",
+            "category": "DecontextualizedContent",
+            "claim": "c",
+            "origin": {"description": "d"},
+        }
+    )
+    store_of(store_app).add_entry(fields, [copy])
+    [frame] = store_of(store_app).negative_images()
+    assert frame.kind == "frame" and frame.work_jpeg is None and frame.features is not None

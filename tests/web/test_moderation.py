@@ -24,6 +24,9 @@ MODERATION_PAGES = [
     ("GET", "/moderation/audit"),
     ("GET", "/moderation/check-page"),
     ("POST", "/moderation/check-page"),
+    ("GET", "/moderation/negatives"),
+    ("POST", "/moderation/negatives"),
+    ("GET", "/moderation/negatives/1/thumbnail.jpg"),
 ]
 
 
@@ -105,3 +108,37 @@ def test_login_rejects_bad_passwords_and_open_redirects(app, client) -> None:  #
     assert response.headers["Location"] == "/moderation/"
     assert client.post("/logout").status_code == 302
     assert client.get("/moderation/").status_code == 302
+
+
+def test_moderators_add_and_retract_items_of_the_negative_bank(app, client) -> None:  # type: ignore[no-untyped-def]
+    sign_in(app, client, "moderator")
+    page = client.post(
+        "/moderation/negatives",
+        data={
+            "action": "add",
+            "kind": "overlay",
+            "note": "NEWS24 lower third",
+            "image": (io.BytesIO(edits.jpeg(demo_image("chelsea"))), "overlay.jpg"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "is in the negative bank for every check" in text and "NEWS24 lower third" in text
+    assert client.get("/moderation/negatives/1/thumbnail.jpg").mimetype == "image/jpeg"
+    retracted = client.post(
+        "/moderation/negatives",
+        data={"action": "retract", "negative_id": "1"},
+        follow_redirects=True,
+    )
+    assert "Item 1 retracted." in retracted.get_data(as_text=True)
+    assert "NEWS24" not in retracted.get_data(as_text=True).split("<table>")[1]
+    nothing = client.post(
+        "/moderation/negatives",
+        data={"action": "add", "kind": "overlay"},
+        follow_redirects=True,
+    )
+    assert "Not saved: Send the image as a file or give its image_url." in nothing.get_data(
+        as_text=True
+    )
