@@ -25,11 +25,11 @@ from PIL import Image, ImageDraw
 
 from .cache import get_cache
 from .limits import charge_work, require_work_budget
-from .matching.decode import decode_check, decode_chroma
-from .matching.hashing import Fingerprint, query_fingerprint
+from .matching.hashing import Fingerprint
 from .matching.index import IndexHolder, Snapshot
-from .matching.matcher import Found, Thresholds, find, find_hash
-from .matching.source import StoredPicture, stored_picture
+from .matching.lookup import look_up
+from .matching.matcher import Found, Thresholds, find_hash
+from .matching.source import StoredPicture
 from .records import CheckResponse, Hashes, Match
 from .search_links import search_links
 from .store import get_store
@@ -74,15 +74,7 @@ def find_matches(
     see what readers are told. None instead of matches: too flat to fingerprint."""
     snapshot = snapshot or get_index_holder().current()
     max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
-    decoded, sharper = decode_check(data, max_pixels=max_pixels)
-    fp = query_fingerprint(data, decoded, sha256)
-    if fp.quality < current_app.config["MIN_PDQ_QUALITY"]:
-        return fp, None
-
-    def chroma() -> np.ndarray | None:
-        return decode_chroma(data, max_pixels=max_pixels, size=decoded.image.size)
-
-    return fp, find(fp, decoded.image, snapshot, thresholds(), sharper=sharper, chroma=chroma)
+    return look_up(data, snapshot, thresholds(), max_pixels=max_pixels, sha256=sha256)
 
 
 def warm_up(app: Flask) -> None:
@@ -180,8 +172,7 @@ def init_app(app: Flask) -> None:
 
     @functools.lru_cache(maxsize=256)  # stored images never change; popular fakes recur
     def load_picture(image_id: int) -> StoredPicture | None:
-        found = store.picture(image_id)
-        return stored_picture(*found) if found else None
+        return store.picture(image_id)
 
     app.extensions["origincheck.index"] = IndexHolder(
         store,

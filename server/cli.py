@@ -111,14 +111,14 @@ def reindex_command(batch: int) -> None:
     with click.progressbar(images, label="Reindexing images", file=sys.stderr) as bar:
         pending = []
         for image in bar:
-            stored = store.picture(image.id)
+            stored = store.work_jpeg(image.id)
             if stored is None:
                 continue
             if image.role != "original" and beside[0] != image.entry_id:
                 originals = store.originals_of(image.entry_id)
                 beside = (image.entry_id, beside_of(originals, max_pixels=max_pixels))
             prepared = prepare(
-                stored[0],
+                stored,
                 role=image.role,
                 max_pixels=max_pixels,
                 beside=beside[1] if image.role != "original" else (),

@@ -14,9 +14,11 @@ from .matching.bank import snapshot
 from .matching.content import content_box
 from .matching.decode import Decoded, decode, decode_check
 from .matching.features import Features, extract
-from .matching.geometry import Box, area
+from .matching.geometry import Box, area, scaled
 from .matching.hashing import query_fingerprint, reference_fingerprint
 from .matching.matcher import Thresholds, find
+from .matching.text import READ_SIDE, read_words
+from .matching.text import available as text_reader_available
 from .store import NewImage
 
 THUMBNAIL_SIDE = 320
@@ -58,7 +60,17 @@ def prepare(
     """
     decoded = decode(data, max_pixels=max_pixels)
     content = shown_inside(data, beside, max_pixels) or content_box(decoded.image)
-    return _prepared(data, decoded, content, role, source_url)
+    fingerprint = reference_fingerprint(data, decoded, content)
+    return NewImage(
+        fingerprint=fingerprint,
+        thumbnail=thumbnail_jpeg(decoded.image),
+        role=role,
+        source_url=source_url,
+        features=extract(decoded.image, fingerprint.boxes["content"]),
+        work_jpeg=jpeg(decoded.image, 90),
+        frame=_frame(decoded.image, content),
+        text=_words(data, content, decoded, max_pixels),
+    )
 
 
 def beside_of(originals: Sequence[bytes], *, max_pixels: int) -> list[NewImage]:
@@ -69,25 +81,19 @@ def beside_of(originals: Sequence[bytes], *, max_pixels: int) -> list[NewImage]:
 def prepare_together(uploads: Sequence[Upload], *, max_pixels: int) -> list[NewImage]:
     """The images of one entry, each copy cut to the original it shows (when the entry
     has an original: its pictures are searched for, never cut themselves)."""
-    decoded = [decode(u.data, max_pixels=max_pixels) for u in uploads]
-    alone = [
-        _prepared(u.data, d, content_box(d.image), u.role, u.source_url)
-        for u, d in zip(uploads, decoded, strict=True)
+    originals = {
+        n: prepare(u.data, role=u.role, max_pixels=max_pixels, source_url=u.source_url)
+        for n, u in enumerate(uploads)
+        if u.role == "original"
+    }
+    beside = list(originals.values())
+    return [
+        originals.get(n)
+        or prepare(
+            u.data, role=u.role, max_pixels=max_pixels, source_url=u.source_url, beside=beside
+        )
+        for n, u in enumerate(uploads)
     ]
-    originals = [image for image in alone if image.role == "original"]
-    together = []
-    for n, (upload, picture) in enumerate(zip(uploads, decoded, strict=True)):
-        if upload.role == "original":
-            together.append(alone[n])
-            continue
-        content = shown_inside(upload.data, originals, max_pixels)
-        if content is None:
-            together.append(alone[n])
-        else:
-            together.append(
-                _prepared(upload.data, picture, content, upload.role, upload.source_url)
-            )
-    return together
 
 
 def shown_inside(data: bytes, beside: Sequence[NewImage], max_pixels: int) -> Box | None:
@@ -109,19 +115,15 @@ def shown_inside(data: bytes, beside: Sequence[NewImage], max_pixels: int) -> Bo
     return box if area(box) <= MAX_FRAMED_SHARE * whole else None
 
 
-def _prepared(
-    data: bytes, decoded: Decoded, content: Box, role: str, source_url: str | None
-) -> NewImage:
-    fingerprint = reference_fingerprint(data, decoded, content)
-    return NewImage(
-        fingerprint=fingerprint,
-        thumbnail=thumbnail_jpeg(decoded.image),
-        role=role,
-        source_url=source_url,
-        features=extract(decoded.image, fingerprint.boxes["content"]),
-        work_jpeg=jpeg(decoded.image, 90),
-        frame=_frame(decoded.image, content),
-    )
+def _words(data: bytes, content: Box, decoded: Decoded, max_pixels: int) -> str | None:
+    """The words of a picture made of words (none for a photo), read at the reader's
+    size from the content region (``matching/text.py``)."""
+    if not text_reader_available():
+        return None
+    large = decode(data, max_pixels=max_pixels, work_side=READ_SIDE).image
+    factor = large.width / decoded.image.width
+    words = read_words(large, scaled(content, factor))
+    return words.text if words is not None and words.dominant else None
 
 
 def _frame(image: Image.Image, content: Box) -> Features | None:

@@ -81,3 +81,27 @@ def burst(photo: Image.Image) -> tuple[Image.Image, Image.Image]:
     """Two neighbouring shots of one scene: the camera panned a little between them."""
     w, h = photo.size
     return photo.crop((0, 0, w - 60, h - 20)), photo.crop((60, 20, w, h))
+
+
+def meme(template: Image.Image, words: str) -> Image.Image:
+    """A meme: ``words`` in outlined capitals over the top of a square template."""
+    out = template.resize((640, 640))
+    draw = ImageDraw.Draw(out)
+    outline = {"fill": "white", "font_size": 40, "stroke_width": 3, "stroke_fill": "black"}
+    draw.text((24, 20), words.upper(), **outline)
+    draw.text((24, 540), "SHARE BEFORE IT IS DELETED", **outline)
+    return out
+
+
+def statement(words: str) -> Image.Image:
+    """A screenshot of a text-only post: an account's chrome around a statement."""
+    out = Image.new("RGB", (720, 520), "white")
+    draw = ImageDraw.Draw(out)
+    draw.ellipse((24, 24, 88, 88), fill=(30, 60, 120))
+    draw.text((104, 30), "Government Press Office", fill="black", font_size=26)
+    draw.text((104, 62), "@gov_press · Official statement", fill="grey", font_size=20)
+    for n, start in enumerate(range(0, len(words.split()), 6)):
+        line = " ".join(words.split()[start : start + 6])
+        draw.text((24, 130 + 44 * n), line, fill="black", font_size=30)
+    draw.text((24, 470), "12:41 · 1 Mar 2026 · 48.2K views", fill="grey", font_size=20)
+    return out

@@ -38,9 +38,9 @@ from edits import FAMILIES, apply, jpeg  # noqa: E402
 
 from server.config import DEFAULTS  # noqa: E402
 from server.matching import bank as memory_bank  # noqa: E402
-from server.matching.decode import decode_check, decode_chroma  # noqa: E402
-from server.matching.hashing import query_fingerprint  # noqa: E402
-from server.matching.matcher import Thresholds, find, verdict  # noqa: E402
+from server.matching.decode import ImageError  # noqa: E402
+from server.matching.lookup import look_up  # noqa: E402
+from server.matching.matcher import Thresholds, verdict  # noqa: E402
 from server.references import Upload, prepare, prepare_together  # noqa: E402
 
 CORPUS = ROOT / "bench" / ".cache" / "corpus"
@@ -239,17 +239,11 @@ def run_query(job: tuple[int, str, str, int | None]) -> tuple:
     data = make()
     started = time.perf_counter()
     try:
-        decoded, sharper = decode_check(data, max_pixels=MAX_PIXELS)
-        fp = query_fingerprint(data, decoded)
-    except Exception:  # noqa: BLE001 - an unreadable edit answers nothing
+        _, found = look_up(data, STATE["snapshot"], thresholds(), max_pixels=MAX_PIXELS)  # type: ignore[arg-type]
+    except ImageError:  # an unreadable edit answers nothing
         return family, edit, expected, [], [], 0.0
-    if fp.quality < DEFAULTS["MIN_PDQ_QUALITY"]:
+    if found is None:  # too flat to fingerprint
         return family, edit, expected, [], [], time.perf_counter() - started
-
-    def chroma():  # type: ignore[no-untyped-def]
-        return decode_chroma(data, max_pixels=MAX_PIXELS, size=decoded.image.size)
-
-    found = find(fp, decoded.image, STATE["snapshot"], thresholds(), sharper=sharper, chroma=chroma)  # type: ignore[arg-type]
     label = verdict(found)
     confirmed = [f.entry_id for f in found if f.confirmed]
     possible = [f.entry_id for f in found if not f.confirmed] if label != "no_match" else []

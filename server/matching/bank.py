@@ -26,6 +26,7 @@ class Prepared(Protocol):
     features: Features | None
     work_jpeg: bytes | None
     frame: Features | None
+    text: str | None
 
 
 def snapshot(
@@ -57,7 +58,9 @@ def snapshot(
             if image.work_jpeg is not None:
                 boxes = image.fingerprint.boxes
                 grey, chroma = work_colour(image.work_jpeg)
-                pictures[image_id] = StoredPicture(grey, boxes["content"], boxes["trimmed"], chroma)
+                pictures[image_id] = StoredPicture(
+                    grey, boxes["content"], boxes["trimmed"], chroma, image.text
+                )
             if image.frame is not None:
                 bank.append(NegativeImage(len(bank) + 1, "frame", [], image.frame, None))
             image_id += 1

@@ -275,12 +275,16 @@ def negative_bank(items: Sequence[NegativeImage]) -> NegativeBank:
         0,
     )
     features = FeatureIndex([(i.id, i.id, i.features) for i in lookalikes if i.features])
-    pictures = {
-        item.id: stored_picture(item.work_jpeg, item.regions)
-        for item in lookalikes
-        if item.work_jpeg is not None
-    }
-    bank = Snapshot(HashIndex(rows), features, pictures.get)
+    by_id = {item.id: item for item in lookalikes}
+
+    @functools.lru_cache(maxsize=256)  # decoded when a check first compares with one
+    def picture(item_id: int) -> StoredPicture | None:
+        item = by_id.get(item_id)
+        if item is None or item.work_jpeg is None:
+            return None
+        return stored_picture(item.work_jpeg, item.regions)
+
+    bank = Snapshot(HashIndex(rows), features, picture)
     return NegativeBank(material, bank, len(items), kinds)
 
 

@@ -41,6 +41,7 @@ from .hashing import Fingerprint, picture_hashes
 from .index import Hit, Snapshot
 from .regions import picture_boxes
 from .source import StoredPicture
+from .text import MIN_WORDS, SAME_WORDS, Words, same_words
 
 #: A template or overlay explains a candidate whose agreement beats its own by less.
 MATERIAL_MARGIN = 0.1
@@ -93,6 +94,8 @@ class Found:
     #: Where all of the stored picture's content lies in the query (query pixels).
     shown_at: Box | None = None
     evidence: Evidence | None = None  # what the pixel check found
+    #: For a picture made of words: how much of what it says the query says (0-1).
+    words: float | None = None
 
 
 def find(
@@ -102,6 +105,7 @@ def find(
     th: Thresholds,
     sharper: Callable[[], Image.Image] | None = None,
     chroma: Callable[[], np.ndarray | None] | None = None,
+    words: Callable[[], Words | None] | None = None,
 ) -> list[Found]:
     """Every stored picture the query shows, best first: confirmed before unconfirmed,
     larger regions of the query first (a collage's pictures in the order of their size).
@@ -109,16 +113,44 @@ def find(
     ``sharper`` returns the same picture decoded larger than the work picture; it is
     called only when stage 2 finds pictures inside the query (a screenshot, a collage).
     ``chroma`` returns the work picture's colour (``decode.decode_chroma``); it is called
-    only when a candidate's pixels are checked. A candidate that a lookalike of the
-    negative bank explains at least as well is left out (``negatives.py``).
+    only when a candidate's pixels are checked. ``words`` reads the query's words
+    (``text.read_words``); it is called only when a candidate is a picture made of
+    words, which the query must then say too. A candidate that an item of the negative
+    bank explains as well is left out (``negatives.py``).
     """
-    found = _find(fp, image, snapshot, th, sharper, chroma)
+    found = _said(_find(fp, image, snapshot, th, sharper, chroma), snapshot, words)
     lookalikes = snapshot.negatives.lookalikes
     if not found or lookalikes is None:
         return found
     rivals = [r for r in _find(fp, image, lookalikes, th, sharper, chroma) if r.agreement]
     kinds = snapshot.negatives.kinds
     return [f for f in found if not any(_explains(r, f, kinds[r.entry_id]) for r in rivals)]
+
+
+def _said(
+    found: list[Found], snapshot: Snapshot, words: Callable[[], Words | None] | None
+) -> list[Found]:
+    """Candidates for pictures made of words, judged by what the query says: the same
+    words confirm, other words rule out, no words (or no reader) leave the pixels'
+    verdict; in between, a candidate is at most unconfirmed."""
+    read: list[Words | None] = []
+    kept = []
+    for f in found:
+        stored = snapshot.pictures(f.image_id)
+        if stored is None or not stored.text or words is None:
+            kept.append(f)
+            continue
+        if not read:
+            read.append(words())
+        query = read[0]
+        if query is None or query.count < MIN_WORDS // 2:
+            kept.append(f)
+            continue
+        alike = same_words(stored.text, query.text)
+        if alike.different:
+            continue
+        kept.append(replace(f, words=alike.share, confirmed=f.confirmed and alike.same))
+    return _ordered(kept)
 
 
 def _explains(negative: Found, f: Found, kind: str) -> bool:
@@ -138,6 +170,8 @@ def _explains(negative: Found, f: Found, kind: str) -> bool:
         return False
     if kind == "lookalike":
         return _closeness(negative) >= _closeness(f)
+    if kind == "template" and f.words is not None and f.words >= SAME_WORDS:
+        return False  # the words are what the fake adds to its template, and they match
     return negative.agreement >= f.agreement - MATERIAL_MARGIN
 
 

@@ -31,15 +31,17 @@ class StoredPicture:
     text: str | None = None  # the words read in it, for pictures made of words (text.py)
 
 
-def stored_picture(work_jpeg: bytes, regions: dict[str, list[int]] | None) -> StoredPicture:
+def stored_picture(
+    work_jpeg: bytes, regions: dict[str, list[int]] | None, text: str | None = None
+) -> StoredPicture:
     """A stored image for the pixel check; images stored before their regions were
     recorded (``flask reindex`` records them) count as all content."""
     grey, chroma = work_colour(work_jpeg)
     if regions is None:
         whole = (0, 0, grey.shape[1], grey.shape[0])
-        return StoredPicture(grey, whole, band_box(grey), chroma)
+        return StoredPicture(grey, whole, band_box(grey), chroma, text)
     content, trimmed = (tuple(regions[k]) for k in ("content", "trimmed"))
-    return StoredPicture(grey, content, trimmed, chroma)  # type: ignore[arg-type]
+    return StoredPicture(grey, content, trimmed, chroma, text)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

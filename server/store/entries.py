@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session, selectinload, undefer
 
 from ..matching.features import IVF_ABOVE, Features, Quantizer
 from ..matching.hashing import Fingerprint
-from ..matching.source import FeatureRows, IndexChanges, IndexRows, NegativeImage
+from ..matching.source import (
+    FeatureRows,
+    IndexChanges,
+    IndexRows,
+    NegativeImage,
+    StoredPicture,
+    stored_picture,
+)
 from ..records import CATEGORY_LABELS, STATUSES, EntryFields, EntryOut
 from . import models as m
 from .db import BoundedSessions, get_engine
@@ -44,6 +51,7 @@ class NewImage:
     #: A copy cut to its picture: the keypoints of the frame around it, kept in the
     #: negative bank as material that is not evidence (``models.Negative``).
     frame: Features | None = None
+    text: str | None = None  # the words of a picture made of words (matching/text.py)
 
 
 class StoredImage(NamedTuple):
@@ -74,7 +82,8 @@ class Store(Protocol):
     def set_status(self, entry_id: int, status: str) -> None: ...
     def entry_for_sha256(self, sha256: str) -> int | None: ...
     def thumbnail(self, image_id: int) -> tuple[bytes, str] | None: ...
-    def picture(self, image_id: int) -> tuple[bytes, dict[str, list[int]] | None] | None: ...
+    def picture(self, image_id: int) -> StoredPicture | None: ...
+    def work_jpeg(self, image_id: int) -> bytes | None: ...
     def originals_of(self, entry_id: int) -> list[bytes]: ...
     def image_keypoints(self, image_id: int) -> Features | None: ...
     def negative_images(self) -> list[NegativeImage]: ...
@@ -190,15 +199,22 @@ class SqlStore:
         with self._sessions() as session:
             return list(session.scalars(stmt))
 
-    def picture(self, image_id: int) -> tuple[bytes, dict[str, list[int]] | None] | None:
-        """The work picture and where its content is: for the pixel check, and for
-        ``flask reindex``, which starts from them."""
-        stmt = select(m.Image.work_jpeg, m.Image.regions).where(m.Image.id == image_id)
+    def picture(self, image_id: int) -> StoredPicture | None:
+        """What the pixel check needs of a stored image."""
+        stmt = select(m.Image.work_jpeg, m.Image.regions, m.Image.text).where(
+            m.Image.id == image_id
+        )
         with self._sessions() as session:
             row = session.execute(stmt).first()
         if row is None or row.work_jpeg is None:
             return None
-        return row.work_jpeg, json.loads(row.regions) if row.regions else None
+        regions = json.loads(row.regions) if row.regions else None
+        return stored_picture(row.work_jpeg, regions, row.text)
+
+    def work_jpeg(self, image_id: int) -> bytes | None:
+        """The stored image as the matcher saw it (``flask reindex`` starts from it)."""
+        with self._sessions() as session:
+            return session.scalar(select(m.Image.work_jpeg).where(m.Image.id == image_id))
 
     def image_keypoints(self, image_id: int) -> Features | None:
         """One stored image's ORB keypoints, for stage 2's verification of a candidate."""
@@ -243,6 +259,7 @@ class SqlStore:
                 for column, value in pdq_columns(fp).items():
                     setattr(row, column, value)
                 row.regions = regions_column(fp)
+                row.text = new.text
                 if new.features is not None:
                     for column, value in orb_columns(new.features, quantizer).items():
                         setattr(row, column, value)
@@ -554,6 +571,7 @@ def image_row(image: NewImage, quantizer: Quantizer | None) -> m.Image:
         thumbnail=image.thumbnail,
         work_jpeg=image.work_jpeg,
         regions=regions_column(fp),
+        text=image.text,
         **pdq_columns(fp),
         **(orb_columns(image.features, quantizer) if image.features else {}),
     )

@@ -126,6 +126,8 @@ class Image(Base):
     # Every indexed PDQ hash of the image (whole, trimmed, crop windows), 32 bytes each,
     # and their variant names, comma-separated. One row per image rather than one per
     # hash: a worker reads 17x fewer rows at start-up (bench/speed/startup.py).
+    # The words of a picture made of words (matching/text.py): checks compare them.
+    text: Mapped[str | None] = mapped_column(Text)
     pdq_codes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     pdq_variants: Mapped[str | None] = mapped_column(Text, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -573,9 +573,20 @@ class ModerationStore:
             )
 
     def entries(self, query: str | None = None, limit: int = 200) -> list[m.Entry]:
+        """Newest first; ``query`` finds words of the title or of the pictures' own words
+        (a statement or a meme is found by what it says)."""
         stmt = select(m.Entry).order_by(m.Entry.id.desc()).limit(limit)
         if query:
-            stmt = stmt.where(func.lower(m.Entry.title).like(f"%{query.lower()}%"))
+            said = select(m.Image.id).where(
+                m.Image.entry_id == m.Entry.id,
+                func.lower(m.Image.text).contains(query.lower(), autoescape=True),
+            )
+            stmt = stmt.where(
+                or_(
+                    func.lower(m.Entry.title).contains(query.lower(), autoescape=True),
+                    said.exists(),
+                )
+            )
         with self._sessions() as session:
             return list(session.scalars(stmt))
 

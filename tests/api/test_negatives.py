@@ -7,27 +7,10 @@ import json
 from pathlib import Path
 
 from flask.testing import FlaskClient
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from .. import edits
 from ..conftest import add_picture_fake, demo_image, token, upload
-
-
-def meme(template: Image.Image, words: str) -> Image.Image:
-    out = template.resize((640, 640))
-    draw = ImageDraw.Draw(out)
-    draw.text(
-        (24, 20), words.upper(), fill="white", font_size=40, stroke_width=3, stroke_fill="black"
-    )
-    draw.text(
-        (24, 540),
-        "SHARE BEFORE IT IS DELETED",
-        fill="white",
-        font_size=40,
-        stroke_width=3,
-        stroke_fill="black",
-    )
-    return out
 
 
 def add(client: FlaskClient, headers: dict[str, str], picture: Image.Image, kind: str, **form: str):  # type: ignore[no-untyped-def]
@@ -61,12 +44,12 @@ def test_a_lookalike_in_the_bank_is_no_longer_called_the_fake_it_resembles(app, 
 
 def test_a_meme_template_in_the_bank_leaves_only_the_words_as_evidence(app, client) -> None:  # type: ignore[no-untyped-def]
     template = demo_image("coffee")
-    add_picture_fake(app, meme(template, "troops poisoned the water"), "A false meme")
-    innocent = edits.jpeg(meme(template, "monday morning again"), 80)
+    add_picture_fake(app, edits.meme(template, "troops poisoned the water"), "A false meme")
+    innocent = edits.jpeg(edits.meme(template, "monday morning again"), 80)
     moderator = token(app, "moderator")
     assert add(client, moderator, template.resize((640, 640)), "template").status_code == 201
     assert upload(client, innocent).get_json()["result"] == "no_match"
-    known = edits.jpeg(meme(template, "troops poisoned the water"), 80)
+    known = edits.jpeg(edits.meme(template, "troops poisoned the water"), 80)
     assert upload(client, known).get_json()["result"] == "match"
 
 

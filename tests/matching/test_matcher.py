@@ -8,9 +8,8 @@ from PIL import Image
 from server.config import DEFAULTS
 from server.matching import matcher
 from server.matching.bank import snapshot
-from server.matching.decode import decode_check
-from server.matching.hashing import query_fingerprint
 from server.matching.index import Snapshot
+from server.matching.lookup import look_up
 from server.references import Upload, prepare, prepare_together
 
 from .. import edits
@@ -99,10 +98,8 @@ def test_stage_2_can_be_switched_off(sqlite_url) -> None:  # type: ignore[no-unt
 
 def bank_check(bank: Snapshot, data: bytes) -> str:
     """What a reader is told about ``data``, with the server's default thresholds."""
-    decoded, sharper = decode_check(data, max_pixels=10**8)
-    fingerprint = query_fingerprint(data, decoded)
-    found = matcher.find(fingerprint, decoded.image, bank, DEFAULT_THRESHOLDS, sharper=sharper)
-    return matcher.verdict(found)
+    _, found = look_up(data, bank, DEFAULT_THRESHOLDS, max_pixels=10**8)
+    return "too_simple" if found is None else matcher.verdict(found)
 
 
 DEFAULT_THRESHOLDS = matcher.Thresholds.from_config(DEFAULTS)

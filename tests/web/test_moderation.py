@@ -7,7 +7,7 @@ import io
 import pytest
 
 from .. import edits
-from ..conftest import add_fake, demo_image, make_app, moderation_of, sign_in
+from ..conftest import add_fake, add_picture_fake, demo_image, make_app, moderation_of, sign_in
 
 MODERATION_PAGES = [
     ("GET", "/moderation/"),
@@ -142,3 +142,15 @@ def test_moderators_add_and_retract_items_of_the_negative_bank(app, client) -> N
     assert "Not saved: Send the image as a file or give its image_url." in nothing.get_data(
         as_text=True
     )
+
+
+STATEMENT = "The minister confirmed that the army destroyed the dam on purpose last night"
+
+
+def test_moderators_find_a_known_statement_by_its_words(app, client) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("rapidocr")
+    add_picture_fake(app, edits.statement(STATEMENT), "Fake statement about the dam")
+    add_picture_fake(app, demo_image("rocket"), "Rocket photo")
+    sign_in(app, client, "moderator")
+    page = client.get("/moderation/entries?q=on purpose last").get_data(as_text=True)
+    assert "Fake statement about the dam" in page and "Rocket photo" not in page
