@@ -29,7 +29,10 @@
     .sub { margin: 0 0 6px; font-weight: 600; }
     .thumbs { display: flex; gap: 8px; margin: 8px 0; }
     figure { margin: 0; flex: 1; min-width: 0; }
-    figure img { width: 100%; max-height: 110px; object-fit: contain; background: #eee; border-radius: 4px; }
+    figure .frame { position: relative; display: inline-block; max-width: 100%; vertical-align: top; }
+    figure img { display: block; max-width: 100%; max-height: 110px; background: #eee; border-radius: 4px; }
+    figure .region { position: absolute; box-sizing: border-box; border: 2px solid #ffcc00;
+      outline: 1px solid #000; border-radius: 2px; pointer-events: none; }
     figcaption { font-size: 11px; color: #5b6670; }
     dl { margin: 6px 0; } dt { font-size: 11px; text-transform: uppercase; color: #5b6670; margin-top: 4px; }
     dd { margin: 0; overflow-wrap: anywhere; }
@@ -150,8 +153,13 @@
     if (model.subheading) card.append(el('p', { class: 'sub', text: model.subheading }));
     const thumbs = model.thumbs.filter((thumb) => safeImage(thumb.src));
     if (thumbs.length) {
-      card.append(el('div', { class: 'thumbs' }, thumbs.map((thumb) =>
-        el('figure', {}, [el('img', { src: safeImage(thumb.src), alt: thumb.alt, referrerpolicy: 'no-referrer' }), el('figcaption', { text: thumb.alt })]))));
+      card.append(el('div', { class: 'thumbs' }, thumbs.map((thumb) => el('figure', {}, [
+        el('span', { class: 'frame' }, [
+          el('img', { src: safeImage(thumb.src), alt: thumb.alt, referrerpolicy: 'no-referrer' }),
+          thumb.region ? regionOutline(thumb.region) : null,
+        ]),
+        el('figcaption', { text: thumb.region ? `${thumb.alt} · ${thumb.region.label}` : thumb.alt }),
+      ]))));
     }
     const labelled = model.lines.filter((line) => line.label);
     for (const line of model.lines.filter((l) => !l.label)) card.append(el('p', { text: line.text }));
@@ -176,6 +184,15 @@
       card.append(actions);
     }
     return card;
+  }
+
+  /** The matched part of the reader's image, positioned in percent so any thumbnail size fits. */
+  function regionOutline(region) {
+    const box = el('span', { class: 'region', role: 'img', 'aria-label': region.label });
+    for (const side of ['left', 'top', 'width', 'height']) {
+      if (Number.isFinite(region[side])) box.style[side] = `${region[side]}%`;
+    }
+    return box;
   }
 
   function show(url, model, anchor = findTarget(url)) {

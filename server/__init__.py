@@ -1,7 +1,8 @@
 """OriginCheck: is this image a known fake? Flask application factory.
 
 The rooms, lowest first (docs/architecture.md): ``records`` (shared record types),
-``matching/`` (pixels to candidates), ``store/`` (the database), the use-cases at
+``matching/`` (pixels to candidates), ``provenance/`` (what the file says of its
+origin), ``store/`` (the database), the use-cases at
 this level (``checks``, ``review``, ``submissions``, ``pagecheck``, ``references``,
 with ``cache``, ``fetch``, ``auth``, ``limits``), then ``api/`` and ``web/``. Each
 resource is wired here with its ``init_app``; nothing connects at import time.
@@ -33,12 +34,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         hops = int(app.config["PROXY_HOPS"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
-    from . import api, auth, cache, checks, cli, headers, inputs, jobs, limits, store, web
+    from . import (
+        api,
+        auth,
+        cache,
+        checks,
+        cli,
+        headers,
+        inputs,
+        jobs,
+        limits,
+        provenance,
+        store,
+        web,
+    )
 
     inputs.init_app(app)
     store.init_app(app)
     cache.init_app(app)
     checks.init_app(app)
+    provenance.init_app(app)
     jobs.init_app(app)
     limits.init_app(app)
     auth.init_app(app)

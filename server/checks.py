@@ -13,10 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import sys
-import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,17 +21,23 @@ from flask import Flask, current_app
 from PIL import Image, ImageDraw
 
 from .cache import get_cache
+from .explain import explanation
 from .limits import charge_work, require_work_budget
+from .matching.geometry import area
 from .matching.hashing import Fingerprint
 from .matching.index import IndexHolder, Snapshot
 from .matching.lookup import look_up
 from .matching.matcher import Found, Thresholds, find_hash
 from .matching.source import StoredPicture
-from .records import CheckResponse, Hashes, Match
+from .native import run_detached
+from .provenance import read_provenance
+from .records import CheckResponse, EntryOut, Hashes, Match
 from .search_links import search_links
 from .store import get_store
 
 MAX_MATCHES = 5
+#: A match over this share of the uploaded image is "your image", not "the outlined part".
+WHOLE_SHARE = 0.8
 
 
 def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
@@ -61,9 +64,15 @@ def _fresh_body(data: bytes, sha256: str, snapshot: Snapshot) -> dict[str, Any]:
         sha256=fp.sha256,
         trimmed=fp.trimmed,
     )
+    size = (fp.width, fp.height)
     if found is None:
-        return _body("too_simple", [], hashes, snapshot.version)
-    return _verdict(found, hashes, snapshot.version)
+        body = _body("too_simple", [], hashes, snapshot.version, size)
+    else:
+        body = _verdict(found, hashes, snapshot, size)
+    # Same bytes, same answer: provenance is cached with the verdict.
+    provenance = read_provenance(data)
+    body["provenance"] = provenance.model_dump(mode="json") if provenance else None
+    return body
 
 
 def find_matches(
@@ -109,7 +118,7 @@ def check_hash(pdq_hex: str) -> CheckResponse:
     started = time.perf_counter()
     snapshot = get_index_holder().current()
     found = find_hash(bytes.fromhex(pdq_hex), snapshot, thresholds())
-    body = _verdict(found, Hashes(pdq=pdq_hex.lower()), snapshot.version)
+    body = _verdict(found, Hashes(pdq=pdq_hex.lower()), snapshot, None)
     return _respond(body, None, started, cached=False)
 
 
@@ -117,22 +126,14 @@ def thresholds() -> Thresholds:
     return Thresholds.from_config(current_app.config)
 
 
-def _verdict(found: list[Found], hashes: Hashes, version: int) -> dict[str, Any]:
+def _verdict(
+    found: list[Found], hashes: Hashes, snapshot: Snapshot, size: tuple[int, int] | None
+) -> dict[str, Any]:
+    """The answer; ``size`` is the uploaded image's (None for a hash sent alone)."""
     found = found[:MAX_MATCHES]
     entries = get_store().get_entries([f.entry_id for f in found])
     matches = [
-        Match(
-            entry=entries[f.entry_id],
-            image_id=f.image_id,
-            distance=f.distance,
-            similarity=f.similarity,
-            variant=f.variant,
-            method=f.method,
-            inliers=f.inliers,
-            agreement=f.agreement,
-        )
-        for f in found
-        if f.entry_id in entries
+        _match(f, entries[f.entry_id], snapshot, size) for f in found if f.entry_id in entries
     ]
     if not matches:
         result = "no_match"
@@ -140,15 +141,60 @@ def _verdict(found: list[Found], hashes: Hashes, version: int) -> dict[str, Any]
         result = "match"
     else:
         result = "possible_match"
-    return _body(result, matches, hashes, version)
+    return _body(result, matches, hashes, snapshot.version, size)
 
 
-def _body(result: str, matches: list[Match], hashes: Hashes, version: int) -> dict[str, Any]:
+def _match(f: Found, entry: EntryOut, snapshot: Snapshot, size: tuple[int, int] | None) -> Match:
+    whole = (
+        size is None
+        or f.query_box is None
+        or (area(f.query_box) >= WHOLE_SHARE * size[0] * size[1])
+    )
+    return Match(
+        entry=entry,
+        image_id=f.image_id,
+        distance=f.distance,
+        similarity=f.similarity,
+        variant=f.variant,
+        method=f.method,
+        inliers=f.inliers,
+        agreement=f.agreement,
+        confirmed=f.confirmed,
+        query_box=list(f.query_box) if f.query_box else None,
+        reference_box=_in_original(f, entry, snapshot),
+        coverage=f.coverage,
+        words=f.words,
+        explanation=explanation(f, whole),
+    )
+
+
+def _in_original(f: Found, entry: EntryOut, snapshot: Snapshot) -> list[int] | None:
+    """The reference box in the stored image's own pixels (the matcher's are its work
+    picture's)."""
+    image = next((i for i in entry.images if i.id == f.image_id), None)
+    stored = snapshot.pictures(f.image_id) if f.reference_box else None
+    if image is None or stored is None or f.reference_box is None:
+        return None
+    factor = image.width / stored.grey.shape[1]
+    return [
+        min(round(v * factor), image.width if n % 2 == 0 else image.height)
+        for n, v in enumerate(f.reference_box)
+    ]
+
+
+def _body(
+    result: str,
+    matches: list[Match],
+    hashes: Hashes,
+    version: int,
+    size: tuple[int, int] | None,
+) -> dict[str, Any]:
     return {
         "result": result,
         "matches": [match.model_dump(mode="json") for match in matches],
         "hashes": hashes.model_dump(mode="json"),
         "index_version": version,
+        "image_size": list(size) if size else None,
     }
 
 
@@ -178,17 +224,5 @@ def init_app(app: Flask) -> None:
         store,
         load_picture,
         poll_interval=app.config["INDEX_POLL_INTERVAL"],
-        background=_native_thread,
+        background=run_detached,
     )
-
-
-def _native_thread(work: Callable[[], None]) -> None:
-    """Run ``work`` on an OS thread, also under gevent (a greenlet would block the worker:
-    a rebuild of 100,000 images computes for seconds without yielding)."""
-    monkey = sys.modules.get("gevent.monkey")
-    if monkey is not None and monkey.is_module_patched("thread"):
-        import gevent
-
-        gevent.get_hub().threadpool.spawn(work)
-        return
-    threading.Thread(target=work, daemon=True).start()

@@ -54,6 +54,12 @@ DEFAULTS: dict[str, Any] = {
     "FETCH_CONCURRENCY": 8,  # outbound fetches at once per worker process; more wait, then 503
     "PAGE_CHECK_BUDGET": 20.0,  # seconds for all of a "check a post" (page + its images)
     "BULK_BUDGET": 20.0,  # seconds for one bulk submission request
+    # Provenance (server/provenance/): Content Credentials and metadata of checked files.
+    "PROVENANCE_ENABLED": True,
+    "PROVENANCE_TIMEOUT": 1.0,  # seconds a C2PA read may take before it is abandoned
+    # PEM bundle of trusted C2PA signing roots (e.g. the C2PA trust list). Unset: every
+    # valid signature reads "signer not on a trust list".
+    "C2PA_TRUST_ANCHORS": None,
     # Rate limits (Flask-Limiter reads RATELIMIT_*).
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_CHECK": "120 per minute",

@@ -180,6 +180,77 @@ class Match(BaseModel):
         description="Which transform matched, e.g. 'mirrored/window-80-01'; for local "
         "features 'whole' or 'picture-N' (a picture found inside a screenshot)."
     )
+    confirmed: bool = Field(
+        default=True, description="False: the evidence is not enough to be sure ('may be')."
+    )
+    query_box: list[int] | None = Field(
+        default=None,
+        description="The region of your image that matched: [x0, y0, x1, y1] in its pixels.",
+    )
+    reference_box: list[int] | None = Field(
+        default=None,
+        description="The region of the known image it maps to: [x0, y0, x1, y1] in the "
+        "known image's pixels (its width and height are in entry.images).",
+    )
+    coverage: float | None = Field(
+        default=None, ge=0, le=1, description="Share of the known picture your image shows."
+    )
+    words: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="For a picture made of words: share of its words your image says too.",
+    )
+    explanation: str = Field(default="", description="How it matched, in plain words.")
+
+
+class Credentials(BaseModel):
+    """Content Credentials (C2PA) of the checked file: signed statements, checked."""
+
+    state: Literal["trusted", "valid", "invalid", "unreadable"] = Field(
+        description="trusted: valid and the signer is on the trust list; valid: the "
+        "signature holds but the signer is not on the trust list; invalid: tampered, "
+        "edited after signing or a broken certificate; unreadable: too large, too slow "
+        "or malformed."
+    )
+    summary: str = Field(description="The state in plain words.")
+    signer: str | None = Field(default=None, description="Organisation of the signer.")
+    signer_name: str | None = Field(default=None, description="Common name of the signer.")
+    signed_at: str | None = Field(default=None, description="Time-stamped signing time.")
+    generator: str | None = Field(default=None, description="The tool that signed.")
+    actions: list[str] = Field(default_factory=list, description="e.g. created, cropped.")
+    ingredients: list[str] = Field(default_factory=list, description="Files it was made from.")
+    problems: list[str] = Field(default_factory=list, description="Why it is not valid.")
+
+
+class SourceType(BaseModel):
+    """IPTC digital source type: how the picture was made, as the file states it."""
+
+    iri: str
+    label: str
+    ai: bool = Field(description="Made or edited by generative AI or an algorithm.")
+    said_by: Literal["credentials", "metadata"] = Field(
+        description="credentials: signed in valid Content Credentials; metadata: unsigned XMP."
+    )
+
+
+class FileClaims(BaseModel):
+    """Unsigned EXIF/XMP fields: claims in the file, which anyone can write."""
+
+    captured_at: str | None = None
+    camera: str | None = None
+    software: str | None = None
+
+
+class Provenance(BaseModel):
+    """What the file itself says about where it comes from (null when it says nothing)."""
+
+    credentials: Credentials | None = None
+    source_type: SourceType | None = None
+    ai_markers: list[str] = Field(
+        default_factory=list, description="Traces AI image generators leave in files."
+    )
+    file_claims: FileClaims | None = None
 
 
 class SearchLink(BaseModel):
@@ -195,6 +266,16 @@ class CheckResponse(BaseModel):
     took_ms: float
     cached: bool = False
     index_version: int
+    image_size: list[int] | None = Field(
+        default=None,
+        description="[width, height] of the image checked, the frame of every query_box "
+        "(null when only a hash was sent).",
+    )
+    provenance: Provenance | None = Field(
+        default=None,
+        description="Content Credentials and metadata of the file checked; null when the "
+        "file says nothing about its origin, or only a hash was sent.",
+    )
 
 
 # --- volunteers and moderators ------------------------------------------------

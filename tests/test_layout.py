@@ -88,3 +88,14 @@ def test_use_cases_import_neither_api_nor_web(name: str) -> None:
 def test_api_and_web_do_not_lean_on_each_other(room: str, other: str) -> None:
     for name in (n for n in ALL if within(n, room)):
         assert not any(within(i, other) for i in imports(name, ALL[name])), name
+
+
+@pytest.mark.parametrize(
+    "name", ["server.provenance.credentials", "server.provenance.metadata", "server.native"]
+)
+def test_file_readers_need_neither_flask_nor_the_store(name: str) -> None:
+    for imported in imports(name, ALL[name]):
+        assert not within(imported, "flask"), imported
+        if within(imported, "server"):
+            allowed = ("server.provenance", "server.native", "server.records")
+            assert any(within(imported, room) for room in allowed), f"{name} imports {imported}"

@@ -98,13 +98,7 @@ function matchModel(body, t, base, context, links) {
   for (const source of (entry.sources ?? []).slice(0, 3)) {
     lines.push({ label: t('cardDebunkedBy'), text: source.title || source.publisher || source.url, href: source.url });
   }
-  const percent = Math.round(match.similarity * 100);
-  lines.push({
-    label: t('cardSimilarity'),
-    text: match.distance == null
-      ? t('cardSimilarityPoints', [percent, match.inliers]) // local features: no hash distance
-      : t('cardSimilarityValue', [percent, match.distance]),
-  });
+  lines.push({ label: t('cardHow'), text: howItMatched(match, t) });
   const original = entry.images.find((image) => image.role === 'original') ?? entry.images[0];
   return {
     ...base,
@@ -115,7 +109,7 @@ function matchModel(body, t, base, context, links) {
     demo: Boolean(entry.demo),
     lines,
     thumbs: [
-      ...(context.imageUrl ? [{ src: context.imageUrl, alt: t('cardYourImage') }] : []),
+      ...(context.imageUrl ? [{ src: context.imageUrl, alt: t('cardYourImage'), region: regionOf(match, body, t) }] : []),
       ...(original ? [{ src: original.thumbnail_url, alt: t('cardKnownOriginal') }] : []),
     ],
     links: [{ text: t('cardOpenEntry'), href: entry.url }, ...(confirmed ? [] : links)],
@@ -123,6 +117,42 @@ function matchModel(body, t, base, context, links) {
       feedback(t('cardHelpful'), 'helpful', entry, context),
       feedback(t('cardDoesNotMatch'), 'not_a_match', entry, context),
     ],
+  };
+}
+
+/** Plain words, never a bare score: how the evidence was found, hedged when unsure. */
+function howItMatched(match, t) {
+  const parts = [];
+  if (match.distance != null) {
+    parts.push(t('cardHowHash', [match.distance]));
+  } else if (match.inliers != null) {
+    parts.push(t('cardHowPoints', [match.inliers]));
+  }
+  if (match.agreement != null) parts.push(t('cardHowAgrees', [Math.round(match.agreement * 100)]));
+  if (match.words != null) parts.push(t('cardHowWords'));
+  if (match.confirmed === false) parts.push(t('cardUnsure'));
+  return parts.join(' ');
+}
+
+/**
+ * Where on the reader's image the match lies, in percent of its size, so the card can
+ * outline it whatever size the thumbnail is drawn. None when the match covers (nearly)
+ * the whole image: an outline around everything says nothing.
+ */
+export function regionOf(match, body, t) {
+  const box = match.query_box;
+  const size = body.image_size;
+  if (!box || !size || !(size[0] > 0 && size[1] > 0)) return null;
+  const [x0, y0, x1, y1] = box;
+  const share = ((x1 - x0) * (y1 - y0)) / (size[0] * size[1]);
+  if (share >= 0.8) return null;
+  const pct = (v, total) => Math.max(0, Math.min(100, (v / total) * 100));
+  return {
+    left: pct(x0, size[0]),
+    top: pct(y0, size[1]),
+    width: pct(x1 - x0, size[0]),
+    height: pct(y1 - y0, size[1]),
+    label: t('cardRegion'),
   };
 }
 

@@ -7,9 +7,12 @@ hands the matcher (a sharper picture, the colour, the words) run only when neede
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .decode import decode, decode_check, decode_chroma
+from .geometry import scaled
 from .hashing import Fingerprint, query_fingerprint
 from .index import Snapshot
 from .matcher import Found, Thresholds, find
@@ -20,7 +23,9 @@ def look_up(
     data: bytes, snapshot: Snapshot, th: Thresholds, *, max_pixels: int, sha256: str | None = None
 ) -> tuple[Fingerprint, list[Found] | None]:
     """The fingerprint and every known picture ``data`` shows, best first; None instead
-    of matches when it is too flat to fingerprint (``Thresholds.min_quality``).
+    of matches when it is too flat to fingerprint (``Thresholds.min_quality``). Query
+    boxes are in the uploaded image's pixels; reference boxes in the stored picture's
+    work picture.
 
     Raises ``decode.ImageError`` for input that is not a usable image.
     """
@@ -35,4 +40,16 @@ def look_up(
     def words() -> Words | None:
         return read_words(decode(data, max_pixels=max_pixels, work_side=READ_SIDE).image)
 
-    return fingerprint, find(fingerprint, decoded.image, snapshot, th, sharper, chroma, words)
+    found = find(fingerprint, decoded.image, snapshot, th, sharper, chroma, words)
+    factor = fingerprint.width / decoded.image.width
+    return fingerprint, [_in_pixels_of_upload(f, factor) for f in found]
+
+
+def _in_pixels_of_upload(f: Found, factor: float) -> Found:
+    """``f`` with its query-side boxes in the uploaded image's pixels (the matcher works
+    on a smaller picture), as readers and the extension outline them."""
+    return replace(
+        f,
+        query_box=scaled(f.query_box, factor) if f.query_box else None,
+        shown_at=scaled(f.shown_at, factor) if f.shown_at else None,
+    )

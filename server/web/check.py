@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from ..checks import check_image
@@ -12,7 +13,8 @@ from ..fetch import FetchError, fetch, fetch_policy
 from ..jsonld import media_review
 from ..limits import check_limit, limiter
 from ..links import base_url, public_check, public_entry
-from ..matching.decode import ImageError
+from ..matching.decode import ImageError, decode
+from ..references import thumbnail_jpeg
 from ..store import get_store
 
 bp = Blueprint("web", __name__)
@@ -27,23 +29,44 @@ def index() -> str | tuple[str, int]:
     if request.method != "POST":  # GET, and HEAD: never a check (security review F5)
         sample = request.args.get("sample")
         if sample in sample_names():
-            result = check_image((SAMPLES / sample).read_bytes())
-            return render_template("index.html", check=public_check(result), sample=sample)
+            data = (SAMPLES / sample).read_bytes()
+            return render_template(
+                "index.html",
+                check=public_check(check_image(data)),
+                sample=sample,
+                checked=checked_picture(data),
+            )
         return render_template("index.html")
     upload = request.files.get("image")
     url = request.form.get("url", "").strip()
     try:
         if upload is not None and upload.filename:
-            result = check_image(upload.read())
+            data = upload.read()
+            result = check_image(data)
         elif url:
-            result = check_image(fetch(url, fetch_policy()), image_url=url)
+            data = fetch(url, fetch_policy())
+            result = check_image(data, image_url=url)
         else:
             return render_template(
                 "index.html", error="Choose an image file or paste its URL."
             ), 400
     except (ImageError, FetchError) as exc:
         return render_template("index.html", error=exc.message, url=url), exc.status
-    return render_template("index.html", check=public_check(result), url=url)
+    return render_template(
+        "index.html", check=public_check(result), url=url, checked=checked_picture(data)
+    )
+
+
+def checked_picture(data: bytes) -> dict[str, object]:
+    """The reader's image, small, as a data URL (it is theirs: nothing is stored), and
+    its size, so that matched regions can be outlined on it in its own pixels."""
+    decoded = decode(data, max_pixels=current_app.config["MAX_IMAGE_PIXELS"], work_side=640)
+    jpeg = thumbnail_jpeg(decoded.image.convert("RGB"))
+    return {
+        "src": "data:image/jpeg;base64," + base64.b64encode(jpeg).decode(),
+        "width": decoded.width,
+        "height": decoded.height,
+    }
 
 
 def sample_names() -> list[str]:

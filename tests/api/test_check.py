@@ -207,3 +207,74 @@ def test_png_with_alpha_and_webp_copies_match(app, client) -> None:  # type: ign
     out = io.BytesIO()
     demo_image("chelsea").save(out, "WEBP", quality=50)
     assert upload(client, out.getvalue()).get_json()["result"] == "match"
+
+
+def test_every_match_says_where_and_how_in_plain_words(app, client) -> None:  # type: ignore[no-untyped-def]
+    """A screenshot of a page showing a known photo: the match outlines the photo in the
+    screenshot, maps it onto the known image, and says how it was found."""
+    add_fake(app, "rocket")
+    page = edits.web_page(demo_image("rocket"))  # the photo is pasted at (316, 166), 528 wide
+    body = upload(client, edits.jpeg(page)).get_json()
+    assert body["result"] == "match"
+    [match] = body["matches"]
+    x0, y0, x1, y1 = match["query_box"]
+    assert abs(x0 - 316) <= 12 and abs(y0 - 166) <= 12 and abs(x1 - 844) <= 12 and y1 <= 520
+    known = match["entry"]["images"][0]
+    r0, r1, r2, r3 = match["reference_box"]
+    assert 0 <= r0 < r2 <= known["width"] and 0 <= r1 < r3 <= known["height"]
+    assert (r2 - r0) >= 0.9 * known["width"]
+    text = match["explanation"]
+    assert text.startswith("The outlined part of your image is a copy of a known image")
+    assert "None" not in text and "%" in text
+    whole = upload(client, edits.jpeg(edits.crop(demo_image("rocket"), 0.05))).get_json()
+    assert whole["matches"][0]["explanation"].startswith("Your image is a copy")
+
+
+def test_an_unconfirmed_match_is_worded_as_a_possibility(app, client) -> None:  # type: ignore[no-untyped-def]
+    add_fake(app, "rocket")
+    pdq = store_of(app).get_entry(1).images[0].pdq  # type: ignore[union-attr]
+    flipped = "".join(f"{int(c, 16) ^ 0xF:x}" if n < 11 else c for n, c in enumerate(pdq))
+    body = client.post("/api/v1/check", json={"hashes": {"pdq": flipped}}).get_json()
+    assert body["result"] == "possible_match"
+    text = body["matches"][0]["explanation"]
+    assert "may be a copy" in text and "not strong enough to be sure" in text
+    assert "None" not in text
+
+
+def test_provenance_comes_with_the_verdict_and_only_when_the_file_says_something(
+    sqlite_url, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from ..signing import AI, make_chain, sign
+
+    chain = make_chain("Example News Agency")
+    anchors = tmp_path / "trust.pem"
+    anchors.write_text(chain.root_pem)
+    app = make_app(sqlite_url, C2PA_TRUST_ANCHORS=str(anchors))
+    entry_id = add_fake(app, "rocket")
+    client = app.test_client()
+    # A known fake carrying valid credentials: both answers, side by side.
+    signed = sign(demo_bytes("rocket"), chain, source_type=AI, tool="Image Generator")
+    body = upload(client, signed).get_json()
+    assert body["result"] == "match" and body["matches"][0]["entry"]["id"] == entry_id
+    provenance = body["provenance"]
+    assert provenance["credentials"]["state"] == "trusted"
+    assert provenance["credentials"]["signer"] == "Example News Agency"
+    assert provenance["source_type"] == {
+        "iri": AI,
+        "label": "Created by generative AI",
+        "ai": True,
+        "said_by": "credentials",
+    }
+    # An unknown image whose file says nothing: nothing to show.
+    plain = upload(client, edits.jpeg(demo_image("coffee"))).get_json()
+    assert plain["result"] == "no_match" and plain["provenance"] is None
+    # A repeat comes from the cache with the same provenance.
+    again = upload(client, signed).get_json()
+    assert again["cached"] and again["provenance"] == provenance
+
+
+def test_a_wrong_trust_list_path_refuses_to_start(sqlite_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    empty = tmp_path / "empty.pem"
+    empty.write_text("not a certificate")
+    with pytest.raises(ValueError, match="no PEM certificate"):
+        make_app(sqlite_url, C2PA_TRUST_ANCHORS=str(empty))

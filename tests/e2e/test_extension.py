@@ -37,6 +37,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("site")
     shutil.copy(PAGE, root / "index.html")
     (root / "fake.jpg").write_bytes(edits.archetype(demo_image("rocket")))
+    (root / "inpage.jpg").write_bytes(edits.jpeg(edits.web_page(demo_image("rocket")), 85))
     (root / "unknown.jpg").write_bytes(edits.jpeg(demo_image("coffee"), 80))
     # Between the stored crops (46 bits from them: a possible match, over 40 and under 48),
     # and mirrored, which stage 2 does not confirm.
@@ -199,7 +200,7 @@ def test_match_card_shows_the_true_origin(browser, pages, site, origincheck) -> 
     assert "SpaceX photo of a Falcon 9 launch — SpaceX — 2015-02-11" in text
     assert "Missile launched at the city last night." in text
     assert "Ministry account, 2024-03-01" in text and "No, it is a rocket launch" in text
-    assert "similarity" in text.lower()
+    assert "how it matched" in text.lower() and "distance" not in text.lower()
     assert shown.locator("img").count() == 2  # the reader's image beside the known original
     # Anchored beside the image, not over the page's text flow.
     box, image = shown.bounding_box(), page.locator("#fake").bounding_box()
@@ -207,6 +208,23 @@ def test_match_card_shows_the_true_origin(browser, pages, site, origincheck) -> 
     page.screenshot(path=str(ARTIFACTS / "match.png"))
     page.keyboard.press("Escape")
     assert card(page).count() == 0
+
+
+def test_the_matched_part_of_a_screenshot_is_outlined(browser, pages, site, origincheck) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, origincheck)
+    click_menu(worker, page, site, "inpage.jpg")
+    shown = card(page)
+    shown.and_(page.locator("[data-state=match]")).wait_for(timeout=10_000)
+    region = shown.locator(".region")
+    assert region.count() == 1 and region.get_attribute("aria-label")
+    yours = shown.locator("figure").first.locator("img").bounding_box()
+    outline = region.bounding_box()
+    # Inside the reader's thumbnail, and clearly smaller than it: the photo, not the page.
+    assert outline["x"] >= yours["x"] - 1 and outline["y"] >= yours["y"] - 1
+    assert outline["x"] + outline["width"] <= yours["x"] + yours["width"] + 1
+    assert outline["width"] * outline["height"] < 0.8 * yours["width"] * yours["height"]
+    shown.screenshot(path=str(ARTIFACTS / "match-outlined.png"))
 
 
 def test_no_match_card_is_honest(browser, pages, site, origincheck) -> None:  # type: ignore[no-untyped-def]
@@ -251,11 +269,19 @@ def test_check_all_images_badges_each_useful_image(browser, pages, site, originc
     page = pages(worker, site, origincheck)
     tab_id = tab_of(worker, page)
     checked = worker.evaluate("(id) => globalThis.originCheck.checkAllImages({id})", tab_id)
-    assert checked == 6  # the 40x30 icon is skipped
+    assert checked == 7  # the 40x30 icon is skipped
     badges = page.locator("origincheck-card[data-kind=badge] .badge")
-    badges.nth(5).wait_for(timeout=10_000)
+    badges.nth(6).wait_for(timeout=10_000)
     states = sorted(badges.nth(i).get_attribute("data-state") for i in range(badges.count()))
-    assert states == ["match", "match", "no_match", "possible_match", "too_simple", "unreadable"]
+    assert states == [
+        "match",
+        "match",
+        "match",
+        "no_match",
+        "possible_match",
+        "too_simple",
+        "unreadable",
+    ]
     page.screenshot(path=str(ARTIFACTS / "page-badges.png"))
     badges.and_(page.locator("[data-state=match]")).first.click()
     card(page).wait_for()

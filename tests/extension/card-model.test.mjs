@@ -42,18 +42,34 @@ test('a match says what the image really is, the claim, and who debunked it', ()
   assert.equal(lines['False claim'].text, entry.claim);
   assert.equal(lines['Spread by'].text, 'Ministry, 2024-03-01');
   assert.equal(lines['Debunked by'].href, 'https://factcheck.example/a');
-  assert.equal(lines.Similarity.text, '95% (distance 12)');
+  assert.equal(lines['How it matched'].text, "Its fingerprint is 12 of 256 bits from the known image's.");
+  assert.doesNotMatch(JSON.stringify(model), /distance|similarity/i);
   assert.deepEqual(model.thumbs.map((x) => x.alt), ['Your image', 'Known original']);
   assert.equal(model.links[0].href, entry.url);
   assert.deepEqual(model.actions.map((a) => a.message.type), [MSG.CS_BG_FEEDBACK, MSG.CS_BG_FEEDBACK]);
   assert.equal(model.actions[1].message.verdict, 'not_a_match');
 });
 
-test('a local-features match counts matching points instead of a hash distance', () => {
-  const body = { matches: [{ entry, distance: null, inliers: 57, similarity: 0.31, method: 'local-features' }] };
+test('a local-features match says, in words, how many points line up and how much agrees', () => {
+  const body = { matches: [{ entry, distance: null, inliers: 57, agreement: 0.91, similarity: 0.91, method: 'local-features' }] };
   const model = toCardModel(result('match', body), t, context);
-  const similarity = model.lines.find((l) => l.label === 'Similarity');
-  assert.equal(similarity.text, '31% of its details (57 matching points)');
+  const how = model.lines.find((l) => l.label === 'How it matched');
+  assert.equal(how.text, '57 distinctive points line up with the known image. 91% of the area they share agrees pixel by pixel.');
+});
+
+test('the part of the reader\'s image that matched is outlined, in percent of its size', () => {
+  const match = { entry, distance: null, inliers: 40, agreement: 0.8, method: 'local-features', query_box: [100, 50, 300, 250] };
+  const model = toCardModel(result('match', { matches: [match], image_size: [400, 500] }), t, context);
+  assert.deepEqual(model.thumbs[0].region, { left: 25, top: 10, width: 50, height: 40, label: 'Outlined: the part that matched' });
+  const whole = { ...match, query_box: [0, 0, 400, 480] };
+  const again = toCardModel(result('match', { matches: [whole], image_size: [400, 500] }), t, context);
+  assert.equal(again.thumbs[0].region, null, 'no outline around (nearly) everything');
+});
+
+test('an unconfirmed match is hedged in its explanation', () => {
+  const match = { entry, distance: null, inliers: 14, agreement: 0.55, method: 'local-features', confirmed: false };
+  const model = toCardModel(result('possible_match', { matches: [match] }), t, context);
+  assert.match(model.lines.find((l) => l.label === 'How it matched').text, /Not certain/);
 });
 
 test('a possible match is visibly weaker and offers searches', () => {

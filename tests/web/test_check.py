@@ -145,3 +145,47 @@ def test_head_never_runs_a_check_or_a_fetch(app, client, monkeypatch) -> None:  
     assert head.status_code == 200
     fetched = client.head("/", data={"url": "http://10.0.0.1/a.jpg"})
     assert fetched.status_code == 200  # the home page; nothing was fetched or refused
+
+
+def test_the_check_page_outlines_the_known_picture_on_the_reader_s_image(app, client) -> None:  # type: ignore[no-untyped-def]
+    add_fake(app, "rocket")
+    page = edits.web_page(demo_image("rocket"))  # 1200 x 800, the photo at (316, 166)
+    response = client.post(
+        "/",
+        data={"image": (io.BytesIO(edits.jpeg(page)), "page.jpg")},
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert '<svg viewBox="0 0 1200 800"' in html and "data:image/jpeg;base64," in html
+    rect = re.search(r'<rect class="region" x="(\d+)" y="(\d+)" width="(\d+)"', html)
+    assert rect is not None
+    x, y, width = (int(v) for v in rect.groups())
+    assert abs(x - 316) <= 12 and abs(y - 166) <= 12 and abs(width - 528) <= 24
+    assert "the outlined part is the known image" in html
+    assert "The outlined part of your image is a copy of a known image" in html
+    assert "distance None" not in html and "None" not in html.split("<main")[1]
+
+
+def test_the_check_page_shows_what_the_file_says_apart_from_the_verdict(app, client) -> None:  # type: ignore[no-untyped-def]
+    from ..signing import AI, make_chain, sign, tamper
+
+    chain = make_chain("Example News Agency")
+    photo = edits.jpeg(demo_image("coffee"), 90)
+
+    def page_for(data: bytes) -> str:
+        answer = client.post(
+            "/", data={"image": (io.BytesIO(data), "x.jpg")}, content_type="multipart/form-data"
+        )
+        assert answer.status_code == 200
+        return answer.get_data(as_text=True)
+
+    signed = page_for(sign(photo, chain, source_type=AI, tool="Image Generator"))
+    assert "Not in the known-fakes database" in signed
+    assert "What the file says about itself" in signed
+    assert "Signed by Example News Agency" in signed and "not on a trust list" in signed
+    assert "Image Generator 1.0" in signed
+    assert "Created by generative AI" in signed
+    assert "stated in its signed Content Credentials" in signed
+    broken = page_for(tamper(sign(photo, chain, source_type=AI)))
+    assert "no longer hold" in broken and "Created by generative AI" not in broken
+    assert "What the file says about itself" not in page_for(photo)  # nothing: no empty box
