@@ -37,6 +37,9 @@
     dl { margin: 6px 0; } dt { font-size: 11px; text-transform: uppercase; color: #5b6670; margin-top: 4px; }
     dd { margin: 0; overflow-wrap: anywhere; }
     p { margin: 4px 0; }
+    .provenance { border-top: 1px solid #dfe3e6; margin-top: 8px; padding-top: 6px; }
+    .provenance h3 { font-size: 12px; margin: 0 0 2px; color: #5b6670; text-transform: uppercase; }
+    .provenance p.tone-danger { color: #b3261e; font-weight: 600; } .provenance p.tone-good { color: #1e6b34; }
     ul { padding-left: 18px; margin: 6px 0; }
     a { color: #0b5cad; }
     .actions { display: flex; gap: 6px; margin-top: 8px; flex-wrap: wrap; }
@@ -47,7 +50,9 @@
     .badge.tone-danger { background: #b3261e; } .badge.tone-warning { background: #b7791f; }
     @media (prefers-color-scheme: dark) {
       .card { background: #1f2327; color: #e8eaed; }
-      header, dt, figcaption { color: #a3adb7; }
+      header, dt, figcaption, .provenance h3 { color: #a3adb7; }
+      .provenance { border-top-color: #444c55; }
+      .provenance p.tone-danger { color: #ff8a80; } .provenance p.tone-good { color: #8fd19e; }
       .tone-danger h2 { color: #ff8a80; } .tone-warning h2 { color: #ffcc66; }
       a { color: #7cb7ff; } .actions button { background: #2b3036; border-color: #444c55; }
     }`;
@@ -168,6 +173,12 @@
         el('dt', { text: line.label }),
         el('dd', {}, [line.href ? link(line.text, line.href) : document.createTextNode(line.text ?? '')]),
       ])));
+    }
+    if (model.provenance) {
+      card.append(el('section', { class: 'provenance', 'aria-label': model.provenance.heading }, [
+        el('h3', { text: model.provenance.heading }),
+        ...model.provenance.lines.map((line) => el('p', { class: line.tone ? `tone-${line.tone}` : '', text: line.text })),
+      ]));
     }
     if (model.links.length) card.append(el('ul', {}, model.links.map((item) => el('li', {}, [link(item.text, item.href)]))));
     if (model.actions.length) {

@@ -61,6 +61,12 @@ function errorModel(outcome, t, base, context) {
 }
 
 function resultModel(body, t, base, context) {
+  const model = verdictModel(body, t, base, context);
+  const provenance = provenanceModel(body.provenance, t);
+  return provenance ? { ...model, provenance } : model;
+}
+
+function verdictModel(body, t, base, context) {
   const links = searchLinks(body.search_links ?? [], t);
   switch (body.result) {
     case 'too_simple':
@@ -118,6 +124,45 @@ function matchModel(body, t, base, context, links) {
       feedback(t('cardDoesNotMatch'), 'not_a_match', entry, context),
     ],
   };
+}
+
+/**
+ * What the file says about its own origin, beside the verdict: signed statements in
+ * words that say how far to trust them, unsigned claims labelled as claims. Null when
+ * the file says nothing (no empty box).
+ */
+export function provenanceModel(provenance, t) {
+  if (!provenance) return null;
+  const lines = [];
+  const creds = provenance.credentials;
+  if (creds) {
+    const who = creds.signer || creds.signer_name || t('cardCredUnnamed');
+    const key = { trusted: 'cardCredTrusted', valid: 'cardCredValid', invalid: 'cardCredInvalid' }[creds.state] ?? 'cardCredUnreadable';
+    lines.push({ text: t(key, [who]), tone: { trusted: 'good', valid: 'neutral' }[creds.state] ?? 'danger' });
+    if (['trusted', 'valid'].includes(creds.state) && creds.generator) lines.push({ text: t('cardCredTool', [creds.generator]) });
+  }
+  const source = provenance.source_type;
+  if (source) {
+    const term = String(source.iri ?? '').split('/').pop();
+    const key = `source_${term}`;
+    const translated = t(key);
+    const label = translated && translated !== key ? translated : source.label; // t gives the key when it has no text
+    lines.push({
+      text: t(source.said_by === 'credentials' ? 'cardSourceSigned' : 'cardSourceUnsigned', [label]),
+      tone: source.ai ? 'danger' : undefined,
+    });
+  }
+  for (const marker of (provenance.ai_markers ?? []).slice(0, 3)) lines.push({ text: t('cardAiMarker', [marker]), tone: 'danger' });
+  const claims = provenance.file_claims;
+  if (claims) {
+    const parts = [
+      claims.camera && t('cardCamera', [claims.camera]),
+      claims.captured_at && t('cardTaken', [claims.captured_at.replace('T', ' ')]),
+      claims.software && t('cardSoftware', [claims.software]),
+    ].filter(Boolean);
+    if (parts.length) lines.push({ text: t('cardFileClaims', [parts.join(' · ')]) });
+  }
+  return lines.length ? { heading: t('cardProvenance'), lines } : null;
 }
 
 /** Plain words, never a bare score: how the evidence was found, hedged when unsure. */

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from .. import edits
+from .. import edits, signing
 from ..conftest import demo_image
 from ..servers import ROOT, flask, free_port, gunicorn, http_server, server_env
 from .conftest import CHROMIUM_ARGS, artifacts, require_chromium
@@ -38,6 +38,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     shutil.copy(PAGE, root / "index.html")
     (root / "fake.jpg").write_bytes(edits.archetype(demo_image("rocket")))
     (root / "inpage.jpg").write_bytes(edits.jpeg(edits.web_page(demo_image("rocket")), 85))
+    chain = signing.make_chain("Example News Agency")
+    generated = edits.jpeg(edits.mirror(demo_image("coffee")), 85)
+    (root / "signed.jpg").write_bytes(signing.sign(generated, chain, source_type=signing.AI))
     (root / "unknown.jpg").write_bytes(edits.jpeg(demo_image("coffee"), 80))
     # Between the stored crops (46 bits from them: a possible match, over 40 and under 48),
     # and mirrored, which stage 2 does not confirm.
@@ -227,6 +230,20 @@ def test_the_matched_part_of_a_screenshot_is_outlined(browser, pages, site, orig
     shown.screenshot(path=str(ARTIFACTS / "match-outlined.png"))
 
 
+def test_the_card_shows_what_the_file_says_about_itself(browser, pages, site, origincheck) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, origincheck)
+    click_menu(worker, page, site, "signed.jpg")
+    shown = card(page)
+    shown.and_(page.locator("[data-state=no_match]")).wait_for(timeout=10_000)
+    section = shown.locator("section.provenance")
+    text = section.inner_text()
+    assert "what the file says about itself" in text.lower()
+    assert "signed by Example News Agency, who is not on the trust list" in text
+    assert "Created by generative AI — stated in its signed Content Credentials." in text
+    shown.screenshot(path=str(ARTIFACTS / "no-match-with-provenance.png"))
+
+
 def test_no_match_card_is_honest(browser, pages, site, origincheck) -> None:  # type: ignore[no-untyped-def]
     context, worker = browser
     page = pages(worker, site, origincheck)
@@ -269,14 +286,15 @@ def test_check_all_images_badges_each_useful_image(browser, pages, site, originc
     page = pages(worker, site, origincheck)
     tab_id = tab_of(worker, page)
     checked = worker.evaluate("(id) => globalThis.originCheck.checkAllImages({id})", tab_id)
-    assert checked == 7  # the 40x30 icon is skipped
+    assert checked == 8  # the 40x30 icon is skipped
     badges = page.locator("origincheck-card[data-kind=badge] .badge")
-    badges.nth(6).wait_for(timeout=10_000)
+    badges.nth(7).wait_for(timeout=10_000)
     states = sorted(badges.nth(i).get_attribute("data-state") for i in range(badges.count()))
     assert states == [
         "match",
         "match",
         "match",
+        "no_match",
         "no_match",
         "possible_match",
         "too_simple",

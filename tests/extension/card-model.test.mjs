@@ -110,3 +110,33 @@ test('badges carry the verdict', () => {
   const model = toCardModel(result('no_match'), t, context);
   assert.deepEqual(toBadge(model), { state: 'no_match', tone: 'neutral', text: 'Not in the known-fakes database' });
 });
+
+test('what the file says of its origin is shown beside any verdict, signed apart from unsigned', () => {
+  const provenance = {
+    credentials: { state: 'valid', signer: 'Example News Agency', generator: 'Image Generator 1.0' },
+    source_type: { iri: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia', label: 'Created by generative AI', ai: true, said_by: 'credentials' },
+    ai_markers: [],
+    file_claims: { camera: 'Canon EOS R5', captured_at: '2023-10-07T06:31:12', software: null },
+  };
+  const model = toCardModel(result('no_match', { provenance }), t, context);
+  assert.equal(model.state, 'no_match');
+  assert.equal(model.provenance.heading, 'What the file says about itself');
+  const texts = model.provenance.lines.map((l) => l.text);
+  assert.match(texts[0], /signed by Example News Agency, who is not on the trust list/);
+  assert.equal(texts[1], 'Signed with Image Generator 1.0.');
+  assert.equal(texts[2], 'Created by generative AI — stated in its signed Content Credentials.');
+  assert.equal(model.provenance.lines[2].tone, 'danger');
+  assert.equal(texts[3], 'Claims in the file (not signed, easy to change): camera Canon EOS R5 · taken 2023-10-07 06:31:12');
+  const greekT = (key, subs) => format(greek[key]?.message, subs) || key;
+  const inGreek = toCardModel(result('no_match', { provenance }), greekT, context);
+  assert.match(inGreek.provenance.lines[2].text, /^Δημιουργήθηκε με παραγωγική ΤΝ/);
+});
+
+test('broken credentials are flagged and their claims not repeated; a file that says nothing shows nothing', () => {
+  const broken = { credentials: { state: 'invalid', signer: 'Example News Agency', generator: 'X 1' }, ai_markers: [] };
+  const model = toCardModel(result('match', { matches: [{ entry, distance: 3 }], provenance: broken }), t, context);
+  assert.equal(model.provenance.lines.length, 1);
+  assert.match(model.provenance.lines[0].text, /no longer hold/);
+  assert.equal(model.provenance.lines[0].tone, 'danger');
+  assert.equal(toCardModel(result('no_match', { provenance: null }), t, context).provenance, undefined);
+});
