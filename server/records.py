@@ -125,6 +125,55 @@ class EntryImport(EntryFields):
     images: list[ImageRef] = Field(min_length=1)
 
 
+class Credentials(BaseModel):
+    """Content Credentials (C2PA) of the checked file: signed statements, checked."""
+
+    state: Literal["trusted", "valid", "invalid", "unreadable"] = Field(
+        description="trusted: valid and the signer is on the trust list; valid: the "
+        "signature holds but the signer is not on the trust list; invalid: tampered, "
+        "edited after signing or a broken certificate; unreadable: too large, too slow "
+        "or malformed."
+    )
+    summary: str = Field(description="The state in plain words.")
+    signer: str | None = Field(default=None, description="Organisation of the signer.")
+    signer_name: str | None = Field(default=None, description="Common name of the signer.")
+    signed_at: str | None = Field(default=None, description="Time-stamped signing time.")
+    generator: str | None = Field(default=None, description="The tool that signed.")
+    actions: list[str] = Field(default_factory=list, description="e.g. created, cropped.")
+    ingredients: list[str] = Field(default_factory=list, description="Files it was made from.")
+    problems: list[str] = Field(default_factory=list, description="Why it is not valid.")
+
+
+class SourceType(BaseModel):
+    """IPTC digital source type: how the picture was made, as the file states it."""
+
+    iri: str
+    label: str
+    ai: bool = Field(description="Made or edited by generative AI or an algorithm.")
+    said_by: Literal["credentials", "metadata"] = Field(
+        description="credentials: signed in valid Content Credentials; metadata: unsigned XMP."
+    )
+
+
+class FileClaims(BaseModel):
+    """Unsigned EXIF/XMP fields: claims in the file, which anyone can write."""
+
+    captured_at: str | None = None
+    camera: str | None = None
+    software: str | None = None
+
+
+class Provenance(BaseModel):
+    """What the file itself says about where it comes from (null when it says nothing)."""
+
+    credentials: Credentials | None = None
+    source_type: SourceType | None = None
+    ai_markers: list[str] = Field(
+        default_factory=list, description="Traces AI image generators leave in files."
+    )
+    file_claims: FileClaims | None = None
+
+
 class ImageOut(BaseModel):
     id: int
     role: Role
@@ -132,6 +181,11 @@ class ImageOut(BaseModel):
     height: int
     pdq: str
     thumbnail_url: str
+    provenance: Provenance | None = Field(
+        default=None,
+        description="What the file said of its origin when it was stored (Content "
+        "Credentials, metadata), as read then.",
+    )
 
 
 class EntryOut(EntryFields):
@@ -202,55 +256,6 @@ class Match(BaseModel):
         description="For a picture made of words: share of its words your image says too.",
     )
     explanation: str = Field(default="", description="How it matched, in plain words.")
-
-
-class Credentials(BaseModel):
-    """Content Credentials (C2PA) of the checked file: signed statements, checked."""
-
-    state: Literal["trusted", "valid", "invalid", "unreadable"] = Field(
-        description="trusted: valid and the signer is on the trust list; valid: the "
-        "signature holds but the signer is not on the trust list; invalid: tampered, "
-        "edited after signing or a broken certificate; unreadable: too large, too slow "
-        "or malformed."
-    )
-    summary: str = Field(description="The state in plain words.")
-    signer: str | None = Field(default=None, description="Organisation of the signer.")
-    signer_name: str | None = Field(default=None, description="Common name of the signer.")
-    signed_at: str | None = Field(default=None, description="Time-stamped signing time.")
-    generator: str | None = Field(default=None, description="The tool that signed.")
-    actions: list[str] = Field(default_factory=list, description="e.g. created, cropped.")
-    ingredients: list[str] = Field(default_factory=list, description="Files it was made from.")
-    problems: list[str] = Field(default_factory=list, description="Why it is not valid.")
-
-
-class SourceType(BaseModel):
-    """IPTC digital source type: how the picture was made, as the file states it."""
-
-    iri: str
-    label: str
-    ai: bool = Field(description="Made or edited by generative AI or an algorithm.")
-    said_by: Literal["credentials", "metadata"] = Field(
-        description="credentials: signed in valid Content Credentials; metadata: unsigned XMP."
-    )
-
-
-class FileClaims(BaseModel):
-    """Unsigned EXIF/XMP fields: claims in the file, which anyone can write."""
-
-    captured_at: str | None = None
-    camera: str | None = None
-    software: str | None = None
-
-
-class Provenance(BaseModel):
-    """What the file itself says about where it comes from (null when it says nothing)."""
-
-    credentials: Credentials | None = None
-    source_type: SourceType | None = None
-    ai_markers: list[str] = Field(
-        default_factory=list, description="Traces AI image generators leave in files."
-    )
-    file_claims: FileClaims | None = None
 
 
 class SearchLink(BaseModel):

@@ -19,6 +19,7 @@ from .matching.hashing import query_fingerprint, reference_fingerprint
 from .matching.matcher import Thresholds, find
 from .matching.text import READ_SIDE, read_words
 from .matching.text import available as text_reader_available
+from .provenance import stored_provenance
 from .store import NewImage
 
 THUMBNAIL_SIDE = 320
@@ -70,6 +71,7 @@ def prepare(
         work_jpeg=jpeg(decoded.image, 90),
         frame=_frame(decoded.image, content),
         text=_words(data, content, decoded, max_pixels),
+        provenance=stored_provenance(data),
     )
 
 

@@ -12,6 +12,7 @@ again, so nine hostile uploads made it time out on every try (security review F2
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app
@@ -32,13 +33,16 @@ def stored_image(sub: m.Submission, role: str, entry_id: int | None = None) -> N
     the entry's original shows in it (a screenshot of the post it circulated in)."""
     max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
     originals = get_store().originals_of(entry_id) if entry_id is not None else []
-    return prepare(
+    image = prepare(
         sub.image,
         role=role,
         max_pixels=max_pixels,
         source_url=sub.image_url,
         beside=beside_of(originals, max_pixels=max_pixels),
     )
+    # A large report is kept re-encoded, without its credentials: keep what was read
+    # from the bytes as sent.
+    return replace(image, provenance=sub.provenance or image.provenance)
 
 
 def entry_fields(sub: m.Submission, patch: EntryPatch | None) -> EntryFields:

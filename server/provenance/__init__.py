@@ -9,8 +9,11 @@ nothing, so readers are shown nothing rather than an empty box.
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+import functools
 
+from flask import Flask, current_app, has_app_context
+
+from ..config import DEFAULTS
 from ..native import NativeRunner
 from ..records import Credentials, FileClaims, Provenance, SourceType
 from .credentials import CredentialReader, CredentialsRead, load_trust_anchors
@@ -88,9 +91,23 @@ def _credentials(read: CredentialsRead, trust_list: bool) -> Credentials:
 
 
 def read_provenance(data: bytes) -> Provenance | None:
-    """What the file says about its provenance, with this app's trust list and caps."""
+    """What the file says about its provenance, with this app's trust list and caps
+    (outside an app, as in benchmarks and scripts: no trust list)."""
+    if not has_app_context():
+        return _default_reader().read(data)
     reader: ProvenanceReader | None = current_app.extensions.get("origincheck.provenance")
     return reader.read(data) if reader is not None else None
+
+
+def stored_provenance(data: bytes) -> str | None:
+    """``read_provenance`` as the JSON a stored image or report keeps."""
+    found = read_provenance(data)
+    return found.model_dump_json() if found else None
+
+
+@functools.cache
+def _default_reader() -> ProvenanceReader:
+    return ProvenanceReader(None, timeout=DEFAULTS["PROVENANCE_TIMEOUT"])
 
 
 def init_app(app: Flask) -> None:

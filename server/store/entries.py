@@ -52,6 +52,7 @@ class NewImage:
     #: negative bank as material that is not evidence (``models.Negative``).
     frame: Features | None = None
     text: str | None = None  # the words of a picture made of words (matching/text.py)
+    provenance: str | None = None  # records.Provenance as JSON, read from the bytes as sent
 
 
 class StoredImage(NamedTuple):
@@ -515,6 +516,7 @@ def entry_out(row: m.Entry) -> EntryOut:
                 "height": image.height,
                 "pdq": image.pdq,
                 "thumbnail_url": f"/images/{image.id}/thumbnail.jpg",
+                "provenance": json.loads(image.provenance) if image.provenance else None,
             }
             for image in row.images
         ],
@@ -527,7 +529,13 @@ def entry_out(row: m.Entry) -> EntryOut:
 def _entries():  # type: ignore[no-untyped-def]
     return select(m.Entry).options(
         selectinload(m.Entry.images).load_only(
-            m.Image.id, m.Image.role, m.Image.width, m.Image.height, m.Image.pdq, m.Image.sha256
+            m.Image.id,
+            m.Image.role,
+            m.Image.width,
+            m.Image.height,
+            m.Image.pdq,
+            m.Image.sha256,
+            m.Image.provenance,
         ),
         selectinload(m.Entry.appearances),
         selectinload(m.Entry.sources),
@@ -572,6 +580,7 @@ def image_row(image: NewImage, quantizer: Quantizer | None) -> m.Image:
         work_jpeg=image.work_jpeg,
         regions=regions_column(fp),
         text=image.text,
+        provenance=image.provenance,
         **pdq_columns(fp),
         **(orb_columns(image.features, quantizer) if image.features else {}),
     )

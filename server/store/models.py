@@ -128,6 +128,8 @@ class Image(Base):
     # hash: a worker reads 17x fewer rows at start-up (bench/speed/startup.py).
     # The words of a picture made of words (matching/text.py): checks compare them.
     text: Mapped[str | None] = mapped_column(Text)
+    # What the file said of its origin when it arrived (records.Provenance as JSON).
+    provenance: Mapped[str | None] = mapped_column(Text, deferred=True)
     pdq_codes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     pdq_variants: Mapped[str | None] = mapped_column(Text, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
@@ -284,6 +286,9 @@ class Submission(Base):
     )  # pending | running | done | failed
     analysis_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     image_size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # What the file said of its origin as sent (records.Provenance as JSON): kept apart
+    # because a large report is stored re-encoded, without its credentials.
+    provenance: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), default=_now, onupdate=_now

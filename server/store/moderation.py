@@ -312,6 +312,7 @@ class ModerationStore:
                 sha256=image.fingerprint.sha256,
                 pdq=image.fingerprint.pdq,
                 thumbnail=image.thumbnail,
+                provenance=image.provenance,
             )
             session.add(row)
             session.flush()

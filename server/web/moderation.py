@@ -38,6 +38,7 @@ from ..records import (
     EntryPatch,
     NegativeIn,
     PageCheckRequest,
+    Provenance,
 )
 from ..review import OPEN, approve, candidates, merge
 from ..store import (
@@ -135,6 +136,7 @@ def review(submission_id: int) -> str:
         ],
         similar_submissions=found["submissions"],
         categories=CATEGORY_LABELS,
+        provenance=Provenance.model_validate_json(sub.provenance) if sub.provenance else None,
     )
 
 

@@ -154,3 +154,45 @@ def test_moderators_find_a_known_statement_by_its_words(app, client) -> None:  #
     sign_in(app, client, "moderator")
     page = client.get("/moderation/entries?q=on purpose last").get_data(as_text=True)
     assert "Fake statement about the dam" in page and "Rocket photo" not in page
+
+
+def test_a_report_s_credentials_reach_the_review_page_the_entry_and_its_json_ld(
+    sqlite_url,
+) -> None:  # type: ignore[no-untyped-def]
+    from ..conftest import settle, sign_in, token
+    from ..signing import AI, make_chain, sign
+
+    # Kept re-encoded (over SUBMISSION_KEEP_BYTES), which strips credentials: they are
+    # read from the bytes as sent, once.
+    app = make_app(sqlite_url, SUBMISSION_KEEP_BYTES=1000)
+    client = app.test_client()
+    chain = make_chain("Image Maker Inc")
+    signed = sign(edits.jpeg(demo_image("coffee"), 90), chain, source_type=AI)
+    sent = client.post(
+        "/api/v1/submissions",
+        data={"image": (io.BytesIO(signed), "x.jpg"), "claim": "Embassy opening photo"},
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 202
+    submission_id = sent.get_json()["id"]
+    settle(app)
+    sign_in(app, client, "moderator")
+    page = client.get(f"/moderation/submissions/{submission_id}").get_data(as_text=True)
+    assert "What the file says about itself" in page
+    assert "Signed by Image Maker Inc" in page and "Created by generative AI" in page
+    approved = client.post(
+        f"/api/v1/submissions/{submission_id}/approve",
+        json={"title": "Generated embassy photo", "category": "TransformedContent"},
+        headers=token(app, "moderator"),
+    )
+    assert approved.status_code == 200, approved.get_json()
+    image = approved.get_json()["entry"]["images"][0]
+    assert image["provenance"]["credentials"]["signer"] == "Image Maker Inc"
+    entry_id = approved.get_json()["entry"]["id"]
+    review = client.get(f"/api/v1/entries/{entry_id}?format=jsonld").get_json()
+    media = review["itemReviewed"]["associatedMedia"][0]
+    assert media["contentUrl"].endswith(f"/images/{image['id']}/thumbnail.jpg")
+    facts = {p["name"]: p for p in media["exifData"]}
+    assert facts["C2PA signer"]["value"] == "Image Maker Inc"
+    assert facts["IPTC digital source type"]["value"] == AI
+    assert facts["IPTC digital source type"]["propertyID"] == "Iptc4xmpExt:DigitalSourceType"
