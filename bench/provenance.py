@@ -113,7 +113,7 @@ def main() -> None:
     ).stdout.strip()
     print(
         f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}, "
-        f"{platform.machine()} {platform.processor() or ''}, {len(plain)} distinct 1 MP JPEGs"
+        f"{machine()}, {len(plain)} distinct 1 MP JPEGs"
     )
     reader = ProvenanceReader(chain.root_pem, timeout=1.0)
     print("read, no credentials:  ", ms(time_reads(reader, plain)))
