@@ -50,9 +50,15 @@ def _usage(*, sign_certs: bool) -> x509.KeyUsage:
     )
 
 
-def make_chain(org: str = "Example News Agency") -> Chain:
-    """A root CA and a signing certificate of ``org`` under it (ES256, valid 30 days)."""
+def make_chain(org: str = "Example News Agency", *, expired: bool = False) -> Chain:
+    """A root CA and a signing certificate of ``org`` under it (ES256, valid 30 days;
+    ``expired``: the signing certificate's days ended yesterday)."""
     now = dt.datetime.now(dt.UTC)
+    leaf_from, leaf_until = (
+        (now - dt.timedelta(days=20), now - dt.timedelta(days=1))
+        if expired
+        else (now - dt.timedelta(days=1), now + dt.timedelta(days=30))
+    )
     root_key = ec.generate_private_key(ec.SECP256R1())
     root_name = _name(f"{org} Test Root", org)
     root = (
@@ -61,7 +67,7 @@ def make_chain(org: str = "Example News Agency") -> Chain:
         .issuer_name(root_name)
         .public_key(root_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_before(now - dt.timedelta(days=30))
         .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(_usage(sign_certs=True), critical=True)
@@ -75,8 +81,8 @@ def make_chain(org: str = "Example News Agency") -> Chain:
         .issuer_name(root_name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
+        .not_valid_before(leaf_from)
+        .not_valid_after(leaf_until)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_usage(sign_certs=False), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), False)
@@ -140,3 +146,19 @@ def tamper(signed: bytes) -> bytes:
     edited = bytearray(signed)
     edited[len(edited) - 400] ^= 0x5A
     return bytes(edited)
+
+
+def _leaf_der(chain: Chain) -> bytes:
+    leaf = x509.load_pem_x509_certificates(chain.chain_pem.encode())[0]
+    return leaf.public_bytes(serialization.Encoding.DER)
+
+
+def forge_signer(signed: bytes, chain: Chain, org: str) -> tuple[bytes, Chain]:
+    """The signed file with its signing certificate swapped for another of ``org``'s (of
+    the same length, so every offset holds): a forger claiming someone else's name."""
+    original = _leaf_der(chain)
+    while True:
+        other = make_chain(org)
+        forged = _leaf_der(other)
+        if len(forged) == len(original):
+            return signed.replace(original, forged), other

@@ -67,3 +67,31 @@ def test_cli_import_then_match_over_http_then_live_update(stack, tmp_path: Path)
                     first_match.setdefault(pid, time.monotonic() - changed)
     assert set(first_match) == set(seen), f"workers that matched: {first_match}"
     assert max(first_match.values()) < 1.0
+
+
+def test_credentials_are_read_on_gevent_workers_and_hostile_ones_never_stall_them(
+    stack,
+) -> None:  # type: ignore[no-untyped-def]
+    import struct
+
+    from ..signing import AI, make_chain, sign
+
+    base, _ = stack
+    signed = sign(edits.jpeg(demo_image("coffee"), 90), make_chain("Gevent News"), source_type=AI)
+    junk = b"JP" + bytes(range(256)) * 200
+    hostile = signed[:2] + b"\xff\xeb" + struct.pack(">H", len(junk) + 2) + junk + signed[2:]
+
+    def answer(data: bytes) -> dict:  # type: ignore[type-arg]
+        response = requests.post(
+            base + "/api/v1/check", files={"image": ("x.jpg", data)}, timeout=5
+        )
+        assert response.status_code == 200
+        return response.json()
+
+    with ThreadPoolExecutor(8) as pool:
+        bodies = list(pool.map(answer, [signed, hostile] * 8))
+    for body in bodies[::2]:
+        assert body["provenance"]["credentials"]["signer"] == "Gevent News"
+        assert body["provenance"]["source_type"]["ai"] is True
+    for body in bodies[1::2]:
+        assert body["result"] in ("no_match", "match")  # the verdict always comes

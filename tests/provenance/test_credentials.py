@@ -140,3 +140,13 @@ def test_slow_native_work_is_abandoned_and_then_refused_not_queued() -> None:
     release.set()
     time.sleep(0.05)
     assert runner.run(lambda: 2, timeout=1) == 2
+
+
+def test_a_swapped_certificate_is_invalid_even_when_its_root_is_trusted(photo) -> None:  # type: ignore[no-untyped-def]
+    from ..signing import forge_signer
+
+    chain = make_chain("Small Blog")
+    forged, famous = forge_signer(sign(photo, chain), chain, "Small Blog")
+    creds = ProvenanceReader(famous.root_pem, timeout=2).read(forged).credentials  # type: ignore[union-attr]
+    assert creds is not None and creds.state == "invalid"
+    assert any("signature" in problem for problem in creds.problems)
