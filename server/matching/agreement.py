@@ -12,8 +12,8 @@ and every cell is judged:
   the overlap predicts (one gain and offset for the whole picture, as recompression,
   colour edits and filters change it) and it is flat in the query too;
 - when both pictures have colour, a flat cell must also have the colour the rest
-  predicts (one affine map of Cb and Cr, as hue, saturation and tint edits make): two
-  smooth wallpapers of a different colour can have the same greys.
+  predicts (a saturation change, a small hue turn and a tint, as colour filters make):
+  two smooth wallpapers of a different colour can have the same greys.
 
 Flat cells matter because what innocent pictures share with known ones is usually
 textured (text, icons, logos), while what tells them apart is often smooth. On
@@ -23,6 +23,7 @@ frame around another picture) stay well under (BENCHMARKS.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -36,6 +37,7 @@ MIN_CONTRAST = 4.0  # grey-level standard deviation below which a cell is flat (
 CELL_CORRELATION = 0.5  # a textured cell agrees when its pixels correlate at least this much
 FLAT_TOLERANCE = 10.0  # grey levels a flat cell may sit from the tone the overlap predicts
 COLOUR_TOLERANCE = 10.0  # Cb/Cr levels a cell may sit from the colour the overlap predicts
+MAX_HUE_TURN = np.pi / 6  # radians of hue a colour filter may turn (warm/cool tints)
 MIN_CELLS = 8  # fewer cells in the overlap than this prove nothing
 HOLE_FILL = 0.5  # share of its box a patch of differences fills to count as a hole
 
@@ -65,6 +67,9 @@ class Evidence:
     #: Mean correlation of the textured cells compared: finer than ``agreement`` when two
     #: stored pictures both agree (a fake and the neighbouring frame of its burst).
     correlation: float = 0.0
+    #: Textured cells that agree and are the picture's own (not material shared with
+    #: other stored pictures): smooth cells agree under a fitted tone, texture cannot.
+    own_texture: int = 0
 
 
 NO_EVIDENCE = Evidence(0.0, 0.0, 0.0, 0, 0, 0.0, (0, 0, 0, 0), (0, 0, 0, 0))
@@ -168,6 +173,7 @@ def compare(
         largest_difference=round(_largest_patch(counted & ~agrees) / compared, 4),
         largest_hole=_largest_hole(counted & ~agrees & busy, overlap),
         correlation=round(float(correlation[textured].mean()), 4) if textured.any() else 0.0,
+        own_texture=int((agrees & textured).sum()),
     )
 
 
@@ -214,10 +220,29 @@ def _colour_agrees(
     b = np.stack([_cells(warped[..., c], rows, cols).mean(axis=2) for c in (0, 1)], axis=2)
     if overlap.sum() < MIN_CELLS:
         return np.ones((rows, cols), bool)
-    source = np.column_stack([a[overlap], np.ones(int(overlap.sum()))])
-    mapping, *_ = np.linalg.lstsq(source, b[overlap], rcond=None)
-    predicted = np.concatenate([a, np.ones((rows, cols, 1))], axis=2) @ mapping
-    return np.linalg.norm(b - predicted, axis=2) <= COLOUR_TOLERANCE
+    za = (a[..., 0] - 128.0) + 1j * (a[..., 1] - 128.0)
+    zb = (b[..., 0] - 128.0) + 1j * (b[..., 1] - 128.0)
+    predicted = _colour_map(za[overlap], zb[overlap])(za)
+    return np.abs(zb - predicted) <= COLOUR_TOLERANCE
+
+
+def _colour_map(za: np.ndarray, zb: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """The colour edit that best takes the reference's cells (Cb + i Cr) to the query's:
+    a saturation change, a hue turn of at most ``MAX_HUE_TURN`` and a tint. Any affine
+    map of the plane would be too free: it takes one two-colour gradient onto any
+    other (a pink-to-purple wallpaper onto a cyan-to-blue one), which no filter does.
+    Greyscale and sepia are the saturation going to zero, leaving only the tint."""
+    mean_a, mean_b = za.mean(), zb.mean()
+    ca, cb = za - mean_a, zb - mean_b
+    power = float((np.abs(ca) ** 2).sum())
+    if power < 1e-6:
+        return lambda z: np.full_like(z, mean_b)
+    gain = complex((np.conj(ca) * cb).sum()) / power
+    turn = float(np.clip(np.angle(gain), -MAX_HUE_TURN, MAX_HUE_TURN))
+    rotated = ca * np.exp(1j * turn)
+    scale = max(0.0, float(np.real((np.conj(rotated) * cb).sum())) / power)
+    factor = scale * np.exp(1j * turn)
+    return lambda z: mean_b + factor * (z - mean_a)
 
 
 def _tone(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
