@@ -23,17 +23,21 @@ from PIL import Image, ImageDraw
 from .cache import get_cache
 from .explain import explanation
 from .limits import charge_work, require_work_budget
+from .links import at_time
+from .matching.decode import ImageError
 from .matching.geometry import area
 from .matching.hashing import Fingerprint
 from .matching.index import IndexHolder, Snapshot
 from .matching.lookup import look_up
 from .matching.matcher import Found, Thresholds, find_hash
 from .matching.source import StoredPicture
+from .matching.video import VideoLimits, is_video, key_frames
 from .native import run_detached
 from .provenance import read_provenance
 from .records import CheckResponse, EntryOut, Hashes, Match
+from .references import jpeg
 from .search_links import search_links
-from .store import get_store
+from .store import get_store, get_videos
 
 MAX_MATCHES = 5
 #: A match over this share of the uploaded image is "your image", not "the outlined part".
@@ -49,7 +53,12 @@ def check_image(data: bytes, *, image_url: str | None = None) -> CheckResponse:
     cache = get_cache()
     cached = cache.get(key)
     if cached is None:
-        body = _fresh_body(data, sha256, snapshot)
+        if is_video(data):
+            body = _fresh_clip(data, sha256, snapshot)
+        elif len(data) > current_app.config["MAX_CONTENT_LENGTH"]:  # the door lets clips by
+            raise ImageError("image_too_large", "The image is over the upload limit.", 413)
+        else:
+            body = _fresh_body(data, sha256, snapshot)
         cache.set(key, body)
     return _respond(cached or body, image_url, started, cached=cached is not None)
 
@@ -73,6 +82,49 @@ def _fresh_body(data: bytes, sha256: str, snapshot: Snapshot) -> dict[str, Any]:
     provenance = read_provenance(data)
     body["provenance"] = provenance.model_dump(mode="json") if provenance else None
     return body
+
+
+def _fresh_clip(data: bytes, sha256: str, snapshot: Snapshot) -> dict[str, Any]:
+    """A short video: its key frames (a frame a second at most, cuts included) are each
+    checked like a still, and each entry is answered once, at its strongest frame, with
+    the clip's time beside the reference's."""
+    config = current_app.config
+    if len(data) > config["CLIP_MAX_BYTES"]:
+        raise ImageError("clip_too_large", "The clip is over the clip size limit.", 413)
+    require_work_budget()
+    info, frames = key_frames(data, video_limits(config, "CLIP"))
+    charge_work(info.width * info.height / 1e6 * max(1.0, info.duration))
+    best: dict[int, tuple[Found, float]] = {}
+    size: tuple[int, int] | None = None
+    for frame in frames:
+        size = frame.image.size
+        _, found = find_matches(jpeg(frame.image.convert("RGB"), 90), snapshot)
+        for f in found or []:
+            kept = best.get(f.entry_id)
+            if kept is None or _strength(f) > _strength(kept[0]):
+                best[f.entry_id] = (f, frame.time)
+    ordered = sorted(best.values(), key=lambda pair: _strength(pair[0]), reverse=True)
+    body = _verdict([f for f, _ in ordered], Hashes(sha256=sha256), snapshot, size)
+    times = {f.entry_id: t for f, t in ordered}
+    for match in body["matches"]:
+        match["clip_time_s"] = round(times[match["entry"]["id"]], 2)
+    body["provenance"] = None
+    return body
+
+
+def _strength(f: Found) -> tuple[bool, float]:
+    return (f.confirmed, f.agreement if f.agreement is not None else f.similarity)
+
+
+def video_limits(config: Any, kind: str = "VIDEO") -> VideoLimits:
+    """The caps on a reference video (``VIDEO_*``) or on a clip to check (``CLIP_*``)."""
+    return VideoLimits(
+        max_seconds=config[f"{kind}_MAX_SECONDS"],
+        max_pixels=config["VIDEO_MAX_PIXELS"],
+        max_frames=config[f"{kind}_MAX_FRAMES"],
+        decode_budget=config[f"{kind}_DECODE_BUDGET"],
+        every=config[f"{kind}_EVERY"],
+    )
 
 
 def find_matches(
@@ -132,8 +184,11 @@ def _verdict(
     """The answer; ``size`` is the uploaded image's (None for a hash sent alone)."""
     found = found[:MAX_MATCHES]
     entries = get_store().get_entries([f.entry_id for f in found])
+    frames = get_videos().frames_of([f.image_id for f in found])
     matches = [
-        _match(f, entries[f.entry_id], snapshot, size) for f in found if f.entry_id in entries
+        _match(f, entries[f.entry_id], snapshot, size, frames.get(f.image_id))
+        for f in found
+        if f.entry_id in entries
     ]
     if not matches:
         result = "no_match"
@@ -144,7 +199,14 @@ def _verdict(
     return _body(result, matches, hashes, snapshot.version, size)
 
 
-def _match(f: Found, entry: EntryOut, snapshot: Snapshot, size: tuple[int, int] | None) -> Match:
+def _match(
+    f: Found,
+    entry: EntryOut,
+    snapshot: Snapshot,
+    size: tuple[int, int] | None,
+    frame: tuple[int, float] | None = None,
+) -> Match:
+    """``frame``: (video id, seconds) when the matched image is a frame of a video."""
     whole = (
         size is None
         or f.query_box is None
@@ -165,7 +227,23 @@ def _match(f: Found, entry: EntryOut, snapshot: Snapshot, size: tuple[int, int] 
         coverage=f.coverage,
         words=f.words,
         explanation=explanation(f, whole),
+        **(_frame_fields(f, entry, frame) if frame else {}),
     )
+
+
+def _frame_fields(f: Found, entry: EntryOut, frame: tuple[int, float]) -> dict[str, Any]:
+    video_id, seconds = frame
+    video = next((v for v in entry.videos if v.id == video_id), None)
+    origin = entry.origin.url if entry.origin else None
+    url = (video.source_url if video else None) or (
+        str(origin) if origin and video and video.role == "original" else None
+    )
+    return {
+        "video_id": video_id,
+        "frame_time_s": round(seconds, 2),
+        "frame_thumbnail_url": f"/images/{f.image_id}/thumbnail.jpg",
+        "origin_at_url": at_time(url, seconds),
+    }
 
 
 def _in_original(f: Found, entry: EntryOut, snapshot: Snapshot) -> list[int] | None:

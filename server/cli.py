@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,8 +24,9 @@ from .jsonld import media_review
 from .matching.features import QUANTIZER_LISTS
 from .records import USER_ROLES
 from .references import beside_of, prepare
-from .store import LastAdmin, NewImage, NotFound, get_moderation, get_store
+from .store import LastAdmin, NewImage, NotFound, get_moderation, get_store, get_videos
 from .store.moderation import CLI_ACTOR
+from .videos import add_video
 
 DEMO_FILE = Path(__file__).parent / "demo" / "demo.jsonl"
 
@@ -32,9 +34,18 @@ DEMO_FILE = Path(__file__).parent / "demo" / "demo.jsonl"
 @click.command("import")
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_command(file: Path) -> None:
-    """Import entries from a JSON Lines FILE (image paths relative to its folder)."""
-    _import(file)
+@click.option(
+    "--wait/--no-wait",
+    default=True,
+    show_default=True,
+    help="Wait for the lines' videos to be indexed, with a progress bar.",
+)
+def import_command(file: Path, wait: bool) -> None:
+    """Import entries from a JSON Lines FILE (image paths relative to its folder).
+
+    An ``images`` item that is a video (MP4, MOV, WebM, animated GIF/WebP; told by its
+    content) is queued for indexing as the entry's reference video."""
+    _import(file, wait=wait)
 
 
 @click.command("demo-data")
@@ -60,23 +71,67 @@ def import_negatives_command(file: Path) -> None:
         fetch_policy=fetch_policy(),
         actor=CLI_ACTOR,
     )
-    _report(results, len(lines), file.name)
+    if _report(results, len(lines), file.name):
+        sys.exit(1)
 
 
-def _import(file: Path) -> None:
+def _import(file: Path, *, wait: bool = True) -> None:
     lines = file.read_text(encoding="utf-8").splitlines()
+    videos: list[int] = []
+
+    def queue(entry_id: int, data: bytes, role: str, source_url: str | None) -> int:
+        video_id = add_video(entry_id, data, role=role, source_url=source_url)
+        videos.append(video_id)
+        return video_id
+
     results = import_lines(
         iter(lines),
         base_dir=file.parent,
         store=get_store(),
         max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
         fetch_policy=fetch_policy(),
+        add_video=queue,
+        known_video=get_videos().entry_for_sha256,
     )
-    _report(results, len(lines), file.name)
+    failed = _report(results, len(lines), file.name)
+    if videos and wait:
+        failed |= _wait_for_videos(videos)
+    if failed:
+        sys.exit(1)
 
 
-def _report(results: Iterator[LineResult], length: int, name: str) -> None:
-    """Count an import's lines as they go, name every failed one, exit 1 if any failed."""
+def _wait_for_videos(video_ids: list[int], poll: float = 0.5) -> bool:
+    """A progress bar over the videos' indexing (a job worker, or this process, does it);
+    True when one failed."""
+    store = get_videos()
+    done: dict[int, str] = {}
+    with click.progressbar(
+        length=1000 * len(video_ids), label="Indexing videos", file=sys.stderr
+    ) as bar:
+        shown = 0
+        while len(done) < len(video_ids):
+            total = 0.0
+            for video_id in video_ids:
+                video = store.get(video_id)
+                if video is None or video.status in ("done", "failed"):
+                    done.setdefault(video_id, video.status if video else "failed")
+                    if video is not None and video.status == "failed":
+                        click.echo(f"\nvideo {video_id}: {video.error}", err=True)
+                    total += 1.0
+                else:
+                    total += video.progress
+            now = round(1000 * total)
+            bar.update(now - shown)
+            shown = now
+            if len(done) < len(video_ids):
+                time.sleep(poll)
+    indexed = sum(status == "done" for status in done.values())
+    click.echo(f"{indexed} video(s) indexed, {len(video_ids) - indexed} failed")
+    return indexed < len(video_ids)
+
+
+def _report(results: Iterator[LineResult], length: int, name: str) -> bool:
+    """Count an import's lines as they go, name every failed one; True if any failed."""
     added = skipped = failed = 0
     with click.progressbar(
         results, length=length, label=f"Importing {name}", file=sys.stderr
@@ -90,8 +145,7 @@ def _report(results: Iterator[LineResult], length: int, name: str) -> None:
                 failed += 1
                 click.echo(f"\nline {result.line}: {result.message}", err=True)
     click.echo(f"{added} added, {skipped} already present, {failed} failed")
-    if failed:
-        sys.exit(1)
+    return bool(failed)
 
 
 @click.command("reindex")

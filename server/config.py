@@ -54,6 +54,20 @@ DEFAULTS: dict[str, Any] = {
     "FETCH_CONCURRENCY": 8,  # outbound fetches at once per worker process; more wait, then 503
     "PAGE_CHECK_BUDGET": 20.0,  # seconds for all of a "check a post" (page + its images)
     "BULK_BUDGET": 20.0,  # seconds for one bulk submission request
+    # Videos (server/videos.py). References: indexed in the background as key frames.
+    "VIDEO_KEEP": False,  # keep reference video files after indexing (else frames only)
+    "VIDEO_MAX_BYTES": 500 * MB,  # a reference video upload
+    "VIDEO_MAX_SECONDS": 3600,
+    "VIDEO_MAX_PIXELS": 3840 * 2160,  # per frame, as declared and as decoded
+    "VIDEO_MAX_FRAMES": 2000,  # frames kept per video
+    "VIDEO_EVERY": 3.0,  # seconds between kept frames when the picture does not cut
+    "VIDEO_DECODE_BUDGET": 500.0,  # seconds one video's decoding may take (< JOB_TIMEOUT)
+    # Clips sent to /api/v1/check: sampled and each frame checked, in the request.
+    "CLIP_MAX_BYTES": 50 * MB,
+    "CLIP_MAX_SECONDS": 60,
+    "CLIP_MAX_FRAMES": 60,
+    "CLIP_EVERY": 1.0,
+    "CLIP_DECODE_BUDGET": 10.0,
     # Provenance (server/provenance/): Content Credentials and metadata of checked files.
     "PROVENANCE_ENABLED": True,
     "PROVENANCE_TIMEOUT": 1.0,  # seconds a C2PA read may take before it is abandoned

@@ -7,9 +7,10 @@ reported and skipped, never half-written (one transaction per entry).
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 
 from .fetch import FetchError, FetchPolicy, fetch
 from .matching.decode import ImageError
+from .matching.video import is_video
 from .records import EntryImport, NegativeImport, NegativeIn
 from .references import Upload, prepare, prepare_together
 from .store import Actor, DuplicateImage, DuplicateNegative, ModerationStore, SqlStore
@@ -28,6 +30,11 @@ class LineResult:
     status: str  # "added", "skipped", "error"
     message: str
     entry_id: int | None = None
+    videos: list[int] = field(default_factory=list)  # queued for indexing
+
+
+#: Queues a video of an entry for indexing: (entry id, bytes, role, source URL) → video id.
+AddVideo = Callable[[int, bytes, str, str | None], int]
 
 
 def import_lines(
@@ -37,7 +44,12 @@ def import_lines(
     store: SqlStore,
     max_pixels: int,
     fetch_policy: FetchPolicy,
+    add_video: AddVideo | None = None,
+    known_video: Callable[[str], int | None] | None = None,
 ) -> Iterator[LineResult]:
+    """``add_video``: where an ``images`` item is a video (told by content), it is queued
+    for indexing; without it, such a line is an error. ``known_video``: the entry that
+    already has a video of this SHA-256 (re-imports skip it)."""
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
@@ -55,7 +67,17 @@ def import_lines(
             continue
         try:
             uploads = [_load(ref, base_dir, fetch_policy) for ref in item.images]
-            entry_id = store.add_entry(item, prepare_together(uploads, max_pixels=max_pixels))
+            videos = [u for u in uploads if is_video(u.data)]
+            stills = [u for u in uploads if u not in videos]
+            if videos and add_video is None:
+                raise ImageError("video_unsupported", "videos cannot be imported here")
+            again = next(
+                (e for v in videos if known_video and (e := known_video(_sha256(v.data)))), None
+            )
+            if again is not None:
+                raise DuplicateImage(again)
+            entry_id = store.add_entry(item, prepare_together(stills, max_pixels=max_pixels))
+            queued = [add_video(entry_id, v.data, v.role, v.source_url) for v in videos]  # type: ignore[misc]
         except DuplicateImage as exc:
             yield LineResult(
                 number, "skipped", f"already imported as entry {exc.entry_id}", exc.entry_id
@@ -63,7 +85,12 @@ def import_lines(
         except (ImageError, FetchError, OSError) as exc:
             yield LineResult(number, "error", getattr(exc, "message", None) or str(exc))
         else:
-            yield LineResult(number, "added", f"added entry {entry_id}", entry_id)
+            note = f" ({len(queued)} video(s) being indexed)" if queued else ""
+            yield LineResult(number, "added", f"added entry {entry_id}{note}", entry_id, queued)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def import_negative_lines(

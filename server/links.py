@@ -8,6 +8,7 @@ absolute on the way out.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import request
 
@@ -24,6 +25,9 @@ def public_entry(entry: dict[str, Any]) -> dict[str, Any]:
     entry["url"] = root + entry["url"]
     for image in entry["images"]:
         image["thumbnail_url"] = root + image["thumbnail_url"]
+    for video in entry.get("videos", []):
+        if video.get("poster_url"):
+            video["poster_url"] = root + video["poster_url"]
     return entry
 
 
@@ -31,4 +35,25 @@ def public_check(result: CheckResponse) -> dict[str, Any]:
     body = result.model_dump(mode="json")
     for match in body["matches"]:
         public_entry(match["entry"])
+        if match.get("frame_thumbnail_url"):
+            match["frame_thumbnail_url"] = base_url() + match["frame_thumbnail_url"]
     return body
+
+
+def at_time(url: str | None, seconds: float) -> str | None:
+    """``url`` opened at ``seconds``, where its site supports it: YouTube (``t=``), Vimeo
+    (``#t=``), a plain video file (a media fragment). None elsewhere: a link that claims a
+    time it does not open at would mislead."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.").removeprefix("m.")
+    whole = int(seconds)
+    if host in ("youtube.com", "youtu.be", "youtube-nocookie.com"):
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "t"] + [("t", f"{whole}s")]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+    if host == "vimeo.com" or host.endswith(".vimeo.com"):
+        return urlunsplit(parts._replace(fragment=f"t={whole}s"))
+    if parts.path.lower().endswith((".mp4", ".webm", ".mov", ".m4v", ".ogv")):
+        return urlunsplit(parts._replace(fragment=f"t={seconds:.1f}"))
+    return None

@@ -188,6 +188,29 @@ class ImageOut(BaseModel):
     )
 
 
+VIDEO_STATUSES = ("pending", "indexing", "done", "failed")
+
+
+class VideoOut(BaseModel):
+    """A reference video of an entry and how far its indexing has got."""
+
+    id: int
+    entry_id: int
+    role: Role
+    status: Literal[VIDEO_STATUSES] = Field(  # type: ignore[valid-type]
+        description="pending/indexing: its frames are not searched yet; done: every kept "
+        "frame is; failed: see error."
+    )
+    progress: float = Field(ge=0, le=1)
+    error: str | None = None
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+    frames: int = Field(default=0, description="Frames kept and indexed.")
+    poster_url: str | None = None
+    source_url: str | None = None
+
+
 class EntryOut(EntryFields):
     """The full annotation of a known fake, as readers see it."""
 
@@ -196,7 +219,8 @@ class EntryOut(EntryFields):
     id: int
     category_label: str
     url: str = Field(description="The entry's public page.")
-    images: list[ImageOut]
+    images: list[ImageOut] = Field(description="Still images (frames of videos are not listed).")
+    videos: list[VideoOut] = Field(default_factory=list)
     created_at: dt.datetime
     updated_at: dt.datetime
     version: int
@@ -256,6 +280,23 @@ class Match(BaseModel):
         description="For a picture made of words: share of its words your image says too.",
     )
     explanation: str = Field(default="", description="How it matched, in plain words.")
+    video_id: int | None = Field(
+        default=None, description="The matched image is a frame of this reference video."
+    )
+    frame_time_s: float | None = Field(
+        default=None, description="Where that frame is in the video, in seconds."
+    )
+    frame_thumbnail_url: str | None = Field(
+        default=None, description="A thumbnail of the matched frame."
+    )
+    origin_at_url: str | None = Field(
+        default=None,
+        description="The origin's address at that moment, where its site supports it "
+        "(YouTube, Vimeo, a plain video file).",
+    )
+    clip_time_s: float | None = Field(
+        default=None, description="When a clip was checked: where in it the match is."
+    )
 
 
 class SearchLink(BaseModel):

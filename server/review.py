@@ -20,6 +20,7 @@ from flask import current_app
 from .checks import find_matches
 from .jobs import enqueue, sweeper, task
 from .matching.decode import ImageError
+from .matching.pdq import hamming
 from .records import EntryFields, EntryPatch
 from .references import beside_of, prepare
 from .store import Actor, NewImage, get_moderation, get_store
@@ -116,7 +117,7 @@ def analyze_submission(submission_id: int) -> None:
     others = []
     for other_id, pdq in store.open_submissions_pdq():
         if other_id != sub.id:
-            distance = min(_hamming(code, bytes.fromhex(pdq)) for code in codes)
+            distance = min(hamming(code, bytes.fromhex(pdq)) for code in codes)
             if distance <= radius:
                 others.append({"submission_id": other_id, "distance": distance})
     others.sort(key=lambda c: c["distance"])
@@ -129,7 +130,3 @@ def overdue_analyses() -> int:
     for submission_id in overdue:
         enqueue("analyze_submission", submission_id)
     return len(overdue)
-
-
-def _hamming(a: bytes, b: bytes) -> int:
-    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).bit_count()

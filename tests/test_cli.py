@@ -216,3 +216,24 @@ def test_tokens_expire_and_can_be_revoked_from_the_cli(app, client) -> None:  # 
         client.get("/api/v1/feedback", headers={"Authorization": f"Bearer {expired}"}).status_code
         == 401
     )
+
+
+def test_import_indexes_a_video_told_by_its_content_with_a_progress_bar(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from .videos import frame_of, make_video
+
+    photos = [demo_image(n) for n in ("chelsea", "rocket")]
+    (tmp_path / "trailer.bin").write_bytes(make_video(photos, seconds=4, fps=8))  # no telling name
+    line = {**LINE, "images": [{"path": "trailer.bin", "role": "original"}]}
+    path = tmp_path / "videos.jsonl"
+    path.write_text(json.dumps(line) + "\n")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 added" in result.output and "1 video(s) indexed, 0 failed" in result.output
+    assert "Indexing videos" in result.stderr
+    client = app.test_client()
+    still = edits.jpeg(frame_of(photos, 4.0, 3.0, (640, 360)), 80)
+    match = upload(client, still).get_json()["matches"][0]
+    assert 1.0 <= match["frame_time_s"] <= 4.0
+    again = runner.invoke(args=["import", str(path)])
+    assert "0 added, 1 already present" in again.output

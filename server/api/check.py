@@ -34,8 +34,11 @@ MAX_PAGE_SIZE = 100
 @bp.post("/check")
 @limiter.limit(check_limit)
 def check() -> Response:
-    """Check one image: multipart ``image``, or JSON ``{"url"}`` or ``{"hashes": {"pdq"}}``."""
-    upload = request.files.get("image")
+    """Check one image: multipart ``image``, or JSON ``{"url"}`` or ``{"hashes": {"pdq"}}``.
+    A short video clip (``image`` or ``video``) is checked frame by frame."""
+    config = current_app.config
+    request.max_content_length = max(config["MAX_CONTENT_LENGTH"], config["CLIP_MAX_BYTES"])
+    upload = request.files.get("image") or request.files.get("video")
     if upload is not None:
         data = upload.read()
         result = check_image(data, image_url=request.form.get("image_url") or None)

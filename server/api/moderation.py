@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 
 from ..auth import api_role
 from ..errors import ApiError
-from ..fetch import fetch_policy
+from ..fetch import fetch, fetch_policy
 from ..links import base_url, public_entry
+from ..matching.video import is_video
 from ..negatives import add_negative
 from ..pagecheck import check_page
-from ..records import NEGATIVE_KINDS, EntryPatch, NegativeIn, NegativeOut, PageCheckRequest
+from ..records import NEGATIVE_KINDS, ROLES, EntryPatch, NegativeIn, NegativeOut, PageCheckRequest
 from ..review import OPEN, approve, candidates, merge
 from ..store import (
     DuplicateNegative,
+    DuplicateVideo,
     InvalidState,
     NotFound,
     VersionConflict,
     get_moderation,
     get_store,
+    get_videos,
 )
 from ..store.moderation import audit_dict
+from ..videos import add_video
 from .schemas import CheckRequestUrl, EntryEdit, InfoRequest, MergeRequest, RejectRequest, parse
 from .submissions import submission_json
 
@@ -139,6 +144,59 @@ def entry_status(entry_id: int) -> Response:
         raise ApiError("invalid_request", "status must be published, disabled or retracted.")
     get_moderation().set_entry_status(entry_id, status, g.actor)
     return jsonify(entry=_entry(entry_id))
+
+
+@bp.post("/entries/<id:entry_id>/videos")
+@api_role("moderator")
+def add_video_api(entry_id: int) -> tuple[Response, int]:
+    """Add a reference video to an entry: multipart ``video`` (``role``, ``source_url``),
+    or JSON ``{"url", "role"}`` fetched safely. Indexed in the background: poll
+    ``status_url`` until ``status`` is ``done`` (or ``failed``, with ``error``)."""
+    request.max_content_length = current_app.config["VIDEO_MAX_BYTES"]
+    upload = request.files.get("video")
+    if upload is not None:
+        data, form = upload.read(), request.form
+        role, source_url = form.get("role", "original"), form.get("source_url") or None
+    else:
+        body = _body()
+        if "url" not in body:
+            raise ApiError("missing_video", 'Send a multipart field "video", or JSON {"url"}.')
+        source_url = str(parse(CheckRequestUrl, {"url": body["url"]}).url)
+        role = body.get("role", "original")
+        data = fetch(
+            source_url, replace(fetch_policy(), max_bytes=current_app.config["VIDEO_MAX_BYTES"])
+        )
+    if role not in ROLES:
+        raise ApiError("invalid_request", f"role must be one of {', '.join(ROLES)}.")
+    if not is_video(data):
+        raise ApiError(
+            "not_a_video", "This file is not a video (MP4, MOV, WebM, animated GIF or WebP).", 415
+        )
+    try:
+        video_id = add_video(entry_id, data, role=role, source_url=source_url, actor=g.actor)
+    except DuplicateVideo as exc:
+        raise ApiError(
+            "duplicate", f"This entry has this video already ({exc.video_id}).", 409
+        ) from None
+    return jsonify(video=_video(video_id)), 202
+
+
+@bp.get("/videos/<id:video_id>")
+@api_role("moderator")
+def video_api(video_id: int) -> Response:
+    """A reference video's indexing: ``status``, ``progress`` (0-1), ``error``."""
+    return jsonify(video=_video(video_id))
+
+
+def _video(video_id: int) -> dict[str, Any]:
+    found = get_videos().get(video_id)
+    if found is None:
+        raise ApiError("not_found", f"No video {video_id}.", 404)
+    body = found.model_dump(mode="json")
+    body["status_url"] = base_url() + url_for("moderation_api.video_api", video_id=video_id)
+    if body["poster_url"]:
+        body["poster_url"] = base_url() + body["poster_url"]
+    return body
 
 
 @bp.get("/negatives")

@@ -144,3 +144,8 @@ _DCT = _dct_matrix()
 _SIGNS = _dihedral_signs()
 #: Orientations whose coefficients are also transposed: quarter turns and diagonals.
 _TRANSPOSED = np.array([False, True, False, True, False, False, True, True])
+
+
+def hamming(a: bytes, b: bytes) -> int:
+    """Bits that differ between two PDQ hashes (0-256)."""
+    return (int.from_bytes(a, "big") ^ int.from_bytes(b, "big")).bit_count()

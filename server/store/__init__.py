@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import db, entries, moderation
+from . import db, entries, moderation, videos
 from .entries import DuplicateImage, NewImage, SqlStore, get_store
 from .moderation import (
     Actor,
@@ -23,21 +23,26 @@ from .moderation import (
     VersionConflict,
     get_moderation,
 )
+from .videos import DuplicateVideo, NewVideo, VideoStore, get_videos
 
 __all__ = [
     "Actor",
     "DuplicateImage",
     "DuplicateNegative",
+    "DuplicateVideo",
     "IdempotencyConflict",
     "InvalidState",
     "LastAdmin",
     "ModerationStore",
     "NewImage",
+    "NewVideo",
     "NotFound",
     "SqlStore",
     "VersionConflict",
+    "VideoStore",
     "get_moderation",
     "get_store",
+    "get_videos",
     "init_app",
 ]
 
@@ -46,3 +51,4 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     entries.init_app(app)
     moderation.init_app(app)
+    videos.init_app(app)

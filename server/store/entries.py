@@ -33,7 +33,7 @@ from ..matching.source import (
     StoredPicture,
     stored_picture,
 )
-from ..records import CATEGORY_LABELS, STATUSES, EntryFields, EntryOut
+from ..records import CATEGORY_LABELS, STATUSES, EntryFields, EntryOut, VideoOut
 from . import models as m
 from .db import BoundedSessions, get_engine
 
@@ -194,7 +194,7 @@ class SqlStore:
         stmt = (
             select(m.Image.work_jpeg)
             .where(m.Image.entry_id == entry_id, m.Image.role == "original")
-            .where(m.Image.work_jpeg.is_not(None))
+            .where(m.Image.work_jpeg.is_not(None), m.Image.video_id.is_(None))
             .order_by(m.Image.id)
         )
         with self._sessions() as session:
@@ -481,6 +481,23 @@ def insert_entry(session: Session, fields: EntryFields, images: list[NewImage]) 
     return entry
 
 
+def video_out(row: m.Video) -> VideoOut:
+    return VideoOut(
+        id=row.id,
+        entry_id=row.entry_id,
+        role=row.role,
+        status=row.status,
+        progress=row.progress,
+        error=row.error,
+        duration_s=row.duration_s,
+        width=row.width,
+        height=row.height,
+        frames=row.frames,
+        poster_url=f"/videos/{row.id}/poster.jpg" if row.status == "done" else None,
+        source_url=row.source_url,
+    )
+
+
 def entry_out(row: m.Entry) -> EntryOut:
     """Shape an ORM entry as the API's annotation (paths are made absolute by views)."""
     return EntryOut(
@@ -519,7 +536,9 @@ def entry_out(row: m.Entry) -> EntryOut:
                 "provenance": json.loads(image.provenance) if image.provenance else None,
             }
             for image in row.images
+            if image.video_id is None
         ],
+        videos=[video_out(video) for video in row.videos],
         created_at=_aware(row.created_at),
         updated_at=_aware(row.updated_at),
         version=row.version,
@@ -536,7 +555,9 @@ def _entries():  # type: ignore[no-untyped-def]
             m.Image.pdq,
             m.Image.sha256,
             m.Image.provenance,
+            m.Image.video_id,
         ),
+        selectinload(m.Entry.videos),
         selectinload(m.Entry.appearances),
         selectinload(m.Entry.sources),
     )

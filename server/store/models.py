@@ -18,12 +18,14 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -65,6 +67,9 @@ class Entry(Base):
         cascade="all, delete-orphan", order_by="Appearance.id"
     )
     sources: Mapped[list[Source]] = relationship(cascade="all, delete-orphan", order_by="Source.id")
+    videos: Mapped[list[Video]] = relationship(
+        cascade="all, delete-orphan", order_by="Video.id", passive_deletes=True
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -130,11 +135,47 @@ class Image(Base):
     text: Mapped[str | None] = mapped_column(Text)
     # What the file said of its origin when it arrived (records.Provenance as JSON).
     provenance: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # A frame of a reference video: which one, and where in it (seconds).
+    video_id: Mapped[int | None] = mapped_column(
+        ForeignKey("videos.id", ondelete="CASCADE"), index=True
+    )
+    frame_time_s: Mapped[float | None] = mapped_column(Float)
     pdq_codes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     pdq_variants: Mapped[str | None] = mapped_column(Text, deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     entry: Mapped[Entry] = relationship(back_populates="images")
+
+
+class Video(Base):
+    """A reference video of an entry, indexed in the background as its key frames
+    (``videos.index_video``): the frames are image rows; this row holds the progress
+    and, until indexed (or always with ``VIDEO_KEEP``), the file itself."""
+
+    __tablename__ = "videos"
+    __table_args__ = (UniqueConstraint("entry_id", "sha256", name="uq_videos_entry_sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    source_url: Mapped[str | None] = mapped_column(String(2000))
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    codec: Mapped[str | None] = mapped_column(String(40))
+    frames: Mapped[int] = mapped_column(Integer, default=0)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    poster: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=_now, onupdate=_now
+    )
 
 
 class ApiToken(Base):

@@ -113,7 +113,7 @@ class ModerationStore:
             )
             session.add(user)
             session.flush()
-            _audit(session, actor, "create_user", f"user:{user.id}", None, _user_state(user))
+            write_audit(session, actor, "create_user", f"user:{user.id}", None, _user_state(user))
             return user.id
 
     def set_role(self, email: str, role: str, actor: Actor) -> None:
@@ -146,7 +146,7 @@ class ModerationStore:
             if before["role"] == "admin" and before["active"] and not self._admins_left(session):
                 raise LastAdmin("at least one active admin must remain")
             session.execute(delete(m.LoginSession).where(m.LoginSession.user_id == user.id))
-            _audit(session, actor, action, f"user:{user.id}", before, _user_state(user))
+            write_audit(session, actor, action, f"user:{user.id}", before, _user_state(user))
 
     @staticmethod
     def _admins_left(session: Session) -> int:
@@ -218,7 +218,7 @@ class ModerationStore:
             row = m.ApiToken(name=name, role=role, token_sha256=_sha256(token), expires_at=expires)
             session.add(row)
             session.flush()
-            _audit(session, actor, "create_token", f"token:{row.id}", None, _token_state(row))
+            write_audit(session, actor, "create_token", f"token:{row.id}", None, _token_state(row))
         return token
 
     def tokens(self) -> list[m.ApiToken]:
@@ -232,7 +232,9 @@ class ModerationStore:
                 raise NotFound(token_id)
             before = _token_state(row)
             row.revoked_at = row.revoked_at or dt.datetime.now(dt.UTC)
-            _audit(session, actor, "revoke_token", f"token:{row.id}", before, _token_state(row))
+            write_audit(
+                session, actor, "revoke_token", f"token:{row.id}", before, _token_state(row)
+            )
 
     def actor_for_token(self, token: str) -> Actor | None:
         with self._sessions() as session:
@@ -316,7 +318,7 @@ class ModerationStore:
             )
             session.add(row)
             session.flush()
-            _audit(
+            write_audit(
                 session,
                 actor or Actor("anonymous", "none"),
                 "submit",
@@ -453,10 +455,10 @@ class ModerationStore:
             before = _submission_state(sub)
             entry = insert_entry(session, fields, [image])
             sub.status, sub.entry_id, sub.reviewed_by = "approved", entry.id, actor.label
-            _audit(
+            write_audit(
                 session, actor, "approve", f"submission:{sub.id}", before, _submission_state(sub)
             )
-            _audit(
+            write_audit(
                 session, actor, "create", f"entry:{entry.id}", None, _entry_state(session, entry.id)
             )
             return entry.id
@@ -484,10 +486,10 @@ class ModerationStore:
             sub.status, sub.entry_id, sub.reviewed_by = "merged", entry_id, actor.label
             session.flush()
             index_changed(session, entry_id)
-            _audit(
+            write_audit(
                 session, actor, "merge", f"submission:{sub.id}", before_sub, _submission_state(sub)
             )
-            _audit(
+            write_audit(
                 session,
                 actor,
                 "merge_into",
@@ -509,7 +511,9 @@ class ModerationStore:
             sub = self._open(session, submission_id)
             before = _submission_state(sub)
             sub.status, sub.reason, sub.reviewed_by = status, reason, actor.label
-            _audit(session, actor, action, f"submission:{sub.id}", before, _submission_state(sub))
+            write_audit(
+                session, actor, action, f"submission:{sub.id}", before, _submission_state(sub)
+            )
 
     @staticmethod
     def _open(session: Session, submission_id: int) -> m.Submission:
@@ -548,7 +552,7 @@ class ModerationStore:
             entry.updated_at = dt.datetime.now(dt.UTC)
             session.flush()  # the version column moves here (optimistic lock)
             bump_version(session)  # text only: no index_changed, so no worker reloads
-            _audit(
+            write_audit(
                 session, actor, "edit", f"entry:{entry_id}", before, _entry_state(session, entry_id)
             )
 
@@ -564,7 +568,7 @@ class ModerationStore:
             entry.status = status
             session.flush()
             index_changed(session, entry_id)
-            _audit(
+            write_audit(
                 session,
                 actor,
                 status_action(status),
@@ -604,7 +608,9 @@ class ModerationStore:
                 session.add(row)
                 session.flush()
                 negatives_changed(session)
-                _audit(session, actor, "negative_add", f"negative:{row.id}", None, _negative(row))
+                write_audit(
+                    session, actor, "negative_add", f"negative:{row.id}", None, _negative(row)
+                )
                 return row.id
         except IntegrityError:
             with self._sessions() as session:
@@ -626,7 +632,7 @@ class ModerationStore:
             before = _negative(row)
             row.status = status
             negatives_changed(session)
-            _audit(
+            write_audit(
                 session, actor, f"negative_{status}", f"negative:{row.id}", before, _negative(row)
             )
             return negative_out(row)
@@ -744,7 +750,7 @@ def audit_dict(event: m.AuditEvent) -> dict[str, Any]:
     }
 
 
-def _audit(
+def write_audit(
     session: Session,
     actor: Actor,
     action: str,

@@ -16,3 +16,14 @@ BLUEPRINTS = (check.bp, submit.bp, moderation.bp)
 def init_app(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    app.add_template_filter(timecode)
+
+
+def timecode(seconds: float | None) -> str:
+    """1:23 or 1:02:03, as video players write times."""
+    if seconds is None:
+        return "?"
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"

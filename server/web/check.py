@@ -14,8 +14,9 @@ from ..jsonld import media_review
 from ..limits import check_limit, limiter
 from ..links import base_url, public_check, public_entry
 from ..matching.decode import ImageError, decode
+from ..matching.video import is_video
 from ..references import thumbnail_jpeg
-from ..store import get_store
+from ..store import get_store, get_videos
 
 bp = Blueprint("web", __name__)
 
@@ -37,6 +38,8 @@ def index() -> str | tuple[str, int]:
                 checked=checked_picture(data),
             )
         return render_template("index.html")
+    config = current_app.config
+    request.max_content_length = max(config["MAX_CONTENT_LENGTH"], config["CLIP_MAX_BYTES"])
     upload = request.files.get("image")
     url = request.form.get("url", "").strip()
     try:
@@ -53,7 +56,10 @@ def index() -> str | tuple[str, int]:
     except (ImageError, FetchError) as exc:
         return render_template("index.html", error=exc.message, url=url), exc.status
     return render_template(
-        "index.html", check=public_check(result), url=url, checked=checked_picture(data)
+        "index.html",
+        check=public_check(result),
+        url=url,
+        checked=None if is_video(data) else checked_picture(data),  # a clip: see its matches
     )
 
 
@@ -92,7 +98,16 @@ def thumbnail(image_id: int) -> Response:
     disabled or retracted, which can be for privacy or legal reasons), and for
     moderators always. Shared caches keep it an hour at most, so a retraction reaches
     them within the hour."""
-    found = get_store().thumbnail(image_id)
+    return _stored_picture(get_store().thumbnail(image_id))
+
+
+@bp.get("/videos/<id:video_id>/poster.jpg")
+def poster(video_id: int) -> Response:
+    """A reference video's first kept frame, under the thumbnails' rules."""
+    return _stored_picture(get_videos().poster(video_id))
+
+
+def _stored_picture(found: tuple[bytes, str] | None) -> Response:
     if found is None:
         abort(404)
     data, status = found

@@ -8,6 +8,7 @@ goes through the same functions (``review.py``, ``moderation_store.py``).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from flask import (
@@ -27,14 +28,16 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth import password_problem, web_role
 from ..errors import ApiError
-from ..fetch import FetchError, fetch_policy
+from ..fetch import FetchError, fetch, fetch_policy
 from ..matching.decode import ImageError
+from ..matching.video import is_video
 from ..negatives import add_negative
 from ..pagecheck import check_page
 from ..records import (
     CATEGORY_LABELS,
     NEGATIVE_KINDS,
     NEGATIVE_LABELS,
+    ROLES,
     EntryPatch,
     NegativeIn,
     PageCheckRequest,
@@ -44,6 +47,7 @@ from ..review import OPEN, approve, candidates, merge
 from ..store import (
     DuplicateImage,
     DuplicateNegative,
+    DuplicateVideo,
     InvalidState,
     LastAdmin,
     NotFound,
@@ -52,6 +56,7 @@ from ..store import (
     get_store,
 )
 from ..store.moderation import audit_dict
+from ..videos import add_video
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -225,6 +230,36 @@ def edit(entry_id: int) -> Any:
         categories=CATEGORY_LABELS,
         audit=_audit(entry_id),
     )
+
+
+@bp.post("/entries/<id:entry_id>/videos")
+@web_role("moderator")
+def add_video_form(entry_id: int) -> Any:
+    """The edit page's "Add a reference video": a file or an address."""
+    request.max_content_length = current_app.config["VIDEO_MAX_BYTES"]
+    upload = request.files.get("video")
+    url = (request.form.get("url") or "").strip() or None
+    role = request.form.get("role", "original")
+    try:
+        if upload is not None and upload.filename:
+            data = upload.read()
+        elif url:
+            policy = replace(fetch_policy(), max_bytes=current_app.config["VIDEO_MAX_BYTES"])
+            data = fetch(url, policy)
+        else:
+            flash("Choose a video file or give its address.")
+            return redirect(url_for("moderation.edit", entry_id=entry_id))
+        if role not in ROLES or not is_video(data):
+            flash("Not added: this file is not a video (MP4, MOV, WebM, animated GIF or WebP).")
+            return redirect(url_for("moderation.edit", entry_id=entry_id))
+        video_id = add_video(entry_id, data, role=role, source_url=url, actor=g.actor)
+    except (ApiError, ImageError) as exc:  # FetchError is an ApiError
+        flash(f"Not added: {exc.message}")
+    except DuplicateVideo as exc:
+        flash(f"This entry has this video already (video {exc.video_id}).")
+    else:
+        flash(f"Video {video_id} added; its frames are being indexed.")
+    return redirect(url_for("moderation.edit", entry_id=entry_id))
 
 
 @bp.post("/entries/<id:entry_id>/status")

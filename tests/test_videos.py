@@ -1,0 +1,208 @@
+"""A reference video, end to end: added by a moderator, indexed in the background, and
+then any screenshot of any moment of it is found, with the time, as is a clip of it."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from server.records import EntryFields
+from server.store import get_videos
+
+from . import edits
+from .conftest import demo_image, make_app, settle, store_of, token, upload
+from .videos import frame_of, make_video
+
+PHOTOS = ["chelsea", "astronaut", "rocket", "coffee"]
+SIZE = (640, 360)
+SECONDS = 8.0
+
+
+@pytest.fixture
+def trailer(sqlite_url):  # type: ignore[no-untyped-def]
+    """An entry whose origin is a video (a 'game trailer'), indexed from its file."""
+    app = make_app(sqlite_url)
+    fields = EntryFields.model_validate(
+        {
+            "title": "Game trailer frames passed off as an airstrike",
+            "category": "DecontextualizedContent",
+            "claim": "Footage of last night's strike.",
+            "origin": {
+                "description": "A video-game trailer",
+                "url": "https://www.youtube.com/watch?v=trailer01",
+            },
+        }
+    )
+    entry_id = store_of(app).add_entry(fields, [])
+    photos = [demo_image(n) for n in PHOTOS]
+    client = app.test_client()
+    sent = client.post(
+        f"/api/v1/entries/{entry_id}/videos",
+        data={"video": (io.BytesIO(make_video(photos, seconds=SECONDS)), "trailer.mp4")},
+        content_type="multipart/form-data",
+        headers=token(app, "moderator"),
+    )
+    assert sent.status_code == 202, sent.get_json()
+    video = sent.get_json()["video"]
+    assert video["status"] in ("pending", "indexing", "done")
+    settle(app)
+    return app, client, entry_id, video, photos
+
+
+def test_a_video_is_indexed_in_the_background_and_reports_progress(trailer) -> None:  # type: ignore[no-untyped-def]
+    app, client, entry_id, video, _ = trailer
+    status = client.get(video["status_url"], headers=token(app, "moderator")).get_json()["video"]
+    assert status["status"] == "done" and status["progress"] == 1.0
+    assert 4 <= status["frames"] <= 8 and abs(status["duration_s"] - SECONDS) < 0.2
+    entry = client.get(f"/api/v1/entries/{entry_id}").get_json()
+    assert entry["images"] == []  # frames are not listed as the entry's stills
+    assert entry["videos"][0]["poster_url"].endswith(f"/videos/{video['id']}/poster.jpg")
+    assert client.get(entry["videos"][0]["poster_url"]).mimetype == "image/jpeg"
+
+
+@pytest.mark.parametrize("moment", [0.9, 3.1, 5.2, 7.6])
+def test_a_screenshot_of_any_moment_is_found_with_its_time(trailer, moment) -> None:  # type: ignore[no-untyped-def]
+    app, client, entry_id, video, photos = trailer
+    still = frame_of(photos, SECONDS, moment, SIZE)
+    copy = edits.caption_band(edits.crop(still, 0.06), "Strike on the convoy, last night")
+    body = upload(client, edits.jpeg(copy, 70)).get_json()
+    assert body["result"] == "match", body
+    match = body["matches"][0]
+    assert match["entry"]["id"] == entry_id and match["video_id"] == video["id"]
+    assert abs(match["frame_time_s"] - moment) <= 2.0
+    assert match["frame_thumbnail_url"].startswith("http://localhost/images/")
+    assert match["origin_at_url"].startswith("https://www.youtube.com/watch?v=trailer01&t=")
+
+
+def test_frames_of_another_video_are_not_matched(trailer) -> None:  # type: ignore[no-untyped-def]
+    app, client, *_ = trailer
+    other = [edits.statement(f"Breaking news number {n}: nothing to see here") for n in range(4)]
+    for moment in (1.0, 3.0, 5.0):
+        still = frame_of(other, SECONDS, moment, SIZE)
+        assert upload(client, edits.jpeg(still, 80)).get_json()["result"] == "no_match"
+
+
+def test_a_clip_is_checked_frame_by_frame(trailer) -> None:  # type: ignore[no-untyped-def]
+    app, client, entry_id, _, photos = trailer
+    # A re-cut: someone else's shot first, then the trailer's rocket shot, captioned.
+    clip = make_video([edits.statement("Live from the front"), photos[2]], seconds=4, fps=10)
+    body = upload(client, clip).get_json()
+    assert body["result"] == "match"
+    match = body["matches"][0]
+    assert match["entry"]["id"] == entry_id
+    assert 2.0 <= match["clip_time_s"] <= 4.0  # the rocket shot is the clip's second half
+    assert 4.0 - 0.5 <= match["frame_time_s"] <= 6.0 + 0.5  # and the trailer's third shot
+
+
+def test_bad_videos_get_a_clear_4xx(trailer) -> None:  # type: ignore[no-untyped-def]
+    app, client, entry_id, *_ = trailer
+    moderator = token(app, "moderator")
+
+    def add(data: bytes):  # type: ignore[no-untyped-def]
+        return client.post(
+            f"/api/v1/entries/{entry_id}/videos",
+            data={"video": (io.BytesIO(data), "v.mp4")},
+            content_type="multipart/form-data",
+            headers=moderator,
+        )
+
+    still = io.BytesIO()
+    Image.new("RGB", (64, 64)).save(still, "PNG")
+    assert add(still.getvalue()).status_code == 415
+    broken = add(b"\x00\x00\x00\x18ftypisom" + b"\x01" * 3000)
+    assert broken.status_code == 422 and broken.get_json()["error"]["code"] == "video_unreadable"
+    clip_broken = upload(client, b"\x00\x00\x00\x18ftypisom" + b"\x01" * 3000)
+    assert clip_broken.status_code == 422
+    long = make_video([demo_image("coffee")], seconds=3, fps=5)
+    app.config["CLIP_MAX_SECONDS"] = 2
+    too_long = upload(client, long)
+    assert too_long.status_code == 413 and too_long.get_json()["error"]["code"] == "video_too_long"
+    again = add(make_video([demo_image(n) for n in PHOTOS], seconds=SECONDS))
+    assert again.status_code == 409
+
+
+def test_a_video_that_fails_to_index_says_why_and_matches_nothing(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(sqlite_url, VIDEO_DECODE_BUDGET=0)
+    fields = EntryFields.model_validate(
+        {
+            "title": "t",
+            "category": "DecontextualizedContent",
+            "claim": "c",
+            "origin": {"description": "d"},
+        }
+    )
+    entry_id = store_of(app).add_entry(fields, [])
+    with app.app_context():
+        from server.videos import add_video
+
+        video_id = add_video(entry_id, make_video([demo_image("rocket")], seconds=2, fps=5))
+    settle(app)
+    with app.app_context():
+        failed = get_videos().get(video_id)
+    assert (
+        failed is not None and failed.status == "failed" and "Decoding took" in (failed.error or "")
+    )
+    client = app.test_client()
+    assert upload(client, edits.jpeg(demo_image("rocket"), 80)).get_json()["result"] == "no_match"
+
+
+def test_pages_show_the_frame_its_time_and_the_indexing(trailer) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import sign_in
+
+    app, client, entry_id, video, photos = trailer
+    still = edits.jpeg(frame_of(photos, SECONDS, 5.2, SIZE), 75)
+    page = client.post(
+        "/", data={"image": (io.BytesIO(still), "x.jpg")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert "Frame at 0:0" in page and "video, at that moment" in page
+    assert "youtube.com/watch?v=trailer01&amp;t=" in page
+    clip = make_video([photos[2]], seconds=2, fps=5)
+    page = client.post(
+        "/", data={"image": (io.BytesIO(clip), "clip.mp4")}, content_type="multipart/form-data"
+    ).get_data(as_text=True)
+    assert "Known fake or misused image" in page and "of your clip" in page
+    entry_page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert "Reference videos" in entry_page and "frames searched" in entry_page
+    assert 'http-equiv="refresh"' not in entry_page  # indexed: nothing to wait for
+    sign_in(app, client, "moderator")
+    edit_page = client.get(f"/moderation/entries/{entry_id}/edit").get_data(as_text=True)
+    assert "Add a reference video" in edit_page
+
+
+def test_a_moderator_adds_a_video_on_the_edit_page_and_sees_it_indexed(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    from server.store import NewVideo
+
+    from .conftest import add_fake, sign_in
+
+    app = make_app(sqlite_url)
+    entry_id = add_fake(app, "rocket")
+    client = app.test_client()
+    # Waiting for the job: the public page shows a progress bar and reloads itself.
+    with app.app_context():
+        get_videos().add(entry_id, NewVideo("original", "0" * 64, b"queued"))
+    waiting = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert "<progress" in waiting and 'http-equiv="refresh"' in waiting
+    sign_in(app, client, "moderator")
+    clip = make_video([demo_image("chelsea"), demo_image("coffee")], seconds=4, fps=8)
+    sent = client.post(
+        f"/moderation/entries/{entry_id}/videos",
+        data={"video": (io.BytesIO(clip), "b-roll.mp4"), "role": "misused"},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "being indexed" in sent.get_data(as_text=True) or "added" in sent.get_data(as_text=True)
+    settle(app)
+    with app.app_context():
+        videos = get_videos().of_entry(entry_id)
+    assert [v.status for v in videos][-1] == "done" and videos[-1].role == "misused"
+    not_video = client.post(
+        f"/moderation/entries/{entry_id}/videos",
+        data={"video": (io.BytesIO(edits.jpeg(demo_image("coffee"))), "x.jpg")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "this file is not a video" in not_video.get_data(as_text=True)
+    audit = client.get(f"/moderation/entries/{entry_id}/edit").get_data(as_text=True)
+    assert "add_video" in audit
