@@ -47,13 +47,58 @@ export async function handleMenuClick(info, tab) {
   const imageUrl = info.srcUrl;
   const context = { imageUrl, serverUrl: options.serverUrl };
   await inject(target);
-  await draw(target, 'show', imageUrl, toCardModel({ kind: 'pending' }, t, context));
   let image = null;
+  let screenshot = false;
+  let clip = false;
   if (info.menuItemId === MENU_VIDEO) {
+    // Before the card is drawn, so that it is not in the picture.
     image = await draw(target, 'captureFrame', imageUrl);
+    if (!image) {
+      image = await captureElement(tab, target, imageUrl);
+      screenshot = Boolean(image);
+      clip = !image; // the server checks the video file itself, frame by frame
+    }
   }
+  await draw(target, 'show', imageUrl, toCardModel({ kind: 'pending' }, t, context));
   const outcome = await check({ imageUrl, dataUrl: image }, options);
-  await draw(target, 'show', imageUrl, toCardModel(outcome, t, withOwnThumb(context, image)));
+  const shown = { ...withOwnThumb(context, image), screenshot, clip };
+  await draw(target, 'show', imageUrl, toCardModel(outcome, t, shown));
+}
+
+/**
+ * The pixels of an element as the tab shows them: a cross-origin video taints any
+ * canvas it is drawn on, but the reader sees it, so the visible tab is captured
+ * (``activeTab``, granted by the menu click) and cropped to the element. Top frame
+ * only: a frame's rectangle is not the tab's.
+ */
+async function captureElement(tab, target, url) {
+  if ((target.frameIds?.[0] ?? 0) !== 0) return null;
+  const rect = await draw(target, 'elementRect', url);
+  if (!rect) return null;
+  try {
+    const shot = await api.tabs.captureVisibleTab(tab.windowId, { format: 'png' });
+    const bitmap = await createImageBitmap(await (await fetch(shot)).blob());
+    const scale = bitmap.width / rect.viewportWidth;
+    const x = Math.max(0, Math.round(rect.x * scale));
+    const y = Math.max(0, Math.round(rect.y * scale));
+    const width = Math.min(bitmap.width - x, Math.round(rect.width * scale));
+    const height = Math.min(bitmap.height - y, Math.round(rect.height * scale));
+    if (width < 16 || height < 16) return null;
+    const canvas = new OffscreenCanvas(width, height);
+    canvas.getContext('2d').drawImage(bitmap, x, y, width, height, 0, 0, width, height);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.92 });
+    return `data:image/jpeg;base64,${base64(new Uint8Array(await blob.arrayBuffer()))}`;
+  } catch {
+    return null; // not allowed on this page (the store, the browser's own pages)
+  }
+}
+
+function base64(bytes) {
+  let text = '';
+  for (let at = 0; at < bytes.length; at += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(at, at + 0x8000));
+  }
+  return btoa(text);
 }
 
 /** Toolbar button: badge every image of a useful size on the page. */

@@ -257,5 +257,18 @@
     }
   }
 
-  globalThis.__originCheck = { show, listImages, badge, captureFrame, close: closeCard };
+  /** Where the element is on screen, in CSS pixels of the viewport (for a tab capture). */
+  function elementRect(url) {
+    const node = findTarget(url) ?? document.querySelector('video');
+    if (!node) return null;
+    const box = node.getBoundingClientRect();
+    const x = Math.max(0, box.left);
+    const y = Math.max(0, box.top);
+    const width = Math.min(innerWidth, box.right) - x;
+    const height = Math.min(innerHeight, box.bottom) - y;
+    if (width <= 0 || height <= 0) return null;
+    return { x, y, width, height, viewportWidth: innerWidth };
+  }
+
+  globalThis.__originCheck = { show, listImages, badge, captureFrame, elementRect, close: closeCard };
 })();

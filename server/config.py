@@ -60,7 +60,7 @@ DEFAULTS: dict[str, Any] = {
     "VIDEO_MAX_SECONDS": 3600,
     "VIDEO_MAX_PIXELS": 3840 * 2160,  # per frame, as declared and as decoded
     "VIDEO_MAX_FRAMES": 2000,  # frames kept per video
-    "VIDEO_EVERY": 3.0,  # seconds between kept frames when the picture does not cut
+    "VIDEO_EVERY": 2.0,  # seconds between kept frames when the picture does not cut
     "VIDEO_DECODE_BUDGET": 500.0,  # seconds one video's decoding may take (< JOB_TIMEOUT)
     # Clips sent to /api/v1/check: sampled and each frame checked, in the request.
     "CLIP_MAX_BYTES": 50 * MB,

@@ -218,7 +218,9 @@ def test_tokens_expire_and_can_be_revoked_from_the_cli(app, client) -> None:  # 
     )
 
 
-def test_import_indexes_a_video_told_by_its_content_with_a_progress_bar(app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_import_indexes_a_video_told_by_its_content_with_a_progress_bar(
+    app, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     from .videos import frame_of, make_video
 
     photos = [demo_image(n) for n in ("chelsea", "rocket")]

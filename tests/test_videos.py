@@ -20,6 +20,19 @@ SIZE = (640, 360)
 SECONDS = 8.0
 
 
+def empty_entry(app) -> int:  # type: ignore[no-untyped-def]
+    """An entry with no still image: its video will be its only reference."""
+    fields = EntryFields.model_validate(
+        {
+            "title": "Trailer",
+            "category": "DecontextualizedContent",
+            "claim": "Footage of last night's strike.",
+            "origin": {"description": "A video"},
+        }
+    )
+    return store_of(app).add_entry(fields, [])
+
+
 @pytest.fixture
 def trailer(sqlite_url):  # type: ignore[no-untyped-def]
     """An entry whose origin is a video (a 'game trailer'), indexed from its file."""
@@ -125,15 +138,7 @@ def test_bad_videos_get_a_clear_4xx(trailer) -> None:  # type: ignore[no-untyped
 
 def test_a_video_that_fails_to_index_says_why_and_matches_nothing(sqlite_url) -> None:  # type: ignore[no-untyped-def]
     app = make_app(sqlite_url, VIDEO_DECODE_BUDGET=0)
-    fields = EntryFields.model_validate(
-        {
-            "title": "t",
-            "category": "DecontextualizedContent",
-            "claim": "c",
-            "origin": {"description": "d"},
-        }
-    )
-    entry_id = store_of(app).add_entry(fields, [])
+    entry_id = empty_entry(app)
     with app.app_context():
         from server.videos import add_video
 
@@ -206,3 +211,67 @@ def test_a_moderator_adds_a_video_on_the_edit_page_and_sees_it_indexed(sqlite_ur
     assert "this file is not a video" in not_video.get_data(as_text=True)
     audit = client.get(f"/moderation/entries/{entry_id}/edit").get_data(as_text=True)
     assert "add_video" in audit
+
+
+def test_indexing_runs_on_the_job_worker_and_survives_a_kill_9(postgres_url, redis_url) -> None:  # type: ignore[no-untyped-def]
+    """Production: the video is indexed by `flask worker` on Redis, never by the web
+    worker; killed mid-video, the sweep queues it again and it ends indexed once."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from .conftest import REDIS_URL
+    from .servers import BIN, ROOT, flask, server_env
+
+    env = server_env(
+        postgres_url,
+        REDIS_URL=REDIS_URL,
+        ORIGINCHECK_JOB_OVERDUE="1",
+        ORIGINCHECK_JOB_SWEEP_EVERY="1",
+        ORIGINCHECK_VIDEO_EVERY="0.5",  # many frames: a long job to kill in the middle
+    )
+    flask(env, "init-db")
+    app = make_app(postgres_url, REDIS_URL=REDIS_URL)
+    entry_id = empty_entry(app)
+    photos = [demo_image(n) for n in PHOTOS] * 3
+    with app.app_context():
+        from server.videos import add_video
+
+        video_id = add_video(entry_id, make_video(photos, seconds=24, fps=12))
+        assert get_videos().get(video_id).status == "pending"  # queued: the web side did nothing
+
+    def status() -> tuple[str, float]:
+        with app.app_context():
+            video = get_videos().get(video_id)
+        assert video is not None
+        return video.status, video.progress
+
+    def worker() -> subprocess.Popen:  # type: ignore[type-arg]
+        command = [BIN / "flask", "--app", "server", "worker"]
+        return subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+    first = worker()
+    deadline = time.monotonic() + 60
+    while status()[0] != "indexing" or status()[1] == 0:
+        assert time.monotonic() < deadline, status()
+        time.sleep(0.1)
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait()
+    assert status()[0] == "indexing"
+    second = worker()
+    try:
+        deadline = time.monotonic() + 120
+        while status()[0] != "done":
+            assert time.monotonic() < deadline, status()
+            assert status()[0] != "failed"
+            time.sleep(0.5)
+    finally:
+        second.terminate()
+        second.wait(timeout=20)
+    with app.app_context():
+        video = get_videos().get(video_id)
+        frames = get_videos().frames_of(list(range(1, 2000)))
+    assert video is not None and video.frames == len(frames) >= 12  # once, not twice

@@ -13,6 +13,26 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 
+def scene(seed: int, size: tuple[int, int] = (960, 540)) -> Image.Image:
+    """A picture nobody else has: random shapes over a gradient (a stand-in for a
+    game's rendered scene), textured enough for keypoints."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    ramp = np.linspace(0, 1, height)[:, None, None]
+    top, bottom = rng.integers(0, 255, 3), rng.integers(0, 255, 3)
+    picture = Image.fromarray((top * (1 - ramp) + bottom * ramp).astype(np.uint8).repeat(width, 1))
+    draw = ImageDraw.Draw(picture)
+    for _ in range(60):
+        x, y = int(rng.integers(0, width)), int(rng.integers(0, height))
+        w, h = int(rng.integers(10, width // 5)), int(rng.integers(10, height // 5))
+        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
+        if rng.random() < 0.5:
+            draw.ellipse((x, y, x + w, y + h), fill=colour, outline=(0, 0, 0))
+        else:
+            draw.rectangle((x, y, x + w, y + h), fill=colour, outline=(255, 255, 255))
+    return picture
+
+
 def shot_frame(
     photo: Image.Image, progress: float, size: tuple[int, int], seed: int
 ) -> Image.Image:
@@ -30,6 +50,16 @@ def shot_frame(
     return photo.resize(size, Image.Resampling.BILINEAR, box=box)
 
 
+def _moving_subject(picture: Image.Image, source: Image.Image, progress: float) -> None:
+    """Something that moves through the shot (a vehicle, a person): a patch of another
+    photo crossing the frame, as real footage changes from second to second."""
+    side = picture.height // 3
+    patch = source.resize((side, side), Image.Resampling.BILINEAR)
+    x = round(-side + progress * (picture.width + side))
+    y = picture.height // 2 - side // 4
+    picture.paste(patch, (x, y))
+
+
 def shot_times(n_shots: int, seconds: float) -> list[tuple[float, float]]:
     length = seconds / n_shots
     return [(k * length, (k + 1) * length) for k in range(n_shots)]
@@ -41,13 +71,17 @@ def frame_of(
     t: float,
     size: tuple[int, int],
     caption: str = "",
+    moving: bool = False,
 ) -> Image.Image:
     """What the synthetic video shows at ``t`` (the same function the encoder uses, so a
-    test knows the true frame at any time)."""
+    test knows the true frame at any time). ``moving``: a patch crosses every shot."""
     shots = shot_times(len(photos), seconds)
     k = min(int(t / (seconds / len(photos))), len(photos) - 1)
     start, end = shots[k]
-    picture = shot_frame(photos[k], (t - start) / (end - start), size, k)
+    progress = (t - start) / (end - start)
+    picture = shot_frame(photos[k], progress, size, k)
+    if moving:
+        _moving_subject(picture, photos[(k + 1) % len(photos)], progress)
     if caption:
         draw = ImageDraw.Draw(picture)
         band = size[1] // 8

@@ -61,7 +61,9 @@ function errorModel(outcome, t, base, context) {
 }
 
 function resultModel(body, t, base, context) {
-  const model = verdictModel(body, t, base, context);
+  const verdict = verdictModel(body, t, base, context);
+  const note = context.screenshot ? 'cardScreenshot' : context.clip ? 'cardWholeClip' : null;
+  const model = note ? { ...verdict, lines: [...verdict.lines, { text: t(note) }] } : verdict;
   const provenance = provenanceModel(body.provenance, t);
   return provenance ? { ...model, provenance } : model;
 }
@@ -104,6 +106,11 @@ function matchModel(body, t, base, context, links) {
   for (const source of (entry.sources ?? []).slice(0, 3)) {
     lines.push({ label: t('cardDebunkedBy'), text: source.title || source.publisher || source.url, href: source.url });
   }
+  if (match.video_id != null && match.frame_time_s != null) {
+    const at = [t('cardFrameAt', [timecode(match.frame_time_s)])];
+    if (match.clip_time_s != null) at.push(t('cardClipAt', [timecode(match.clip_time_s)]));
+    lines.push({ label: t('cardFrame'), text: at.join(' · '), href: match.origin_at_url ?? undefined });
+  }
   lines.push({ label: t('cardHow'), text: howItMatched(match, t) });
   const original = entry.images.find((image) => image.role === 'original') ?? entry.images[0];
   return {
@@ -115,8 +122,10 @@ function matchModel(body, t, base, context, links) {
     demo: Boolean(entry.demo),
     lines,
     thumbs: [
-      ...(context.imageUrl ? [{ src: context.imageUrl, alt: t('cardYourImage'), region: regionOf(match, body, t) }] : []),
-      ...(original ? [{ src: original.thumbnail_url, alt: t('cardKnownOriginal') }] : []),
+      ...(context.imageUrl && !context.clip ? [{ src: context.imageUrl, alt: t('cardYourImage'), region: regionOf(match, body, t) }] : []),
+      ...(match.frame_thumbnail_url
+        ? [{ src: match.frame_thumbnail_url, alt: t('cardMatchingFrame') }]
+        : original ? [{ src: original.thumbnail_url, alt: t('cardKnownOriginal') }] : []),
     ],
     links: [{ text: t('cardOpenEntry'), href: entry.url }, ...(confirmed ? [] : links)],
     actions: [
@@ -163,6 +172,15 @@ export function provenanceModel(provenance, t) {
     if (parts.length) lines.push({ text: t('cardFileClaims', [parts.join(' · ')]) });
   }
   return lines.length ? { heading: t('cardProvenance'), lines } : null;
+}
+
+/** 83 → "1:23", 3723 → "1:02:03", as video players write times. */
+export function timecode(seconds) {
+  const whole = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = String(whole % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
 /** Plain words, never a bare score: how the evidence was found, hedged when unsure. */

@@ -309,10 +309,25 @@ def local_matches(
                 "whole" if box is None else f"picture-{number}",
             )
             kept = best.get(match.entry_id)
-            mine = (match.evidence.agreement, match.inliers)
-            if kept is None or mine > (kept.evidence.agreement, kept.inliers):
+            size = query.grey.shape[0] * query.grey.shape[1]
+            if kept is None or _closer(match, size, enough) > _closer(kept, size, enough):
                 best[match.entry_id] = match  # one per entry, as stage 1 reports
     return sorted(best.values(), key=lambda m: (-m.evidence.agreement, -m.inliers))
+
+
+def _closer(match: LocalMatch, query_area: int, enough: float) -> tuple[bool, float]:
+    """How fully the query and one of an entry's images show each other: the pixels
+    that agree, times the share of the stored image the query covers, times the share
+    of the query the stored image explains. Frames of one shot of a video all agree with
+    a screenshot of it; a frame further into a zoom covers less of the screenshot, one
+    further out is covered less by it, and the frame nearest in time scores highest.
+    An image that agrees ``enough`` to confirm comes before any that does not."""
+    evidence = match.evidence
+    explained = min(1.0, area(evidence.query_box) / max(1, query_area))
+    return (
+        evidence.agreement >= enough,
+        evidence.agreement * evidence.coverage * explained,
+    )
 
 
 def verdict(found: list[Found]) -> str:

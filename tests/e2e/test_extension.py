@@ -22,6 +22,7 @@ from PIL import Image
 from .. import edits, signing
 from ..conftest import demo_image
 from ..servers import ROOT, flask, free_port, gunicorn, http_server, server_env
+from ..videos import make_video, scene
 from .conftest import CHROMIUM_ARGS, artifacts, require_chromium
 
 EXTENSION = ROOT / "extension"
@@ -41,6 +42,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     chain = signing.make_chain("Example News Agency")
     generated = edits.jpeg(edits.mirror(demo_image("coffee")), 85)
     (root / "signed.jpg").write_bytes(signing.sign(generated, chain, source_type=signing.AI))
+    (root / "trailer-copy.webm").write_bytes(TRAILER())
+    (root / "video.html").write_text(
+        "<!doctype html><title>clip</title><body style='margin:20px'><h1>Strike footage</h1>"
+        # Another origin (localhost, not 127.0.0.1): the video taints any canvas.
+        "<video id=clip muted preload=auto width=640 height=360 "
+        "src='http://localhost:{port}/trailer-copy.webm'></video></body>"
+    )
     (root / "unknown.jpg").write_bytes(edits.jpeg(demo_image("coffee"), 80))
     # Between the stored crops (46 bits from them: a possible match, over 40 and under 48),
     # and mirrored, which stage 2 does not confirm.
@@ -107,6 +115,19 @@ def origincheck(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "images": [{"path": "chelsea.jpg", "role": "original"}],
         },
     ]
+    (folder / "trailer.webm").write_bytes(TRAILER())
+    lines.append(
+        {
+            "title": "Game trailer shown as airstrike footage",
+            "category": "DecontextualizedContent",
+            "claim": "Footage of the strike on the convoy.",
+            "origin": {
+                "description": "A video-game trailer",
+                "url": "https://www.youtube.com/watch?v=trailer01",
+            },
+            "images": [{"path": "trailer.webm", "role": "original"}],
+        }
+    )
     (folder / "fakes.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
     env = server_env(folder / "db.sqlite3")
     flask(env, "init-db")
@@ -184,6 +205,65 @@ def click_menu(worker, page, site: str, image: str, menu: str = "check-image") -
             {"id": tab_id},
         ],
     )
+
+
+def TRAILER() -> bytes:  # noqa: N802 - a constant, made on demand
+    """Three shots of pictures nothing else on the test page shows, 2 s each, VP9."""
+    pictures = [scene(1), scene(2), scene(3)]
+    return make_video(pictures, seconds=6, fps=10, codec="libvpx-vp9")
+
+
+def test_a_cross_origin_video_frame_is_checked_and_the_card_says_how(
+    browser, pages, site, origincheck
+) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    worker.evaluate("(s) => chrome.storage.sync.set({serverUrl: s, send: 'bytes'})", origincheck)
+    page = context.new_page()
+    try:
+        port = site.rsplit(":", 1)[1]
+        page.goto(f"{site}/video.html".replace("{port}", port))
+        html = page.content()
+        if "{port}" in html:  # the page names the port it is served on
+            page.set_content(html.replace("{port}", port))
+        page.wait_for_function(
+            "() => { const v = document.getElementById('clip'); return v && v.readyState >= 2; }",
+            timeout=15_000,
+        )
+        page.evaluate(
+            "() => new Promise((done) => { const v = document.getElementById('clip');"
+            " v.addEventListener('seeked', done, { once: true }); v.currentTime = 3.0; })"
+        )
+        video_url = f"http://localhost:{port}/trailer-copy.webm"
+        tab_id = tab_of(worker, page)
+        worker.evaluate(
+            "([info, tab]) => globalThis.originCheck.handleMenuClick(info, tab)",
+            [
+                {
+                    "menuItemId": "check-video-frame",
+                    "srcUrl": video_url,
+                    "frameId": 0,
+                    "pageUrl": page.url,
+                },
+                {
+                    "id": tab_id,
+                    "windowId": worker.evaluate(
+                        "async (id) => (await chrome.tabs.get(id)).windowId", tab_id
+                    ),
+                },
+            ],
+        )
+        shown = card(page)
+        shown.and_(page.locator("[data-state=match]")).wait_for(timeout=15_000)
+        text = shown.inner_text()
+        assert "Game trailer shown as airstrike footage" in text
+        assert "Frame at 0:0" in text
+        # Where the tab may be captured (a real menu click grants activeTab), the frame
+        # on screen is sent; this harness calls the handler without that grant, so the
+        # card must say honestly that the video file itself was checked.
+        assert "screenshot of the video" in text or "video file itself was checked" in text
+        shown.screenshot(path=str(ARTIFACTS / "video-frame-screenshot.png"))
+    finally:
+        page.close()
 
 
 def card(page):  # type: ignore[no-untyped-def]
@@ -324,7 +404,7 @@ def test_menu_still_works_after_the_service_worker_is_stopped(
         "(server) => chrome.runtime.sendMessage({type: 'ui-bg-test-server', serverUrl: server})",
         origincheck,
     )
-    assert reply["ok"] is True and reply["entries"] == 3
+    assert reply["ok"] is True and reply["entries"] == 4
     fresh = extension_worker(context)
     assert (
         fresh.evaluate("() => chrome.contextMenus.update('check-image', {}).then(() => true)")

@@ -140,3 +140,18 @@ test('broken credentials are flagged and their claims not repeated; a file that 
   assert.equal(model.provenance.lines[0].tone, 'danger');
   assert.equal(toCardModel(result('no_match', { provenance: null }), t, context).provenance, undefined);
 });
+
+test('a match on a frame of a video says where in the video, links to that moment and shows the frame', () => {
+  const match = {
+    entry, distance: null, inliers: 80, agreement: 0.95, method: 'local-features',
+    video_id: 4, frame_time_s: 83.4, clip_time_s: 3.2,
+    frame_thumbnail_url: 'http://localhost:5000/images/99/thumbnail.jpg',
+    origin_at_url: 'https://www.youtube.com/watch?v=x&t=83s',
+  };
+  const model = toCardModel(result('match', { matches: [match] }), t, context);
+  const frame = model.lines.find((l) => l.label === 'From a video');
+  assert.equal(frame.text, 'Frame at 1:23 of the video · Seen at 0:03 of your clip');
+  assert.equal(frame.href, 'https://www.youtube.com/watch?v=x&t=83s');
+  assert.deepEqual(model.thumbs.map((x) => x.alt), ['Your image', 'Matching frame']);
+  assert.equal(model.thumbs[1].src, match.frame_thumbnail_url);
+});
