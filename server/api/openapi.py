@@ -12,7 +12,14 @@ from typing import Any
 from pydantic.json_schema import models_json_schema
 
 from ..records import CheckResponse, EntryOut
-from .schemas import CheckRequestHashes, CheckRequestUrl, EntryList, ErrorResponse, Health
+from .schemas import (
+    CheckRequestHashes,
+    CheckRequestUrl,
+    EntryList,
+    ErrorResponse,
+    Health,
+    VideoStatus,
+)
 
 REF = "#/components/schemas/{model}"
 
@@ -31,6 +38,10 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): _json("ErrorResponse", why(code)) for code in codes}
 
 
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
 @cache
 def document() -> dict[str, Any]:
     models = [
@@ -41,6 +52,7 @@ def document() -> dict[str, Any]:
         EntryOut,
         ErrorResponse,
         Health,
+        VideoStatus,
     ]
     _, schemas = models_json_schema(
         [(model, "serialization") for model in models], ref_template=REF
@@ -63,6 +75,11 @@ def document() -> dict[str, Any]:
                         'used for reverse-search links), or JSON `{"url": ...}` to have the '
                         "server fetch it, "
                         'or JSON `{"hashes": {"pdq": ...}}` to send only a PDQ hash. '
+                        "A short video clip (MP4, MOV, WebM, animated GIF/WebP; at most "
+                        "`CLIP_MAX_SECONDS` s and `CLIP_MAX_BYTES`) in `image` or `video` is "
+                        "checked frame by frame; each match then has `clip_time_s`. "
+                        "A match on a frame of a reference video has `video_id`, "
+                        "`frame_time_s`, `frame_thumbnail_url` and `origin_at_url`. "
                         "`result` is `match`, `possible_match` (unconfirmed), `no_match` or "
                         "`too_simple` (too flat to fingerprint)."
                     ),
@@ -124,6 +141,59 @@ def document() -> dict[str, Any]:
                     "responses": {"200": _json("EntryOut", "The entry"), **_errors(404)},
                 }
             },
+            "/api/v1/entries/{entry_id}/videos": {
+                "post": {
+                    "summary": "Add a reference video to an entry (moderators)",
+                    "description": (
+                        "Multipart `video` (with `role`: original, misused or variant; "
+                        'optional `source_url`), or JSON `{"url", "role"}` fetched by the '
+                        "server. Probed at once (4xx for a file that is not a usable video), "
+                        "then indexed in the background: poll `status_url`."
+                    ),
+                    "security": [{"bearer": []}],
+                    "parameters": [_path("entry_id")],
+                    "requestBody": {
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "video": {"type": "string", "format": "binary"},
+                                        "role": {"enum": ["original", "misused", "variant"]},
+                                        "source_url": {"type": "string", "format": "uri"},
+                                    },
+                                    "required": ["video"],
+                                }
+                            },
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "url": {"type": "string", "format": "uri"},
+                                        "role": {"enum": ["original", "misused", "variant"]},
+                                    },
+                                    "required": ["url"],
+                                }
+                            },
+                        }
+                    },
+                    "responses": {
+                        "202": _json("VideoStatus", "Queued for indexing"),
+                        **_errors(400, 401, 403, 404, 409, 413, 415, 422),
+                    },
+                }
+            },
+            "/api/v1/videos/{video_id}": {
+                "get": {
+                    "summary": "A reference video's indexing: status, progress, error (moderators)",
+                    "security": [{"bearer": []}],
+                    "parameters": [_path("video_id")],
+                    "responses": {
+                        "200": _json("VideoStatus", "Where indexing is"),
+                        **_errors(401, 403, 404),
+                    },
+                }
+            },
             "/api/v1/health": {
                 "get": {
                     "summary": "Service health",
@@ -131,5 +201,14 @@ def document() -> dict[str, Any]:
                 }
             },
         },
-        "components": {"schemas": schemas["$defs"]},
+        "components": {
+            "schemas": schemas["$defs"],
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An API token (`flask create-token`), role moderator or above.",
+                }
+            },
+        },
     }

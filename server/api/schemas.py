@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from ..errors import ApiError
-from ..records import EntryOut, EntryPatch, Id, Strict, Url
+from ..records import EntryOut, EntryPatch, Id, Strict, Url, VideoOut
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -54,6 +54,16 @@ class Health(BaseModel):
     index_version: int
     store: str
     redis: str
+
+
+class VideoStatusBody(VideoOut):
+    status_url: str = Field(description="Poll this until status is done or failed.")
+
+
+class VideoStatus(BaseModel):
+    """The answer about a reference video (``POST .../videos``, ``GET /videos/<id>``)."""
+
+    video: VideoStatusBody
 
 
 class ErrorBody(BaseModel):
