@@ -196,3 +196,28 @@ def test_a_report_s_credentials_reach_the_review_page_the_entry_and_its_json_ld(
     assert facts["C2PA signer"]["value"] == "Image Maker Inc"
     assert facts["IPTC digital source type"]["value"] == AI
     assert facts["IPTC digital source type"]["propertyID"] == "Iptc4xmpExt:DigitalSourceType"
+
+
+def test_an_imported_reference_shows_its_credentials_on_the_entry_page(
+    app, client, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from ..signing import AI, make_chain, sign
+
+    signed = sign(edits.jpeg(demo_image("rocket"), 90), make_chain("Rocket Agency"), source_type=AI)
+    (tmp_path / "signed.jpg").write_bytes(signed)
+    line = {
+        "title": "Generated launch picture",
+        "category": "TransformedContent",
+        "claim": "A launch last night.",
+        "origin": {"description": "An AI-generated picture"},
+        "images": [{"path": "signed.jpg", "role": "original"}],
+    }
+    (tmp_path / "fakes.jsonl").write_text(json.dumps(line) + "\n")
+    assert (
+        app.test_cli_runner().invoke(args=["import", str(tmp_path / "fakes.jsonl")]).exit_code == 0
+    )
+    page = client.get("/entries/1").get_data(as_text=True)
+    assert "Content Credentials, as stored: Signed by Rocket Agency" in page
+    assert "Created by generative AI (signed)" in page
