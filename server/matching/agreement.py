@@ -67,9 +67,6 @@ class Evidence:
     #: Mean correlation of the textured cells compared: finer than ``agreement`` when two
     #: stored pictures both agree (a fake and the neighbouring frame of its burst).
     correlation: float = 0.0
-    #: Textured cells that agree and are the picture's own (not material shared with
-    #: other stored pictures): smooth cells agree under a fitted tone, texture cannot.
-    own_texture: int = 0
 
 
 NO_EVIDENCE = Evidence(0.0, 0.0, 0.0, 0, 0, 0.0, (0, 0, 0, 0), (0, 0, 0, 0))
@@ -173,7 +170,6 @@ def compare(
         largest_difference=round(_largest_patch(counted & ~agrees) / compared, 4),
         largest_hole=_largest_hole(counted & ~agrees & busy, overlap),
         correlation=round(float(correlation[textured].mean()), 4) if textured.any() else 0.0,
-        own_texture=int((agrees & textured).sum()),
     )
 
 

@@ -385,9 +385,7 @@ def _from_hit(
         return None  # the hashes are near, the pictures are not: a shared frame or layout
     return replace(
         found,
-        confirmed=found.confirmed
-        and evidence.agreement >= th.hash_agreement
-        and _distinctive(evidence),
+        confirmed=found.confirmed and evidence.agreement >= th.hash_agreement,
         agreement=evidence.agreement,
         coverage=evidence.coverage,
         query_box=evidence.query_box,
@@ -437,21 +435,7 @@ def _shown(evidence: Evidence, th: Thresholds) -> bool:
 
 
 def _confirmed(m: LocalMatch, th: Thresholds) -> bool:
-    return (
-        m.inliers >= (th.min_inliers or 0)
-        and m.evidence.agreement >= th.min_agreement
-        and _distinctive(m.evidence)
-    )
-
-
-#: Textured cells of its own (not material the bank shares) a picture must show agree
-#: to be confirmed. Smooth cells agree under a fitted tone and colour map: two lock
-#: screens with the same clock over different gradients agree everywhere else.
-MIN_OWN_TEXTURE = 4
-
-
-def _distinctive(evidence: Evidence) -> bool:
-    return evidence.own_texture >= MIN_OWN_TEXTURE
+    return m.inliers >= (th.min_inliers or 0) and m.evidence.agreement >= th.min_agreement
 
 
 #: A near hash is distinctive when the next entry is at least twice as far and this
