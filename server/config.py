@@ -98,6 +98,7 @@ DEFAULTS: dict[str, Any] = {
     "SUBMISSION_KEEP_BYTES": 4 * MB,
     "SUBMISSION_KEEP_SIDE": 4096,
     "SUBMISSIONS_QUOTA_BYTES": 2048 * MB,
+    "SUBMISSION_VIDEO_MAX_BYTES": 50 * MB,  # a report that is a video (kept whole)
     # Moderation.
     "FEEDBACK_FLAG_THRESHOLD": 3,  # "doesn't match" reports that flag an entry in the queue
     "SESSION_COOKIE_HTTPONLY": True,

@@ -23,8 +23,9 @@ from .matching.decode import ImageError
 from .matching.pdq import hamming
 from .records import EntryFields, EntryPatch
 from .references import beside_of, prepare
-from .store import Actor, NewImage, get_moderation, get_store
+from .store import Actor, DuplicateVideo, NewImage, get_moderation, get_store
 from .store import models as m
+from .videos import add_video
 
 OPEN = ("pending", "needs_info")
 
@@ -70,15 +71,30 @@ def entry_fields(sub: m.Submission, patch: EntryPatch | None) -> EntryFields:
 def approve(submission_id: int, patch: EntryPatch | None, actor: Actor) -> int:
     store = get_moderation()
     sub = store.submission(submission_id, with_image=True)
-    return store.approve(
+    entry_id = store.approve(
         submission_id, entry_fields(sub, patch), stored_image(sub, "misused"), actor
     )
+    _index_video_of(submission_id, entry_id, "misused", actor)
+    return entry_id
 
 
 def merge(submission_id: int, entry_id: int, actor: Actor) -> None:
     store = get_moderation()
     sub = store.submission(submission_id, with_image=True)
     store.merge(submission_id, entry_id, stored_image(sub, "variant", entry_id), actor)
+    _index_video_of(submission_id, entry_id, "variant", actor)
+
+
+def _index_video_of(submission_id: int, entry_id: int, role: str, actor: Actor) -> None:
+    """A report that is a video gives the entry a reference video (indexed in the
+    background); its first frame is already stored with the entry as a still."""
+    video = get_moderation().video_of(submission_id)
+    if video is None:
+        return
+    try:
+        add_video(entry_id, video, role=role, actor=actor)
+    except DuplicateVideo:
+        pass  # the entry has it already
 
 
 def candidates(sub: m.Submission) -> dict[str, Any] | None:

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import replace
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 
+from .checks import video_limits
 from .errors import ApiError
 from .fetch import fetch, fetch_policy
 from .jobs import enqueue
 from .limits import charge_work, client_key, require_work_budget
 from .links import base_url
 from .matching.decode import decode
+from .matching.video import is_video, key_frames
 from .records import SubmissionIn
 from .references import jpeg, prepare
 from .store import Actor, IdempotencyConflict, NewImage, get_moderation
@@ -42,11 +45,19 @@ def create_submission(
         data = fetch(str(fields.image_url), fetch_policy())
     require_work_budget()
     config = current_app.config
+    video = None
+    if is_video(data):  # kept whole for the entry; its first frame stands for it here
+        if len(data) > config["SUBMISSION_VIDEO_MAX_BYTES"]:
+            raise ApiError("video_too_large", "The video is over the report size limit.", 413)
+        _, first = key_frames(data, replace(video_limits(config), max_frames=1))
+        video, data = data, jpeg(first[0].image.convert("RGB"), 90)
+    elif len(data) > config["MAX_CONTENT_LENGTH"]:  # the door lets videos by, not images
+        raise ApiError("image_too_large", "The image is over the upload limit.", 413)
     image = prepare(data, role="misused", max_pixels=config["MAX_IMAGE_PIXELS"])
     charge_work(image.fingerprint.width * image.fingerprint.height / 1e6)
     kept = kept_image(data, image)
     store = get_moderation()
-    if store.open_image_bytes() + len(kept) > config["SUBMISSIONS_QUOTA_BYTES"]:
+    if store.open_image_bytes() + len(kept) + len(video or b"") > config["SUBMISSIONS_QUOTA_BYTES"]:
         raise ApiError(
             "submissions_full",
             "Moderators have too many reports waiting; please try again later.",
@@ -57,7 +68,7 @@ def create_submission(
         sender = actor.label if actor else f"anonymous:{client_key()}"
         key = hashlib.sha256(f"{sender}|{idempotency_key}".encode()).hexdigest()
     try:
-        submission_id = store.add_submission(fields, image, kept, actor, key)
+        submission_id = store.add_submission(fields, image, kept, actor, key, video)
     except IdempotencyConflict as exc:
         raise ApiError(
             "idempotency_key_reused",
@@ -67,6 +78,14 @@ def create_submission(
         ) from None
     enqueue("analyze_submission", submission_id)  # what it looks like, found once
     return submission_id
+
+
+def allow_video_uploads() -> None:
+    """Raise this request's body limit to a video report's (images keep theirs)."""
+    config = current_app.config
+    request.max_content_length = max(
+        config["MAX_CONTENT_LENGTH"], config["SUBMISSION_VIDEO_MAX_BYTES"]
+    )
 
 
 def kept_image(data: bytes, image: NewImage) -> bytes:

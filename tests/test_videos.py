@@ -275,3 +275,39 @@ def test_indexing_runs_on_the_job_worker_and_survives_a_kill_9(postgres_url, red
         video = get_videos().get(video_id)
         frames = get_videos().frames_of(list(range(1, 2000)))
     assert video is not None and video.frames == len(frames) >= 12  # once, not twice
+
+
+def test_a_volunteer_reports_a_video_and_its_approval_indexes_it(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import sign_in
+
+    app = make_app(sqlite_url)
+    client = app.test_client()
+    photos = [demo_image(n) for n in PHOTOS]
+    sent = client.post(
+        "/api/v1/submissions",
+        data={
+            "image": (io.BytesIO(make_video(photos, seconds=SECONDS)), "strike.mp4"),
+            "claim": "Video of last night's strike",
+        },
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 202, sent.get_json()
+    submission_id = sent.get_json()["id"]
+    settle(app)
+    sign_in(app, client, "moderator")
+    page = client.get(f"/moderation/submissions/{submission_id}").get_data(as_text=True)
+    assert "This report is a video" in page
+    approved = client.post(
+        f"/api/v1/submissions/{submission_id}/approve",
+        json={"title": "Old footage shown as new", "category": "DecontextualizedContent"},
+        headers=token(app, "moderator"),
+    )
+    assert approved.status_code == 200, approved.get_json()
+    settle(app)
+    entry = approved.get_json()["entry"]
+    with app.app_context():
+        videos = get_videos().of_entry(entry["id"])
+    assert [v.status for v in videos] == ["done"] and videos[0].role == "misused"
+    still = edits.jpeg(frame_of(photos, SECONDS, 6.5, SIZE), 75)
+    match = upload(client, still).get_json()["matches"][0]
+    assert match["entry"]["id"] == entry["id"] and abs(match["frame_time_s"] - 6.5) <= 2.0

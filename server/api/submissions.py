@@ -20,7 +20,13 @@ from ..limits import limiter
 from ..matching.decode import ImageError
 from ..records import SubmissionIn
 from ..store import NotFound, get_moderation
-from ..submissions import create_submission, status_url, submit_limit, valid_status_token
+from ..submissions import (
+    allow_video_uploads,
+    create_submission,
+    status_url,
+    submit_limit,
+    valid_status_token,
+)
 from .schemas import parse
 
 bp = Blueprint("submissions", __name__, url_prefix="/api/v1")
@@ -38,7 +44,8 @@ def accepted(submission_id: int) -> tuple[Response, int]:
 def create() -> tuple[Response, int]:
     actor = bearer_actor()
     key = request.headers.get("Idempotency-Key", "").strip()[:200] or None
-    upload = request.files.get("image")
+    allow_video_uploads()
+    upload = request.files.get("image") or request.files.get("video")
     if upload is not None:
         fields = parse(SubmissionIn, {k: v for k, v in request.form.items()})
         return accepted(create_submission(fields, upload.read(), actor, key))

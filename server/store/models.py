@@ -311,6 +311,9 @@ class Submission(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     image_url: Mapped[str | None] = mapped_column(String(2000))
     image: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # A report that is a video: the file (its first frame is ``image``); indexed as the
+    # entry's reference video when the report is approved or merged.
+    video: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     pdq: Mapped[str] = mapped_column(String(64))
     thumbnail: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)

@@ -256,6 +256,7 @@ class ModerationStore:
         data: bytes,
         actor: Actor | None,
         idempotency_key: str | None = None,
+        video: bytes | None = None,
     ) -> int:
         """Queue a report; a retry carrying the same ``idempotency_key`` gets the first id.
 
@@ -266,7 +267,7 @@ class ModerationStore:
             if known is not None:
                 return known
         try:
-            return self._insert_submission(fields, image, data, actor, idempotency_key)
+            return self._insert_submission(fields, image, data, actor, idempotency_key, video)
         except IntegrityError:
             # The same key committed by a concurrent retry between the look-up and here.
             known = self._by_idempotency_key(idempotency_key, image.fingerprint.sha256)
@@ -293,6 +294,7 @@ class ModerationStore:
         data: bytes,
         actor: Actor | None,
         idempotency_key: str | None,
+        video: bytes | None = None,
     ) -> int:
         with self._sessions.begin() as session:
             row = m.Submission(
@@ -310,7 +312,8 @@ class ModerationStore:
                 notes=fields.notes,
                 image_url=_str(fields.image_url),
                 image=data,
-                image_size=len(data),
+                video=video,
+                image_size=len(data) + len(video or b""),
                 sha256=image.fingerprint.sha256,
                 pdq=image.fingerprint.pdq,
                 thumbnail=image.thumbnail,
@@ -337,6 +340,19 @@ class ModerationStore:
             if row is None:
                 raise NotFound(submission_id)
             return row
+
+    def video_of(self, submission_id: int) -> bytes | None:
+        """The report's video file, when it is a video (its ``image`` is its first frame)."""
+        stmt = select(m.Submission.video).where(m.Submission.id == submission_id)
+        with self._sessions() as session:
+            return session.scalar(stmt)
+
+    def video_size(self, submission_id: int) -> int:
+        stmt = select(func.coalesce(func.length(m.Submission.video), 0)).where(
+            m.Submission.id == submission_id
+        )
+        with self._sessions() as session:
+            return int(session.scalar(stmt) or 0)
 
     def thumbnail(self, submission_id: int) -> bytes:
         with self._sessions() as session:

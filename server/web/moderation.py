@@ -142,6 +142,7 @@ def review(submission_id: int) -> str:
         similar_submissions=found["submissions"],
         categories=CATEGORY_LABELS,
         provenance=Provenance.model_validate_json(sub.provenance) if sub.provenance else None,
+        video_size=store.video_size(submission_id),
     )
 
 

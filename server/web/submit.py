@@ -20,7 +20,7 @@ from ..limits import limiter
 from ..matching.decode import ImageError
 from ..records import SubmissionIn
 from ..store import get_moderation
-from ..submissions import create_submission, status_url, submit_limit
+from ..submissions import allow_video_uploads, create_submission, status_url, submit_limit
 
 bp = Blueprint("submit", __name__)
 
@@ -38,6 +38,8 @@ def form() -> Any:
         if request.method == "POST"
         else {"image_url": request.args.get("image_url", "")}
     )
+    if request.method == "POST":
+        allow_video_uploads()
     if request.method == "POST" and csrf.validate_on_submit():
         upload = request.files.get("image")
         data = upload.read() if upload is not None and upload.filename else None
