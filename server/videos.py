@@ -18,7 +18,7 @@ from .checks import video_limits
 from .jobs import enqueue, sweeper, task
 from .matching.decode import ImageError
 from .matching.pdq import hamming
-from .matching.video import key_frames, probe
+from .matching.video import iter_key_frames, probe
 from .references import jpeg, prepare
 from .store import Actor, NewImage, NewVideo, get_videos
 from .store.moderation import CLI_ACTOR
@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 
 #: Frames whose PDQ is this close to the last kept one add nothing to the index.
 SAME_FRAME_BITS = 24
-#: Share of the progress bar that decoding fills; fingerprinting fills the rest.
-DECODE_SHARE = 0.6
 
 
 def add_video(
@@ -61,13 +59,13 @@ def index_video(video_id: int) -> None:
         return
     config = current_app.config
     try:
-        info, frames = key_frames(
-            work.data,
-            video_limits(config),
-            progress=lambda share: store.set_progress(video_id, share * DECODE_SHARE),
-        )
+        limits = video_limits(config)
+        info = probe(work.data, limits)
         prepared: list[tuple[float, NewImage]] = []
-        for n, frame in enumerate(frames):
+        frames = iter_key_frames(
+            work.data, limits, progress=lambda share: store.set_progress(video_id, share)
+        )
+        for frame in frames:  # decoded and prepared one at a time: memory stays flat
             image = prepare(
                 jpeg(frame.image.convert("RGB"), 90),
                 role=work.role,
@@ -77,8 +75,6 @@ def index_video(video_id: int) -> None:
             if prepared and _same(prepared[-1][1], image):
                 continue
             prepared.append((frame.time, image))
-            if n % 10 == 0:
-                store.set_progress(video_id, DECODE_SHARE + (1 - DECODE_SHARE) * n / len(frames))
     except ImageError as exc:
         store.fail(video_id, exc.message, final=True)  # the file itself: trying again won't help
         return

@@ -295,7 +295,11 @@ def local_matches(
         keypoints = extract(image, box)
         unvoting = snapshot.negatives.unvoting(keypoints.descriptors)
         candidates = snapshot.features.search(keypoints, min_inliers, unvoting=unvoting)
+        tried: dict[int, int] = {}
         for candidate in _distinct_candidates(candidates):
+            tried[candidate.entry_id] = tried.get(candidate.entry_id, 0) + 1
+            if tried[candidate.entry_id] > PER_ENTRY:
+                continue  # frames of one shot: the best few by points are enough
             stored = snapshot.pictures(candidate.image_id)
             if stored is None:
                 continue
@@ -313,6 +317,11 @@ def local_matches(
             if kept is None or _closer(match, size, enough) > _closer(kept, size, enough):
                 best[match.entry_id] = match  # one per entry, as stage 1 reports
     return sorted(best.values(), key=lambda m: (-m.evidence.agreement, -m.inliers))
+
+
+#: Images of one entry whose pixels stage 2 compares, best by points first: an entry with
+#: a video holds many frames of each shot, and all of them fit a screenshot of it.
+PER_ENTRY = 4
 
 
 def _closer(match: LocalMatch, query_area: int, enough: float) -> tuple[bool, float]:

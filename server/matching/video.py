@@ -148,15 +148,25 @@ def key_frames(
     limits: VideoLimits,
     *,
     progress: Callable[[float], None] | None = None,
-    same: Callable[[Image.Image, Image.Image], bool] | None = None,
 ) -> tuple[VideoInfo, list[Frame]]:
-    """The frames a reader could screenshot: at each cut, and every ``limits.every`` s
-    when nothing cuts, minus near-identical ones (``same``, when given, judges kept
-    candidates further, e.g. by PDQ). ``progress`` gets the share of the video done."""
+    """``iter_key_frames``, all at once (clips: a minute at most)."""
+    return probe(data, limits), list(iter_key_frames(data, limits, progress=progress))
+
+
+def iter_key_frames(
+    data: bytes,
+    limits: VideoLimits,
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> Iterator[Frame]:
+    """The frames a reader could screenshot, as they are decoded: at each cut, and every
+    ``limits.every`` s when nothing cuts, minus near-identical ones. One at a time, so
+    indexing an hour holds one decoded frame, not two thousand. ``progress`` gets the
+    share of the video done."""
     import av
 
     started = time.monotonic()
-    kept: list[Frame] = []
+    kept = 0
     with _open(data) as container:
         info = _checked(container, limits)
         stream = container.streams.video[0]
@@ -189,13 +199,10 @@ def key_frames(
                 if last_kept_probe is not None and _change(mini, last_kept_probe) < NEAR_IDENTICAL:
                     last_kept_time = t  # the same picture, later: nothing new to keep
                     continue
-                picture = _picture(frame, info)
-                if same is not None and kept and same(kept[-1].image, picture):
-                    last_kept_time = t
-                    continue
-                kept.append(Frame(t, picture))
+                yield Frame(t, _picture(frame, info))
+                kept += 1
                 last_kept_probe, last_kept_time = mini, t
-                if len(kept) >= limits.max_frames:
+                if kept >= limits.max_frames:
                     break
                 if progress and info.duration and t / info.duration - reported >= 0.02:
                     reported = t / info.duration
@@ -208,7 +215,6 @@ def key_frames(
             # A truncated file: the frames before the damage are still the video's.
     if not kept:
         raise ImageError("video_unreadable", "No frame of this video could be decoded.", 422)
-    return info, kept
 
 
 def _frames(container, stream) -> Iterator:  # type: ignore[no-untyped-def]
