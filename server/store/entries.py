@@ -79,6 +79,11 @@ class Store(Protocol):
     def list_entries(
         self, *, query: str | None, after: int | None, limit: int
     ) -> list[EntryOut]: ...
+    def browse(
+        self, *, query: str | None, category: str | None, before: int | None, limit: int
+    ) -> list[EntryOut]: ...
+    def entry_status(self, entry_id: int) -> str | None: ...
+    def published_ids(self, limit: int) -> list[tuple[int, dt.datetime]]: ...
     def iter_entries(self) -> Iterator[tuple[EntryOut, list[str]]]: ...
     def set_status(self, entry_id: int, status: str) -> None: ...
     def entry_for_sha256(self, sha256: str) -> int | None: ...
@@ -150,21 +155,44 @@ class SqlStore:
             return {row.id: entry_out(row) for row in rows}
 
     def list_entries(self, *, query: str | None, after: int | None, limit: int) -> list[EntryOut]:
-        stmt = _entries().where(m.Entry.status == "published").order_by(m.Entry.id).limit(limit)
+        """Published entries, oldest first, after the id ``after`` (the API's paging)."""
+        stmt = _searched(_entries().where(m.Entry.status == "published"), query)
+        stmt = stmt.order_by(m.Entry.id).limit(limit)
         if after is not None:
             stmt = stmt.where(m.Entry.id > after)
-        if query:
-            needle = f"%{query.lower()}%"
-            stmt = stmt.where(
-                or_(
-                    *(
-                        func.lower(column).like(needle)
-                        for column in (m.Entry.title, m.Entry.claim, m.Entry.origin_description)
-                    )
-                )
-            )
         with self._sessions() as session:
             return [entry_out(row) for row in session.scalars(stmt)]
+
+    def browse(
+        self, *, query: str | None, category: str | None, before: int | None, limit: int
+    ) -> list[EntryOut]:
+        """Published entries, newest first, before the id ``before`` (the public pages)."""
+        stmt = _searched(_entries().where(m.Entry.status == "published"), query)
+        if category:
+            stmt = stmt.where(m.Entry.category == category)
+        if before is not None:
+            stmt = stmt.where(m.Entry.id < before)
+        with self._sessions() as session:
+            return [
+                entry_out(row)
+                for row in session.scalars(stmt.order_by(m.Entry.id.desc()).limit(limit))
+            ]
+
+    def entry_status(self, entry_id: int) -> str | None:
+        """Published, disabled or retracted; None when there never was such an entry."""
+        with self._sessions() as session:
+            return session.scalar(select(m.Entry.status).where(m.Entry.id == entry_id))
+
+    def published_ids(self, limit: int) -> list[tuple[int, dt.datetime]]:
+        """(id, last change) of published entries, newest first (the sitemap)."""
+        stmt = (
+            select(m.Entry.id, m.Entry.updated_at)
+            .where(m.Entry.status == "published")
+            .order_by(m.Entry.id.desc())
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return [(i, _aware(t)) for i, t in session.execute(stmt)]
 
     def iter_entries(self) -> Iterator[tuple[EntryOut, list[str]]]:
         """Every entry with the SHA-256 of its images, for export."""
@@ -543,6 +571,15 @@ def entry_out(row: m.Entry) -> EntryOut:
         updated_at=_aware(row.updated_at),
         version=row.version,
     )
+
+
+def _searched(stmt, query: str | None):  # type: ignore[no-untyped-def]
+    """``stmt`` narrowed to entries whose title, claim or origin contain ``query``."""
+    if not query:
+        return stmt
+    needle = f"%{query.lower()}%"
+    columns = (m.Entry.title, m.Entry.claim, m.Entry.origin_description)
+    return stmt.where(or_(*(func.lower(column).like(needle) for column in columns)))
 
 
 def _entries():  # type: ignore[no-untyped-def]

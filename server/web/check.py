@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from ..checks import check_image
@@ -15,6 +15,7 @@ from ..limits import check_limit, limiter
 from ..links import base_url, public_check, public_entry
 from ..matching.decode import ImageError, decode
 from ..matching.video import is_video
+from ..records import CATEGORY_LABELS
 from ..references import thumbnail_jpeg
 from ..store import get_store, get_videos
 
@@ -75,15 +76,82 @@ def checked_picture(data: bytes) -> dict[str, object]:
     }
 
 
+@bp.get("/robots.txt")
+def robots() -> Response:
+    """Everything public may be indexed; moderation and the API's writes may not."""
+    body = (
+        "User-agent: *\nDisallow: /moderation/\nDisallow: /login\n"
+        f"Sitemap: {base_url()}{url_for('web.sitemap')}\n"
+    )
+    return Response(body, mimetype="text/plain")
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    """The published entries, newest first (50,000 at most, the sitemap protocol's cap)."""
+    root = base_url()
+    urls = "".join(
+        f"<url><loc>{root}{url_for('web.entry', entry_id=i)}</loc>"
+        f"<lastmod>{changed.date().isoformat()}</lastmod></url>"
+        for i, changed in get_store().published_ids(50_000)
+    )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<url><loc>{root}/</loc></url><url><loc>{root}{url_for('web.entries')}</loc></url>"
+        f"{urls}</urlset>"
+    )
+    response = Response(body, mimetype="application/xml")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    response = current_app.send_static_file("favicon.svg")
+    response.mimetype = "image/svg+xml"
+    return response
+
+
 def sample_names() -> list[str]:
     """Misused copies of the demo images, for a first check without finding one."""
     return sorted(path.name for path in SAMPLES.glob("*.jpg"))
 
 
+BROWSE_PAGE = 20
+
+
+@bp.get("/entries")
+def entries() -> str:
+    """The database, for anyone: newest first, searchable, by verdict, page by page."""
+    query = request.args.get("q", "").strip()[:200] or None
+    category = request.args.get("category") or None
+    if category not in CATEGORY_LABELS:
+        category = None
+    before = request.args.get("before", type=int)
+    found = get_store().browse(query=query, category=category, before=before, limit=BROWSE_PAGE + 1)
+    older = None
+    if len(found) > BROWSE_PAGE:
+        found = found[:BROWSE_PAGE]
+        older = url_for("web.entries", q=query, category=category, before=found[-1].id)
+    return render_template(
+        "entries.html",
+        entries=[public_entry(e.model_dump(mode="json")) for e in found],
+        q=query or "",
+        category=category or "",
+        categories=CATEGORY_LABELS,
+        older=older,
+        newest=before is not None,
+    )
+
+
 @bp.get("/entries/<id:entry_id>")
-def entry(entry_id: int) -> str:
+def entry(entry_id: int) -> str | tuple[str, int]:
     found = get_store().get_entry(entry_id)
     if found is None:
+        status = get_store().entry_status(entry_id)
+        if status in ("retracted", "disabled"):  # it was public: say what became of it
+            return render_template("entry_gone.html", entry_id=entry_id, status=status), 410
         abort(404)
     return render_template(
         "entry.html",

@@ -1,0 +1,53 @@
+"""The database on the web: browsing, searching, what became of a withdrawn entry, and
+what search engines are told."""
+
+from __future__ import annotations
+
+from ..conftest import add_fake, store_of
+
+
+def test_the_database_is_browsed_newest_first_searched_and_filtered(app, client) -> None:  # type: ignore[no-untyped-def]
+    ids = [add_fake(app, name) for name in ("rocket", "coffee", "chelsea", "astronaut")]
+    store_of(app).set_status(ids[1], "retracted")
+    page = client.get("/entries").get_data(as_text=True)
+    assert page.index("astronaut photo misused") < page.index("rocket photo misused")
+    assert "coffee photo misused" not in page  # retracted: not listed
+    found = client.get("/entries?q=chelsea").get_data(as_text=True)
+    assert "chelsea photo misused" in found and "rocket photo misused" not in found
+    none = client.get("/entries?category=SatireOrParodyContent").get_data(as_text=True)
+    assert "No published entry matches" in none
+    assert client.get("/entries?category=<script>").status_code == 200  # ignored, not an error
+
+
+def test_the_database_is_paged(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from server.web import check
+
+    monkeypatch.setattr(check, "BROWSE_PAGE", 2)
+    for name in ("rocket", "coffee", "chelsea"):
+        add_fake(app, name)
+    first = client.get("/entries").get_data(as_text=True)
+    assert "chelsea photo misused" in first and "rocket photo misused" not in first
+    assert 'rel="next"' in first
+    older = client.get("/entries?before=2").get_data(as_text=True)
+    assert "rocket photo misused" in older and 'rel="next"' not in older
+
+
+def test_a_retracted_entry_says_so_with_410(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(app, "rocket")
+    store_of(app).set_status(entry_id, "retracted")
+    gone = client.get(f"/entries/{entry_id}")
+    assert gone.status_code == 410 and "This entry was retracted" in gone.get_data(as_text=True)
+    assert client.get("/entries/999").status_code == 404
+
+
+def test_search_engines_get_robots_a_sitemap_and_an_icon(app, client) -> None:  # type: ignore[no-untyped-def]
+    shown, hidden = add_fake(app, "rocket"), add_fake(app, "coffee")
+    store_of(app).set_status(hidden, "disabled")
+    robots = client.get("/robots.txt").get_data(as_text=True)
+    assert "Disallow: /moderation/" in robots and "Sitemap: http://localhost/sitemap.xml" in robots
+    sitemap = client.get("/sitemap.xml")
+    assert sitemap.mimetype == "application/xml"
+    text = sitemap.get_data(as_text=True)
+    assert f"http://localhost/entries/{shown}</loc>" in text
+    assert f"/entries/{hidden}<" not in text
+    assert client.get("/favicon.ico").mimetype == "image/svg+xml"
