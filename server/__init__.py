@@ -61,7 +61,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Forms carry CSRF tokens; the JSON API is exempt (api.init_app says why).
     csrf = CSRFProtect(app)
     api.init_app(app, csrf)
-    web.init_app(app)
+    web.init_app(app, csrf)
     headers.init_app(app)
     app.wsgi_app = with_deadline(app.wsgi_app, app.config["REQUEST_BUDGET"])  # type: ignore[method-assign]
     return app

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -29,6 +29,13 @@ def _is_api() -> bool:
     return request.path.startswith("/api/")
 
 
+def _page(status: int, message: str):  # type: ignore[no-untyped-def]
+    """A page for people: the web room's styled page (``origincheck.error_page``, set by
+    ``web.init_app``; this room does not import that one), or plain text without it."""
+    render = current_app.extensions.get("origincheck.error_page")
+    return render(status, message) if render else (message, status)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     @app.errorhandler(ImageError)
@@ -44,7 +51,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http(exc: HTTPException):  # type: ignore[no-untyped-def]
         if not _is_api():
-            return exc
+            if exc.code is None or exc.code < 400:
+                return exc  # a redirect raised as an exception, not an error
+            return _page(exc.code, exc.description or exc.name)
         code = (exc.name or "error").lower().replace(" ", "_")
         return error_response(code, exc.description or exc.name, exc.code or 500)
 
@@ -55,11 +64,11 @@ def init_app(app: Flask) -> None:
         message = "The known-fakes database is unavailable; try again shortly."
         if _is_api():
             return error_response("store_unavailable", message, 503)
-        return message, 503
+        return _page(503, message)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         log.exception("unhandled error on %s", request.path)
         if _is_api():
             return error_response("internal_error", "Something went wrong on our side.", 500)
-        return "Internal server error", 500
+        return _page(500, "Something went wrong on our side. Please try again later.")

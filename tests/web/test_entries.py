@@ -51,3 +51,34 @@ def test_search_engines_get_robots_a_sitemap_and_an_icon(app, client) -> None:  
     assert f"http://localhost/entries/{shown}</loc>" in text
     assert f"/entries/{hidden}<" not in text
     assert client.get("/favicon.ico").mimetype == "image/svg+xml"
+
+
+def test_errors_are_pages_for_people_and_json_for_the_api(app, client) -> None:  # type: ignore[no-untyped-def]
+    missing = client.get("/no-such-page")
+    text = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "There is nothing here" in text
+    assert 'name="viewport"' in text and "style.css" in text  # the site's own page
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
+    wrong = client.put("/entries")
+    assert wrong.status_code == 405 and "cannot be used that way" in wrong.get_data(as_text=True)
+
+
+def test_the_check_page_needs_no_session_token(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from .. import edits
+    from ..conftest import demo_image, make_app
+
+    app = make_app(sqlite_url, WTF_CSRF_ENABLED=True)
+    stale = app.test_client()  # no cookie, no token: a tab left open for a week
+    answer = stale.post(
+        "/",
+        data={"image": (io.BytesIO(edits.jpeg(demo_image("coffee"))), "x.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 200 and "Not in the known-fakes database" in answer.get_data(
+        as_text=True
+    )
+    report = stale.post("/submit", data={"claim": "x"})
+    assert report.status_code in (400, 200) and "CSRF" not in report.get_data(as_text=True)[:200]
