@@ -73,16 +73,70 @@ def _origin_from_form(form: dict[str, str]) -> dict[str, Any]:
     }
 
 
+#: The edit form's rows of links: field names (``source-0-url``) and the row's fields.
+LINK_ROWS = {
+    "sources": ("source", ("url", "publisher", "title", "date")),
+    "appearances": ("appearance", ("url", "publisher", "date", "language")),
+}
+
+
 def _patch_from_form() -> EntryPatch:
+    """What a form sets. A field present but empty clears it (a rating, a claim date);
+    sources and appearances come as rows that keep every field, so a save loses nothing
+    (they used to be rebuilt from one URL per line, wiping publishers, titles, dates)."""
     form = request.form.to_dict()
     data: dict[str, Any] = {
-        key: form[key] for key in ("title", "category", "claim", "rating") if form.get(key)
+        key: form[key] for key in ("title", "category", "claim") if form.get(key)
     }
+    for key in ("rating", "claim_date"):
+        if key in form:
+            data[key] = form[key].strip() or None
     if form.get("origin_description"):
         data["origin"] = _origin_from_form(form)
-    if "sources" in form:
+    if "sources" in form:  # the review page's box: one URL per line
         data["sources"] = [{"url": u} for u in form["sources"].split() if u]
+    for field, (prefix, _) in LINK_ROWS.items():
+        if f"{prefix}-0-url" in form:
+            data[field] = _link_rows(form, field)
     return EntryPatch.model_validate(data)
+
+
+def _link_rows(form: dict[str, str], field: str) -> list[dict[str, Any]]:
+    """The rows of ``field`` with a URL (clearing a row's URL removes the row)."""
+    prefix, names = LINK_ROWS[field]
+    rows = []
+    for n in range(200):
+        if f"{prefix}-{n}-url" not in form:
+            break
+        row = {name: form.get(f"{prefix}-{n}-{name}", "").strip() or None for name in names}
+        if row["url"]:
+            rows.append(row)
+    return rows
+
+
+def _form_values(entry: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The edit form's values: an entry's (as JSON), or, after a refused save, what the
+    moderator sent, so that nothing they typed is lost."""
+    if entry is not None:
+        origin = entry["origin"]
+        return {
+            "title": entry["title"],
+            "category": entry["category"],
+            "rating": entry.get("rating") or "",
+            "claim": entry["claim"],
+            "claim_date": entry.get("claim_date") or "",
+            "origin_description": origin["description"],
+            "origin_url": origin.get("url") or "",
+            "origin_author": origin.get("author") or "",
+            "origin_date": origin.get("date") or "",
+            "sources": entry["sources"],
+            "appearances": entry["appearances"],
+        }
+    form = request.form.to_dict()
+    values: dict[str, Any] = {k: v for k, v in form.items() if "-" not in k}
+    for field in LINK_ROWS:
+        values[field] = _link_rows(form, field)
+    return values
 
 
 def _problems(exc: ValidationError) -> str:
@@ -204,32 +258,39 @@ def edit(entry_id: int) -> Any:
     entry = get_store().get_entry(entry_id, published_only=False)
     if entry is None:
         abort(404)
+    page = {"entry": entry, "categories": CATEGORY_LABELS, "audit": _audit(entry_id)}
     if request.method == "POST":
         try:
             version = int(request.form.get("version", "0"))
             get_moderation().edit_entry(entry_id, version, _patch_from_form(), g.actor)
         except VersionConflict as conflict:
-            yours = request.form.to_dict()
+            # Theirs beside yours, field by field; the form keeps yours, and saving it
+            # again (now against their version) is a deliberate choice.
+            theirs = conflict.current
             return render_template(
                 "moderation/edit.html",
-                entry=entry,
-                conflict=conflict.current,
-                yours=yours,
-                categories=CATEGORY_LABELS,
-                audit=_audit(entry_id),
+                **page,
+                values=_form_values(),
+                version=theirs["version"],
+                conflict=_form_values(theirs),
             ), 409
         except ValidationError as exc:
-            flash(f"Not saved: {_problems(exc)}")
-            return redirect(url_for("moderation.edit", entry_id=entry_id))
+            return render_template(
+                "moderation/edit.html",
+                **page,
+                values=_form_values(),
+                version=request.form.get("version", "0"),
+                conflict=None,
+                error=f"Not saved: {_problems(exc)}",
+            ), 400
         flash(f"Entry {entry_id} saved.")
         return redirect(url_for("moderation.edit", entry_id=entry_id))
     return render_template(
         "moderation/edit.html",
-        entry=entry,
+        **page,
+        values=_form_values(entry.model_dump(mode="json")),
+        version=entry.version,
         conflict=None,
-        yours=None,
-        categories=CATEGORY_LABELS,
-        audit=_audit(entry_id),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -223,3 +224,71 @@ def test_an_imported_reference_shows_its_credentials_on_the_entry_page(
     page = client.get("/entries/1").get_data(as_text=True)
     assert "Content Credentials, as stored: Signed by Rocket Agency" in page
     assert "Created by generative AI (signed)" in page
+
+
+def test_saving_the_edit_form_loses_nothing_and_clearing_a_field_clears_it(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(
+        app,
+        "rocket",
+        rating="Miscaptioned",
+        claim_date="2024-03-01",
+        sources=[
+            {
+                "url": "https://factcheck.example/a",
+                "publisher": "Fact desk",
+                "title": "No, it is a launch",
+                "date": "2024-03-02",
+            }
+        ],
+        appearances=[
+            {"url": "https://social.example/p/1", "publisher": "Ministry", "language": "el"}
+        ],
+    )
+    sign_in(app, client, "moderator")
+    page = client.get(f"/moderation/entries/{entry_id}/edit").get_data(as_text=True)
+    # What the browser sends back when the moderator only changes the title.
+    fields = dict(re.findall(r'name="([a-z_0-9-]+)"[^>]*value="([^"]*)"', page))
+    fields.update(
+        title="New title",
+        claim="The rocket picture shows last night's attack.",
+        origin_description="A rocket photo from an archive.",
+        category="DecontextualizedContent",
+    )
+    assert client.post(f"/moderation/entries/{entry_id}/edit", data=fields).status_code == 302
+    entry = client.get(f"/api/v1/entries/{entry_id}").get_json()
+    assert entry["title"] == "New title"
+    assert entry["sources"] == [
+        {
+            "url": "https://factcheck.example/a",
+            "publisher": "Fact desk",
+            "title": "No, it is a launch",
+            "date": "2024-03-02",
+        }
+    ]
+    assert entry["appearances"][0]["publisher"] == "Ministry"
+    assert entry["appearances"][0]["language"] == "el"
+    assert entry["rating"] == "Miscaptioned" and entry["claim_date"] == "2024-03-01"
+    # Clearing: the rating, the claim date and a source's row.
+    version = str(entry["version"])
+    cleared = {**fields, "version": version, "rating": "", "claim_date": "", "source-0-url": ""}
+    assert client.post(f"/moderation/entries/{entry_id}/edit", data=cleared).status_code == 302
+    entry = client.get(f"/api/v1/entries/{entry_id}").get_json()
+    assert entry["rating"] is None and entry["claim_date"] is None and entry["sources"] == []
+
+
+def test_a_refused_save_keeps_what_was_typed(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(app, "rocket")
+    sign_in(app, client, "moderator")
+    form = {
+        "version": "1",
+        "title": "My careful new title",
+        "category": "DecontextualizedContent",
+        "claim": "c",
+        "origin_description": "d",
+        "source-0-url": "not a url",
+        "source-0-publisher": "Typed publisher",
+    }
+    refused = client.post(f"/moderation/entries/{entry_id}/edit", data=form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Not saved" in page
+    assert 'value="My careful new title"' in page and 'value="Typed publisher"' in page
