@@ -82,3 +82,13 @@ def test_the_check_page_needs_no_session_token(sqlite_url) -> None:  # type: ign
     )
     report = stale.post("/submit", data={"claim": "x"})
     assert report.status_code in (400, 200) and "CSRF" not in report.get_data(as_text=True)[:200]
+
+
+def test_entry_pages_preview_well_when_shared(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(app, "rocket")
+    page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert '<meta property="og:title" content="rocket photo misused">' in page
+    assert f'<meta property="og:url" content="http://localhost/entries/{entry_id}">' in page
+    assert '<meta property="og:image" content="http://localhost/images/' in page
+    assert 'name="twitter:card" content="summary_large_image"' in page
+    assert "first published" in page and "UTC" in page
