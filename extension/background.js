@@ -20,7 +20,7 @@ const MENU_IMAGE = 'check-image';
 const MENU_VIDEO = 'check-video-frame';
 const CHECK_TIMEOUT_MS = 8000;
 const IMAGE_FETCH_TIMEOUT_MS = 5000;
-const PAGE_CHECK_LIMIT = 40;
+const PAGE_CHECK_CONCURRENCY = 3;
 
 api.runtime.onInstalled.addListener(createMenus);
 api.runtime.onStartup.addListener(createMenus);
@@ -107,18 +107,31 @@ export async function checkAllImages(tab) {
   const t = await translator(options.language);
   const target = { tabId: tab.id, frameIds: [0] };
   await inject(target);
-  const found = ((await draw(target, 'listImages')) ?? []).slice(0, PAGE_CHECK_LIMIT);
+  const found = (await draw(target, 'listImages')) ?? [];
   const queue = [...found];
+  let done = 0;
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       const imageUrl = largestSrcsetCandidate(item.srcset, item.base) ?? item.src;
       const context = { imageUrl, serverUrl: options.serverUrl };
-      const model = toCardModel(await check({ imageUrl }, options), t, context);
+      const model = toCardModel(await checkPolitely({ imageUrl }, options), t, context);
       await draw(target, 'badge', item.index, toBadge(model), model);
+      done += 1;
+      await draw(target, 'progress', done, found.length, t('pageProgress', [done, found.length]));
     }
   };
-  await Promise.all([worker(), worker(), worker()]); // a few at a time, politely
+  // Every image, however many (no silent cap), a few at a time.
+  await Promise.all(Array.from({ length: PAGE_CHECK_CONCURRENCY }, worker));
   return found.length;
+}
+
+/** ``check``, waiting and trying again when the server says the page asked too fast. */
+async function checkPolitely(request, options) {
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await check(request, options);
+    if (outcome.kind !== 'error' || outcome.status !== 429 || attempt >= 3) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 5000 * (attempt + 1)));
+  }
 }
 
 /** Send the image to the server: its bytes when we can read them, else its address. */

@@ -103,8 +103,25 @@
     root.append(el('style', { text: STYLE }));
     document.documentElement.append(host);
     place(host, anchor, kind);
+    placed.push({ host, anchor, kind });
     return { host, root };
   }
+
+  // Hosts follow their images when the layout changes (zoom, a narrower window).
+  const placed = [];
+  let reflowing = false;
+  addEventListener('resize', () => {
+    if (reflowing) return;
+    reflowing = true;
+    requestAnimationFrame(() => {
+      reflowing = false;
+      for (let i = placed.length - 1; i >= 0; i--) {
+        const { host, anchor, kind } = placed[i];
+        if (!host.isConnected) placed.splice(i, 1);
+        else place(host, anchor, kind);
+      }
+    });
+  });
 
   function place(host, anchor, kind) {
     const rect = anchor?.getBoundingClientRect?.();
@@ -217,6 +234,8 @@
   }
 
   function listImages() {
+    // Checking the page again replaces its badges: one set, however often it is asked.
+    for (const old of document.querySelectorAll(`${HOST}[data-kind="badge"], ${HOST}[data-kind="progress"]`)) old.remove();
     targets = [];
     const found = [];
     const add = (node, item) => {
@@ -231,6 +250,20 @@
       if (match && !(node instanceof HTMLImageElement)) add(node, { src: new URL(match[1], document.baseURI).href, srcset: '' });
     }
     return found;
+  }
+
+  /** "Checking 12 of 300 images…" in a corner while check-all runs; gone when done. */
+  function progress(done, total, text) {
+    let host = document.querySelector(`${HOST}[data-kind="progress"]`);
+    if (done >= total) {
+      host?.remove();
+      return true;
+    }
+    if (!host) host = makeHost(null, 'progress').host;
+    const root = host.shadowRoot;
+    root.querySelector('.progress')?.remove();
+    root.append(el('p', { class: 'progress badge', role: 'status', text }));
+    return true;
   }
 
   function badge(index, badgeModel, model) {
@@ -270,5 +303,5 @@
     return { x, y, width, height, viewportWidth: innerWidth };
   }
 
-  globalThis.__originCheck = { show, listImages, badge, captureFrame, elementRect, close: closeCard };
+  globalThis.__originCheck = { show, listImages, badge, progress, captureFrame, elementRect, close: closeCard };
 })();

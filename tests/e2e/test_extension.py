@@ -381,6 +381,22 @@ def test_check_all_images_badges_each_useful_image(browser, pages, site, originc
         "unreadable",
     ]
     page.screenshot(path=str(ARTIFACTS / "page-badges.png"))
+    # Asked again: one set of badges, not two; and they follow their images on a resize.
+    assert worker.evaluate("(id) => globalThis.originCheck.checkAllImages({id})", tab_id) == 8
+    assert badges.count() == 8
+    assert page.locator("origincheck-card[data-kind=progress]").count() == 0  # done: gone
+    # A zoom moves the images and fires resize; the badges must move with them.
+    page.evaluate(
+        "() => { document.body.style.marginLeft = '180px'; dispatchEvent(new Event('resize')); }"
+    )
+    page.wait_for_timeout(200)
+    fake, first = page.locator("#fake").bounding_box(), None
+    for i in range(badges.count()):
+        box = badges.nth(i).bounding_box()
+        if abs(box["y"] - fake["y"]) < 20:
+            first = box
+    assert first is not None and fake["x"] <= first["x"] <= fake["x"] + fake["width"]
+    assert fake["x"] > 150  # the page really moved
     badges.and_(page.locator("[data-state=match]")).first.click()
     card(page).wait_for()
     assert "Known fake" in card(page).inner_text()
