@@ -198,20 +198,35 @@
       ]));
     }
     if (model.links.length) card.append(el('ul', {}, model.links.map((item) => el('li', {}, [link(item.text, item.href)]))));
-    if (model.actions.length) {
-      const actions = el('div', { class: 'actions' });
+    if (model.actions.length) card.append(actionButtons(model));
+    return card;
+  }
+
+  /**
+   * Feedback and report buttons. Thanks only once the server confirmed; otherwise say it
+   * was not recorded and offer the buttons again (a ✓ for nothing recorded misled).
+   */
+  function actionButtons(model) {
+    const actions = el('div', { class: 'actions' });
+    const offer = () => {
+      actions.replaceChildren();
       for (const action of model.actions) {
         const button = el('button', { text: action.label });
         button.addEventListener('click', async () => {
-          actions.replaceChildren(el('span', { text: '…' }));
+          actions.replaceChildren(el('span', { role: 'status', text: '…' }));
           const answer = await api.runtime.sendMessage(action.message).catch(() => null);
-          actions.replaceChildren(el('span', { text: answer?.ok ? model.thanks ?? '✓' : '✓' }));
+          if (answer?.ok) {
+            actions.replaceChildren(el('span', { role: 'status', text: action.done ?? model.thanks }));
+            return;
+          }
+          offer();
+          actions.prepend(el('span', { class: 'failed', role: 'status', text: model.notRecorded }));
         });
         actions.append(button);
       }
-      card.append(actions);
-    }
-    return card;
+    };
+    offer();
+    return actions;
   }
 
   /** The matched part of the reader's image, positioned in percent so any thumbnail size fits. */

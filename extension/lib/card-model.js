@@ -14,6 +14,7 @@ export function toCardModel(outcome, t, context = {}) {
     title: t('extensionName'),
     close: t('cardClose'),
     thanks: t('cardThanks'),
+    notRecorded: t('cardNotRecorded'),
     demoLabel: t('cardDemo'),
     lines: [],
     links: [],
@@ -224,7 +225,7 @@ function feedback(label, verdict, entry, context) {
 }
 
 function reportAction(t, context) {
-  return { label: t('cardReport'), message: { type: MSG.CS_BG_REPORT, imageUrl: context.imageUrl ?? null } };
+  return { label: t('cardReport'), done: t('cardReportOpened'), message: { type: MSG.CS_BG_REPORT, imageUrl: context.imageUrl ?? null } };
 }
 
 function searchLinks(list, t) {

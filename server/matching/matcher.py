@@ -271,6 +271,7 @@ class LocalMatch:
     inliers: int
     evidence: Evidence
     region: str  # "whole" or "picture-N" (N-th picture found inside the query)
+    sequence: int | None = None  # the stored image's video, for a frame of one
 
 
 def local_matches(
@@ -297,12 +298,13 @@ def local_matches(
         candidates = snapshot.features.search(keypoints, min_inliers, unvoting=unvoting)
         tried: dict[int, int] = {}
         for candidate in _distinct_candidates(candidates):
-            tried[candidate.entry_id] = tried.get(candidate.entry_id, 0) + 1
-            if tried[candidate.entry_id] > PER_ENTRY:
-                continue  # frames of one shot: the best few by points are enough
             stored = snapshot.pictures(candidate.image_id)
             if stored is None:
                 continue
+            if stored.sequence is not None:
+                tried[stored.sequence] = tried.get(stored.sequence, 0) + 1
+                if tried[stored.sequence] > PER_VIDEO:
+                    continue  # frames of one shot: the best few by points are enough
             shared = _shared(snapshot, candidate.image_id)
             evidence = query.compare(stored, candidate.homography, stored.content, shared)
             match = LocalMatch(
@@ -311,32 +313,39 @@ def local_matches(
                 candidate.inliers,
                 evidence,
                 "whole" if box is None else f"picture-{number}",
+                stored.sequence,
             )
             kept = best.get(match.entry_id)
             size = query.grey.shape[0] * query.grey.shape[1]
-            if kept is None or _closer(match, size, enough) > _closer(kept, size, enough):
+            if kept is None or _closer(match, kept, size, enough):
                 best[match.entry_id] = match  # one per entry, as stage 1 reports
     return sorted(best.values(), key=lambda m: (-m.evidence.agreement, -m.inliers))
 
 
-#: Images of one entry whose pixels stage 2 compares, best by points first: an entry with
-#: a video holds many frames of each shot, and all of them fit a screenshot of it.
-PER_ENTRY = 4
+#: Frames of one video whose pixels stage 2 compares, best by points first: a video holds
+#: many frames of each shot, and all of them fit a screenshot of it.
+PER_VIDEO = 4
 
 
-def _closer(match: LocalMatch, query_area: int, enough: float) -> tuple[bool, float]:
-    """How fully the query and one of an entry's images show each other: the pixels
-    that agree, times the share of the stored image the query covers, times the share
-    of the query the stored image explains. Frames of one shot of a video all agree with
-    a screenshot of it; a frame further into a zoom covers less of the screenshot, one
-    further out is covered less by it, and the frame nearest in time scores highest.
-    An image that agrees ``enough`` to confirm comes before any that does not."""
-    evidence = match.evidence
+def _closer(match: LocalMatch, kept: LocalMatch, query_area: int, enough: float) -> bool:
+    """Whether ``match`` shows the query better than ``kept``, an image of the same entry:
+    one that agrees ``enough`` to confirm first, then the pixels, then the points.
+
+    Between frames of one video the pixels do not decide: every frame of a shot agrees
+    with a screenshot of it. There the frame that shows the query most fully wins (a
+    frame further into a zoom covers less of the screenshot, one further out is covered
+    less by it), which is the frame nearest in time."""
+    a, b = match.evidence, kept.evidence
+    if (a.agreement >= enough) != (b.agreement >= enough):
+        return a.agreement >= enough
+    if match.sequence is not None and match.sequence == kept.sequence:
+        return _fullness(a, query_area) > _fullness(b, query_area)
+    return (a.agreement, match.inliers) > (b.agreement, kept.inliers)
+
+
+def _fullness(evidence: Evidence, query_area: int) -> float:
     explained = min(1.0, area(evidence.query_box) / max(1, query_area))
-    return (
-        evidence.agreement >= enough,
-        evidence.agreement * evidence.coverage * explained,
-    )
+    return evidence.agreement * evidence.coverage * explained
 
 
 def verdict(found: list[Found]) -> str:

@@ -29,19 +29,25 @@ class StoredPicture:
     trimmed: tuple[int, int, int, int]
     chroma: np.ndarray | None = None  # its colour (Cb, Cr), None for a grey picture
     text: str | None = None  # the words read in it, for pictures made of words (text.py)
+    #: Frames of one video share a sequence: which of them a query shows is a finer
+    #: question than which image of an entry (``matcher._closer``).
+    sequence: int | None = None
 
 
 def stored_picture(
-    work_jpeg: bytes, regions: dict[str, list[int]] | None, text: str | None = None
+    work_jpeg: bytes,
+    regions: dict[str, list[int]] | None,
+    text: str | None = None,
+    sequence: int | None = None,
 ) -> StoredPicture:
     """A stored image for the pixel check; images stored before their regions were
     recorded (``flask reindex`` records them) count as all content."""
     grey, chroma = work_colour(work_jpeg)
     if regions is None:
         whole = (0, 0, grey.shape[1], grey.shape[0])
-        return StoredPicture(grey, whole, band_box(grey), chroma, text)
+        return StoredPicture(grey, whole, band_box(grey), chroma, text, sequence)
     content, trimmed = (tuple(regions[k]) for k in ("content", "trimmed"))
-    return StoredPicture(grey, content, trimmed, chroma, text)  # type: ignore[arg-type]
+    return StoredPicture(grey, content, trimmed, chroma, text, sequence)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -230,7 +230,7 @@ class SqlStore:
 
     def picture(self, image_id: int) -> StoredPicture | None:
         """What the pixel check needs of a stored image."""
-        stmt = select(m.Image.work_jpeg, m.Image.regions, m.Image.text).where(
+        stmt = select(m.Image.work_jpeg, m.Image.regions, m.Image.text, m.Image.video_id).where(
             m.Image.id == image_id
         )
         with self._sessions() as session:
@@ -238,7 +238,7 @@ class SqlStore:
         if row is None or row.work_jpeg is None:
             return None
         regions = json.loads(row.regions) if row.regions else None
-        return stored_picture(row.work_jpeg, regions, row.text)
+        return stored_picture(row.work_jpeg, regions, row.text, row.video_id)
 
     def work_jpeg(self, image_id: int) -> bytes | None:
         """The stored image as the matcher saw it (``flask reindex`` starts from it)."""

@@ -324,6 +324,25 @@ def test_the_card_shows_what_the_file_says_about_itself(browser, pages, site, or
     shown.screenshot(path=str(ARTIFACTS / "no-match-with-provenance.png"))
 
 
+def test_feedback_says_thanks_only_when_the_server_recorded_it(
+    browser, pages, site, origincheck
+) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, origincheck)
+    click_menu(worker, page, site, "fake.jpg")
+    shown = card(page)
+    shown.and_(page.locator("[data-state=match]")).wait_for(timeout=10_000)
+    # The server goes away after the card was drawn.
+    dead = f"http://127.0.0.1:{free_port()}"
+    worker.evaluate("(s) => chrome.storage.sync.set({serverUrl: s})", dead)
+    shown.get_by_role("button", name="Helpful").click()
+    shown.locator(".failed").wait_for(timeout=10_000)
+    assert "Not recorded" in shown.inner_text() and "Thank you" not in shown.inner_text()
+    worker.evaluate("(s) => chrome.storage.sync.set({serverUrl: s})", origincheck)
+    shown.get_by_role("button", name="Helpful").click()  # offered again: retry
+    shown.get_by_text("Thank you — noted.").wait_for(timeout=10_000)
+
+
 def test_no_match_card_is_honest(browser, pages, site, origincheck) -> None:  # type: ignore[no-untyped-def]
     context, worker = browser
     page = pages(worker, site, origincheck)
