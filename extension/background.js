@@ -22,14 +22,24 @@ const CHECK_TIMEOUT_MS = 8000;
 const IMAGE_FETCH_TIMEOUT_MS = 5000;
 const PAGE_CHECK_CONCURRENCY = 3;
 
-api.runtime.onInstalled.addListener(createMenus);
+api.runtime.onInstalled.addListener(onInstalled);
 api.runtime.onStartup.addListener(createMenus);
+// A language chosen in the options names the menu items at once, not after a restart.
+api.storage.onChanged.addListener((changes) => {
+  if (changes.language) createMenus();
+});
 api.contextMenus.onClicked.addListener(handleMenuClick);
 api.action.onClicked.addListener(checkAllImages);
 api.runtime.onMessage.addListener(handleMessage);
 
 async function loadOptions() {
   return normalizeOptions(await api.storage.sync.get(DEFAULTS));
+}
+
+async function onInstalled(details) {
+  await createMenus();
+  // First run: the reader chooses the server (with a connection test) before any check.
+  if (details?.reason === 'install' && !(await loadOptions()).serverUrl) api.runtime.openOptionsPage();
 }
 
 async function createMenus() {
@@ -47,6 +57,11 @@ export async function handleMenuClick(info, tab) {
   const imageUrl = info.srcUrl;
   const context = { imageUrl, serverUrl: options.serverUrl };
   await inject(target);
+  if (!options.serverUrl) {
+    await draw(target, 'show', imageUrl, toCardModel({ kind: 'setup' }, t, context));
+    await api.runtime.openOptionsPage();
+    return;
+  }
   let image = null;
   let screenshot = false;
   let clip = false;
@@ -107,6 +122,11 @@ export async function checkAllImages(tab) {
   const t = await translator(options.language);
   const target = { tabId: tab.id, frameIds: [0] };
   await inject(target);
+  if (!options.serverUrl) {
+    await draw(target, 'show', null, toCardModel({ kind: 'setup' }, t, {}));
+    await api.runtime.openOptionsPage();
+    return 0;
+  }
   const found = (await draw(target, 'listImages')) ?? [];
   const queue = [...found];
   let done = 0;

@@ -17,6 +17,7 @@ async function localize(language) {
 async function load() {
   const options = normalizeOptions(await api.storage.sync.get(DEFAULTS));
   form.serverUrl.value = options.serverUrl;
+  document.getElementById('welcome').hidden = Boolean(options.serverUrl);
   form.send.value = options.send;
   form.language.value = options.language;
   return localize(options.language);

@@ -22,6 +22,14 @@ export function toCardModel(outcome, t, context = {}) {
     actions: [],
   };
   switch (outcome.kind) {
+    case 'setup':
+      return {
+        ...base,
+        state: 'setup',
+        tone: 'neutral',
+        heading: t('cardSetup'),
+        lines: [{ text: t('cardSetupHint') }],
+      };
     case 'pending':
       return { ...base, state: 'pending', tone: 'neutral', heading: t('cardChecking') };
     case 'unreachable':

@@ -1,7 +1,7 @@
 // User options: defaults and validation. Pure, so it is unit-tested with node --test.
 
 export const DEFAULTS = Object.freeze({
-  serverUrl: 'http://localhost:5000',
+  serverUrl: '', // none until the reader chooses one: a store install has no localhost server
   send: 'bytes', // 'bytes' works for images behind logins; 'url' sends only the address
   language: 'auto',
 });

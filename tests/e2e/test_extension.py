@@ -343,6 +343,31 @@ def test_feedback_says_thanks_only_when_the_server_recorded_it(
     shown.get_by_text("Thank you — noted.").wait_for(timeout=10_000)
 
 
+def test_with_no_server_chosen_the_card_asks_for_one_and_opens_the_options(
+    browser, pages, site, origincheck
+) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, origincheck)
+    worker.evaluate("() => chrome.storage.sync.remove('serverUrl')")
+    try:
+        for old in [p for p in context.pages if p.url.endswith("/options.html")]:
+            old.close()  # the one opened at install, on a fresh profile
+        click_menu(worker, page, site, "fake.jpg")
+        card(page).and_(page.locator("[data-state=setup]")).wait_for(timeout=10_000)
+        assert "Choose a server first" in card(page).inner_text()
+        deadline = time.monotonic() + 10
+        while not (found := [p for p in context.pages if p.url.endswith("/options.html")]):
+            assert time.monotonic() < deadline, "the options page did not open"
+            time.sleep(0.1)
+        options = found[0]
+        options.wait_for_load_state()
+        options.locator("#welcome").wait_for(state="visible")
+        options.screenshot(path=str(ARTIFACTS / "options-first-run.png"))
+        options.close()
+    finally:
+        worker.evaluate("(s) => chrome.storage.sync.set({serverUrl: s})", origincheck)
+
+
 def test_no_match_card_is_honest(browser, pages, site, origincheck) -> None:  # type: ignore[no-untyped-def]
     context, worker = browser
     page = pages(worker, site, origincheck)

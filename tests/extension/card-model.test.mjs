@@ -155,3 +155,10 @@ test('a match on a frame of a video says where in the video, links to that momen
   assert.deepEqual(model.thumbs.map((x) => x.alt), ['Your image', 'Matching frame']);
   assert.equal(model.thumbs[1].src, match.frame_thumbnail_url);
 });
+
+test('with no server chosen the card asks for one instead of failing', () => {
+  const model = toCardModel({ kind: 'setup' }, t, {});
+  assert.equal(model.state, 'setup');
+  assert.equal(model.heading, 'Choose a server first');
+  assert.match(model.lines[0].text, /options page has opened/);
+});
