@@ -5,19 +5,29 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ..checks import check_image
 from ..fetch import FetchError, fetch, fetch_policy
 from ..jsonld import media_review
-from ..limits import check_limit, limiter
+from ..limits import check_limit, client_key, limiter
 from ..links import base_url, public_check, public_entry
 from ..matching.decode import ImageError, decode
 from ..matching.video import is_video
-from ..records import CATEGORY_LABELS
+from ..records import CATEGORY_LABELS, FEEDBACK_VERDICTS
 from ..references import thumbnail_jpeg
-from ..store import get_store, get_videos
+from ..store import NotFound, get_moderation, get_store, get_videos
 
 bp = Blueprint("web", __name__)
 
@@ -116,6 +126,23 @@ def favicon() -> Response:
 def sample_names() -> list[str]:
     """Misused copies of the demo images, for a first check without finding one."""
     return sorted(path.name for path in SAMPLES.glob("*.jpg"))
+
+
+@bp.post("/feedback")
+@limiter.limit(lambda: current_app.config["RATELIMIT_FEEDBACK"])
+def feedback() -> Response:
+    """A reader's "helpful" / "doesn't match" on a match shown on the check page: the same
+    record as the extension's (one say per reader and entry), then the entry's page."""
+    entry_id = request.form.get("entry_id", type=int)
+    verdict = request.form.get("verdict", "")
+    if entry_id is None or verdict not in FEEDBACK_VERDICTS:
+        abort(400)
+    try:
+        get_moderation().add_feedback(entry_id, verdict, None, None, client_key())
+    except NotFound:
+        abort(404)
+    flash("Thank you: your answer was recorded, and moderators will see it.")
+    return redirect(url_for("web.entry", entry_id=entry_id))
 
 
 BROWSE_PAGE = 20

@@ -101,3 +101,22 @@ def test_report_review_approve_then_a_copy_matches(site: str, page, tmp_path: Pa
     assert "Known fake or misused image" in result
     assert "Pet photo shared as a rescued war animal" in result
     page.screenshot(path=str(SHOTS / "5-reader-sees-match.png"), full_page=True)
+
+
+def test_a_reader_pastes_an_image_to_check_it(site: str, page) -> None:  # type: ignore[no-untyped-def]
+    """No file picker: an image pasted on the check page is checked."""
+    from ..conftest import demo_bytes
+
+    page.goto(site + "/")
+    page.evaluate(
+        """async (bytes) => {
+            const file = new File([new Uint8Array(bytes)], 'pasted.jpg', { type: 'image/jpeg' });
+            const data = new DataTransfer();
+            data.items.add(file);
+            document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data }));
+        }""",
+        list(demo_bytes("coffee")),
+    )
+    page.wait_for_selector("section.result")
+    assert "Not in the known-fakes database" in page.inner_text("section.result")
+    page.screenshot(path=str(SHOTS / "6-pasted-image-checked.png"), full_page=True)

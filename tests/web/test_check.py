@@ -190,3 +190,21 @@ def test_the_check_page_shows_what_the_file_says_apart_from_the_verdict(app, cli
     broken = page_for(tamper(sign(photo, chain, source_type=AI)))
     assert "no longer hold" in broken and "Created by generative AI" not in broken
     assert "What the file says about itself" not in page_for(photo)  # nothing: no empty box
+
+
+def test_readers_answer_is_this_right_on_the_check_page(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(app, "rocket")
+    page = client.post(
+        "/",
+        data={"image": (io.BytesIO(edits.archetype(demo_image("rocket"))), "x.jpg")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "Is this right?" in page and 'value="not_a_match"' in page
+    sent = client.post("/feedback", data={"entry_id": entry_id, "verdict": "not_a_match"})
+    assert sent.status_code == 302 and sent.headers["Location"].endswith(f"/entries/{entry_id}")
+    assert "your answer was recorded" in client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    from ..conftest import moderation_of
+
+    assert moderation_of(app).feedback_counts()[entry_id]["not_a_match"] == 1
+    assert client.post("/feedback", data={"entry_id": 999, "verdict": "helpful"}).status_code == 404
+    assert client.post("/feedback", data={"entry_id": entry_id, "verdict": "x"}).status_code == 400
