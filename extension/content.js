@@ -144,9 +144,13 @@
     host.style.left = `${Math.round(left)}px`;
   }
 
-  function closeCard() {
-    document.querySelector(`${HOST}[data-kind="card"]`)?.remove();
+  let returnFocus = null; // where the reader was before the card took focus
+
+  function closeCard(restore = true) {
+    const open = document.querySelector(`${HOST}[data-kind="card"]`);
+    open?.remove();
     document.removeEventListener('keydown', onKey, true);
+    if (restore && open && returnFocus?.isConnected) returnFocus.focus({ preventScroll: true });
   }
 
   function onKey(event) {
@@ -239,7 +243,9 @@
   }
 
   function show(url, model, anchor = findTarget(url)) {
-    closeCard();
+    const before = document.activeElement;
+    closeCard(false); // a card replaced by the next one (pending, then the answer)
+    if (before?.localName !== HOST) returnFocus = before && before !== document.body ? before : anchor;
     const { root } = makeHost(anchor, 'card');
     const card = renderCard(model);
     root.append(card);
@@ -285,7 +291,7 @@
     const node = targets[index];
     if (!node) return false;
     const { root } = makeHost(node, 'badge');
-    const button = el('button', { class: `badge tone-${badgeModel.tone}`, text: badgeModel.text, 'data-state': badgeModel.state });
+    const button = el('button', { class: `badge tone-${badgeModel.tone}`, text: badgeModel.text, 'data-state': badgeModel.state, 'aria-label': `OriginCheck: ${badgeModel.text}` });
     button.addEventListener('click', () => show(null, model, node));
     root.append(button);
     return true;

@@ -113,7 +113,9 @@ function matchModel(body, t, base, context, links) {
   const spread = (entry.appearances ?? []).slice(0, 2).map((a) => [a.publisher, a.date].filter(Boolean).join(', ') || a.url);
   if (spread.length) lines.push({ label: t('cardSpread'), text: spread.join('; ') });
   for (const source of (entry.sources ?? []).slice(0, 3)) {
-    lines.push({ label: t('cardDebunkedBy'), text: source.title || source.publisher || source.url, href: source.url });
+    // The fact-checker first: readers trust an organisation, not a headline.
+    const who = [source.publisher, source.title].filter(Boolean).join(' — ') || source.url;
+    lines.push({ label: t('cardDebunkedBy'), text: who, href: source.url });
   }
   if (match.video_id != null && match.frame_time_s != null) {
     const at = [t('cardFrameAt', [timecode(match.frame_time_s)])];

@@ -360,12 +360,26 @@ def test_with_no_server_chosen_the_card_asks_for_one_and_opens_the_options(
             assert time.monotonic() < deadline, "the options page did not open"
             time.sleep(0.1)
         options = found[0]
-        options.wait_for_load_state()
+        options.reload()  # an options tab opened earlier shows what was stored then
         options.locator("#welcome").wait_for(state="visible")
         options.screenshot(path=str(ARTIFACTS / "options-first-run.png"))
         options.close()
     finally:
         worker.evaluate("(s) => chrome.storage.sync.set({serverUrl: s})", origincheck)
+
+
+def test_escape_closes_the_card_and_gives_focus_back(browser, pages, site, origincheck) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, origincheck)
+    page.evaluate(
+        "() => { const img = document.getElementById('fake'); img.tabIndex = 0; img.focus(); }"
+    )
+    click_menu(worker, page, site, "fake.jpg")
+    shown = card(page)
+    shown.and_(page.locator("[data-state=match]")).wait_for(timeout=10_000)
+    page.keyboard.press("Escape")
+    assert card(page).count() == 0
+    assert page.evaluate("() => document.activeElement && document.activeElement.id") == "fake"
 
 
 def test_no_match_card_is_honest(browser, pages, site, origincheck) -> None:  # type: ignore[no-untyped-def]
@@ -428,6 +442,7 @@ def test_check_all_images_badges_each_useful_image(browser, pages, site, originc
     # Asked again: one set of badges, not two; and they follow their images on a resize.
     assert worker.evaluate("(id) => globalThis.originCheck.checkAllImages({id})", tab_id) == 8
     assert badges.count() == 8
+    assert badges.first.get_attribute("aria-label").startswith("OriginCheck: ")
     assert page.locator("origincheck-card[data-kind=progress]").count() == 0  # done: gone
     # A zoom moves the images and fires resize; the badges must move with them.
     page.evaluate(
