@@ -81,7 +81,7 @@ def is_video(data: bytes) -> bool:
         return False
     try:
         with Image.open(io.BytesIO(data)) as image:
-            return getattr(image, "n_frames", 1) > 1
+            return bool(getattr(image, "is_animated", False))  # reads up to frame 2, not all
     except Exception:  # noqa: BLE001 - unreadable: the image path refuses it clearly
         return False
 
