@@ -102,6 +102,14 @@ def test_report_review_approve_then_a_copy_matches(site: str, page, tmp_path: Pa
     assert "Pet photo shared as a rescued war animal" in result
     page.screenshot(path=str(SHOTS / "5-reader-sees-match.png"), full_page=True)
 
+    # Another volunteer starts to report the same picture: the form says it is known.
+    page.goto(site + "/submit")
+    page.set_input_files("input[name=image]", str(copy))
+    page.wait_for_selector("#known", state="visible")
+    known = page.inner_text("#known")
+    assert "already in the database" in known and "Pet photo shared as a rescued" in known
+    page.screenshot(path=str(SHOTS / "7-already-known.png"), full_page=True)
+
 
 def test_a_reader_pastes_an_image_to_check_it(site: str, page) -> None:  # type: ignore[no-untyped-def]
     """No file picker: an image pasted on the check page is checked."""
