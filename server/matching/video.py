@@ -231,14 +231,3 @@ def _picture(frame, info: VideoInfo) -> Image.Image:  # type: ignore[no-untyped-
     width = max(2, round(info.width * scale))
     height = max(2, round(info.height * scale))
     return frame.to_image(width=width, height=height)
-
-
-def frame_at(data: bytes, seconds: float, limits: VideoLimits) -> Image.Image:
-    """One picture of the video near ``seconds`` (a poster, a reader's paused frame)."""
-    with _open(data) as container:
-        info = _checked(container, limits)
-        stream = container.streams.video[0]
-        for frame in _frames(container, stream):
-            if float(frame.time or 0.0) >= seconds:
-                return _picture(frame, info)
-    raise ImageError("video_unreadable", "No frame of this video could be decoded.", 422)

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..records import VideoOut
@@ -28,7 +28,6 @@ from .entries import (
 )
 from .moderation import CLI_ACTOR, Actor, NotFound, write_audit
 
-STATUSES = ("pending", "indexing", "done", "failed")
 #: A video that failed this many times is left failed (a job library retries too).
 MAX_ATTEMPTS = 3
 
@@ -212,11 +211,6 @@ class VideoStore:
         )
         with self._sessions() as session:
             return list(session.scalars(stmt))
-
-    def counts(self) -> dict[str, int]:
-        stmt = select(m.Video.status, func.count()).group_by(m.Video.status)
-        with self._sessions() as session:
-            return dict(session.execute(stmt).all())  # type: ignore[arg-type]
 
 
 def _now() -> dt.datetime:
