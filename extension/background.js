@@ -18,9 +18,14 @@ import {
 
 const MENU_IMAGE = 'check-image';
 const MENU_VIDEO = 'check-video-frame';
+const MENU_PICK = 'check-picture-here';
+const COMMAND_CHECK = 'check-picture';
 const CHECK_TIMEOUT_MS = 8000;
 const IMAGE_FETCH_TIMEOUT_MS = 5000;
 const PAGE_CHECK_CONCURRENCY = 3;
+// The server could not fetch the address and neither could we: the picture is on
+// screen all the same, so a capture of the tab is checked instead.
+const REFUSED = ['fetch_failed', 'fetch_timeout', 'url_forbidden', 'image_unfetchable'];
 
 api.runtime.onInstalled.addListener(onInstalled);
 api.runtime.onStartup.addListener(createMenus);
@@ -30,6 +35,7 @@ api.storage.onChanged.addListener((changes) => {
 });
 api.contextMenus.onClicked.addListener(handleMenuClick);
 api.action.onClicked.addListener(checkAllImages);
+api.commands?.onCommand.addListener(handleCommand);
 api.runtime.onMessage.addListener(handleMessage);
 
 async function loadOptions() {
@@ -47,48 +53,105 @@ async function createMenus() {
   await api.contextMenus.removeAll();
   api.contextMenus.create({ id: MENU_IMAGE, title: t('menuCheckImage'), contexts: ['image'] });
   api.contextMenus.create({ id: MENU_VIDEO, title: t('menuCheckVideoFrame'), contexts: ['video'] });
+  // Backgrounds, pictures under overlays, canvases and SVG have no "image" menu of their own.
+  api.contextMenus.create({ id: MENU_PICK, title: t('menuCheckPictureHere'), contexts: ['page', 'frame', 'link'] });
 }
 
-/** What a click on either context-menu item runs. */
+/** What a click on a context-menu item runs. */
 export async function handleMenuClick(info, tab) {
   const options = await loadOptions();
   const t = await translator(options.language);
-  const target = { tabId: tab.id, frameIds: [info.frameId ?? 0] };
-  const imageUrl = info.srcUrl;
-  const context = { imageUrl, serverUrl: options.serverUrl };
-  await inject(target);
-  if (!options.serverUrl) {
-    await draw(target, 'show', imageUrl, toCardModel({ kind: 'setup' }, t, context));
-    await api.runtime.openOptionsPage();
+  const place = { frameId: info.frameId ?? 0, frameUrl: info.frameUrl };
+  if (!(await ready(tab, place, options, t))) return;
+  if (info.menuItemId === MENU_PICK) {
+    await draw(frameOf(tab, place), 'pick', t('pickHint'), t('pickCancel'));
     return;
   }
-  let image = null;
-  let screenshot = false;
+  const picture = { src: info.srcUrl, kind: info.menuItemId === MENU_VIDEO ? 'video' : 'img' };
+  await checkPicture(tab, place, picture, options, t);
+}
+
+/** The keyboard shortcut: check the focused picture, or let the reader pick one. */
+export async function handleCommand(command, tab) {
+  if (command !== COMMAND_CHECK || !tab) return;
+  const options = await loadOptions();
+  const t = await translator(options.language);
+  const place = { frameId: 0 };
+  if (!(await ready(tab, place, options, t))) return;
+  const picture = await draw(frameOf(tab, place), 'focusedPicture');
+  if (picture) await checkPicture(tab, place, { ...picture, picked: true }, options, t);
+  else await draw(frameOf(tab, place), 'pick', t('pickHint'), t('pickCancel'));
+}
+
+/** Inject the drawing script where it is needed; without a server, say so and open the options. */
+async function ready(tab, place, options, t) {
+  await inject(frameOf(tab, place));
+  if (place.frameId !== 0) await inject(frameOf(tab, { frameId: 0 }));
+  if (options.serverUrl) return true;
+  await draw(frameOf(tab, { frameId: 0 }), 'show', null, toCardModel({ kind: 'setup' }, t, {}));
+  await api.runtime.openOptionsPage();
+  return false;
+}
+
+function frameOf(tab, place) {
+  return { tabId: tab.id, frameIds: [place.frameId ?? 0] };
+}
+
+/**
+ * Check one picture and draw its card in the top frame (where it can always be seen
+ * whole, even for a picture inside an iframe). ``picture``: ``{src, srcset, dataUrl, kind,
+ * picked, box}``, from a menu click, a pick or the keyboard.
+ */
+async function checkPicture(tab, place, picture, options, t) {
+  const top = frameOf(tab, { frameId: 0 });
+  const where = await cardPlace(tab, place, picture);
+  let image = picture.dataUrl ?? null;
+  let screenshot = null;
   let clip = false;
-  if (info.menuItemId === MENU_VIDEO) {
+  if (picture.kind === 'video' && !image) {
     // Before the card is drawn, so that it is not in the picture.
-    image = await draw(target, 'captureFrame', imageUrl);
+    image = await draw(frameOf(tab, place), 'captureFrame', picture.src);
     if (!image) {
-      image = await captureElement(tab, target, imageUrl);
-      screenshot = Boolean(image);
+      image = await captureElement(tab, picture.src, where);
+      screenshot = image ? 'video' : null;
       clip = !image; // the server checks the video file itself, frame by frame
     }
+  } else if (!image && !picture.src) {
+    image = await captureElement(tab, null, where); // a tainted canvas, an SVG with outside images
+    screenshot = image ? 'picture' : null;
   }
-  await draw(target, 'show', imageUrl, toCardModel({ kind: 'pending' }, t, context));
-  const outcome = await check({ imageUrl, dataUrl: image }, options);
+  const imageUrl = picture.src ?? null;
+  const context = { imageUrl, serverUrl: options.serverUrl };
+  await draw(top, 'show', imageUrl, toCardModel({ kind: 'pending' }, t, context), where);
+  let outcome = await check({ imageUrl, dataUrl: image }, options);
+  if (!image && outcome.kind === 'error' && REFUSED.includes(outcome.code)) {
+    await draw(top, 'close', false); // out of the way of the capture
+    image = await captureElement(tab, imageUrl, where);
+    if (image) {
+      screenshot = 'picture';
+      await draw(top, 'show', imageUrl, toCardModel({ kind: 'pending' }, t, context), where);
+      outcome = await check({ imageUrl, dataUrl: image }, options);
+    }
+  }
   const shown = { ...withOwnThumb(context, image), screenshot, clip };
-  await draw(target, 'show', imageUrl, toCardModel(outcome, t, shown));
+  await draw(top, 'show', imageUrl, toCardModel(outcome, t, shown), where);
+}
+
+/** What the top frame anchors the card to: the picked element, or an element in an iframe. */
+async function cardPlace(tab, place, picture) {
+  if (place.frameId === 0) return picture.picked ? { picked: true } : null;
+  const box = picture.box ?? (await draw(frameOf(tab, place), 'elementRect', picture.src))?.box;
+  return { frameUrl: place.frameUrl, rect: box ?? null };
 }
 
 /**
  * The pixels of an element as the tab shows them: a cross-origin video taints any
- * canvas it is drawn on, but the reader sees it, so the visible tab is captured
- * (``activeTab``, granted by the menu click) and cropped to the element. Top frame
- * only: a frame's rectangle is not the tab's.
+ * canvas it is drawn on and a host may refuse every fetch but the page's own, yet the
+ * reader sees the picture. The visible tab is captured (``activeTab``, granted by the
+ * menu click or the shortcut) and cropped to the element.
  */
-async function captureElement(tab, target, url) {
-  if ((target.frameIds?.[0] ?? 0) !== 0) return null;
-  const rect = await draw(target, 'elementRect', url);
+async function captureElement(tab, url, where) {
+  const rect = await draw(frameOf(tab, { frameId: 0 }), 'visibleRect', url, where);
   if (!rect) return null;
   try {
     const shot = await api.tabs.captureVisibleTab(tab.windowId, { format: 'png' });
@@ -116,33 +179,50 @@ function base64(bytes) {
   return btoa(text);
 }
 
-/** Toolbar button: badge every image of a useful size on the page. */
+/** Toolbar button: badge every picture of a useful size on the page, in every frame we may read. */
 export async function checkAllImages(tab) {
   const options = await loadOptions();
   const t = await translator(options.language);
-  const target = { tabId: tab.id, frameIds: [0] };
-  await inject(target);
-  if (!options.serverUrl) {
-    await draw(target, 'show', null, toCardModel({ kind: 'setup' }, t, {}));
-    await api.runtime.openOptionsPage();
-    return 0;
+  const top = frameOf(tab, { frameId: 0 });
+  if (!(await ready(tab, { frameId: 0 }, options, t))) return 0;
+  const found = [];
+  for (const frame of await drawEverywhere(tab, 'listImages')) {
+    for (const item of frame.result ?? []) found.push({ ...item, frameId: frame.frameId });
   }
-  const found = (await draw(target, 'listImages')) ?? [];
   const queue = [...found];
   let done = 0;
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       const imageUrl = largestSrcsetCandidate(item.srcset, item.base) ?? item.src;
-      const context = { imageUrl, serverUrl: options.serverUrl };
-      const model = toCardModel(await checkPolitely({ imageUrl }, options), t, context);
-      await draw(target, 'badge', item.index, toBadge(model), model);
+      const context = withOwnThumb({ imageUrl, serverUrl: options.serverUrl }, item.dataUrl);
+      const model = toCardModel(await checkPolitely({ imageUrl, dataUrl: item.dataUrl }, options), t, context);
+      await draw(frameOf(tab, item), 'badge', item.index, toBadge(model), model);
       done += 1;
-      await draw(target, 'progress', done, found.length, t('pageProgress', [done, found.length]));
+      await draw(top, 'progress', done, found.length, t('pageProgress', [done, found.length]));
     }
   };
   // Every image, however many (no silent cap), a few at a time.
   await Promise.all(Array.from({ length: PAGE_CHECK_CONCURRENCY }, worker));
   return found.length;
+}
+
+/**
+ * Run a drawing function in every frame of the tab the extension may script: the top
+ * page, and frames on hosts it has permission for (the browser skips the others).
+ */
+async function drawEverywhere(tab, name, ...args) {
+  const target = { tabId: tab.id, allFrames: true };
+  try {
+    await api.scripting.executeScript({ target, files: ['content.js'] });
+    return await api.scripting.executeScript({
+      target,
+      func: (fn, fnArgs) => globalThis.__originCheck?.[fn]?.(...fnArgs),
+      args: [name, args],
+    });
+  } catch {
+    const top = frameOf(tab, { frameId: 0 });
+    return [{ frameId: 0, result: await draw(top, name, ...args) }];
+  }
 }
 
 /** ``check``, waiting and trying again when the server says the page asked too fast. */
@@ -165,7 +245,7 @@ async function check({ imageUrl, dataUrl }, options) {
   } else if (isPublicUrl(imageUrl)) {
     body = JSON.stringify({ url: imageUrl });
   } else {
-    return { kind: 'error', status: 422, code: 'image_unreadable' };
+    return { kind: 'error', status: 422, code: 'image_unfetchable' };
   }
   try {
     const response = await fetch(checkEndpoint(options.serverUrl), {
@@ -220,10 +300,48 @@ function handleMessage(message, sender, sendResponse) {
   let work = null;
   if (message?.type === MSG.CS_BG_FEEDBACK && fromPage) work = sendFeedback(message);
   else if (message?.type === MSG.CS_BG_REPORT && fromPage) work = openReport(message);
+  else if (message?.type === MSG.CS_BG_PICKED && fromPage) work = checkPicked(sender, message.picture);
+  else if (message?.type === MSG.CS_BG_SHOW_IN_TOP && fromPage) work = showInTop(sender, message);
+  else if (message?.type === MSG.CS_BG_CARD_BLOCKED && fromPage) work = openVerdictWindow(sender.tab, message.model);
   else if (message?.type === MSG.UI_BG_TEST_SERVER && fromOptions) work = testServer(message.serverUrl);
   if (!work) return false;
   work.then(sendResponse, () => sendResponse({ ok: false }));
   return true; // answer asynchronously
+}
+
+/** The reader picked a picture (pick mode): check it like a menu click on it. */
+async function checkPicked(sender, picture) {
+  const options = await loadOptions();
+  const t = await translator(options.language);
+  const place = { frameId: sender.frameId ?? 0, frameUrl: sender.url };
+  await checkPicture(sender.tab, place, { ...picture, picked: true }, options, t);
+  return { ok: true };
+}
+
+/** A badge inside an iframe was clicked: its card is drawn by the top page. */
+async function showInTop(sender, { model, rect }) {
+  const top = frameOf(sender.tab, { frameId: 0 });
+  await inject(top);
+  await draw(top, 'show', null, model, { frameUrl: sender.url, rect });
+  return { ok: true };
+}
+
+/**
+ * The page kept removing the card: show the verdict in a small window of the
+ * extension's own (verdict.html), out of the page's reach. One window per tab; the
+ * next card of that tab (the answer after "checking…") updates it.
+ */
+async function openVerdictWindow(tab, model) {
+  const key = `verdict-${tab.id}`;
+  const windowKey = `${key}-window`;
+  const { [windowKey]: windowId } = await api.storage.session.get(windowKey);
+  await api.storage.session.set({ [key]: model });
+  const open = windowId != null && (await api.windows.get(windowId).catch(() => null));
+  if (open) return { ok: true };
+  const url = api.runtime.getURL(`verdict.html#${key}`);
+  const created = await api.windows.create({ url, type: 'popup', width: 400, height: 680 });
+  await api.storage.session.set({ [windowKey]: created.id });
+  return { ok: true };
 }
 
 async function sendFeedback({ verdict, entryId, imageUrl }) {
@@ -258,4 +376,4 @@ async function testServer(serverUrl) {
 }
 
 // The handlers, reachable from tests that drive the worker directly.
-globalThis.originCheck = { handleMenuClick, checkAllImages };
+globalThis.originCheck = { handleMenuClick, handleCommand, checkAllImages, createMenus };

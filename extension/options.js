@@ -24,6 +24,20 @@ async function load() {
 }
 
 let t = await load();
+await pinHint();
+
+/**
+ * "Check all" lives on the toolbar button: say how to pin it (and its shortcut) while it
+ * is hidden in the Extensions menu.
+ */
+async function pinHint() {
+  const settings = await api.action.getUserSettings?.().catch(() => null);
+  const hint = document.getElementById('pin');
+  hint.hidden = !settings || settings.isOnToolbar;
+  const commands = (await api.commands?.getAll?.().catch(() => [])) ?? [];
+  const keys = commands.map((c) => c.shortcut).filter(Boolean).join(', ') || '—';
+  hint.textContent = t('optionsPin', [keys]);
+}
 
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -39,6 +53,7 @@ form.addEventListener('submit', async (event) => {
   form.serverUrl.value = server.value;
   await api.storage.sync.set({ serverUrl: server.value, send: form.send.value, language: form.language.value });
   t = await localize(form.language.value);
+  await pinHint();
   status.textContent = t('optionsSaved');
 });
 

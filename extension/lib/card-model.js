@@ -52,7 +52,7 @@ export function toCardModel(outcome, t, context = {}) {
 
 function errorModel(outcome, t, base, context) {
   const unreadable = ['image_unreadable', 'unsupported_image', 'empty_image', 'image_too_large',
-    'request_entity_too_large', 'fetch_failed', 'fetch_timeout', 'url_forbidden'];
+    'request_entity_too_large', 'fetch_failed', 'fetch_timeout', 'url_forbidden', 'image_unfetchable'];
   if (outcome.status === 429) {
     return { ...base, state: 'busy', tone: 'neutral', heading: t('cardRateLimited') };
   }
@@ -71,7 +71,9 @@ function errorModel(outcome, t, base, context) {
 
 function resultModel(body, t, base, context) {
   const verdict = verdictModel(body, t, base, context);
-  const note = context.screenshot ? 'cardScreenshot' : context.clip ? 'cardWholeClip' : null;
+  // context.screenshot: 'video' (a frame the page would not let us read) or 'picture'.
+  const screenshot = { video: 'cardScreenshot', picture: 'cardScreenshotPicture' }[context.screenshot];
+  const note = screenshot ?? (context.clip ? 'cardWholeClip' : null);
   const model = note ? { ...verdict, lines: [...verdict.lines, { text: t(note) }] } : verdict;
   const provenance = provenanceModel(body.provenance, t);
   return provenance ? { ...model, provenance } : model;

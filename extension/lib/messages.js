@@ -3,5 +3,8 @@
 export const MSG = Object.freeze({
   CS_BG_FEEDBACK: 'cs-bg-feedback',
   CS_BG_REPORT: 'cs-bg-report',
+  CS_BG_PICKED: 'cs-bg-picked',
+  CS_BG_SHOW_IN_TOP: 'cs-bg-show-in-top',
+  CS_BG_CARD_BLOCKED: 'cs-bg-card-blocked',
   UI_BG_TEST_SERVER: 'ui-bg-test-server',
 });

@@ -41,17 +41,13 @@ def site(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(tmp_path: Path):  # type: ignore[no-untyped-def]
-    chromium = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1100, "height": 900})
-        yield page
-        browser.close()
+def page(driver, tmp_path: Path):  # type: ignore[no-untyped-def]
+    browser = driver.chromium.launch(
+        executable_path=require_chromium(), headless=True, args=CHROMIUM_ARGS
+    )
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    yield page
+    browser.close()
 
 
 def test_report_review_approve_then_a_copy_matches(site: str, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -162,3 +162,14 @@ test('with no server chosen the card asks for one instead of failing', () => {
   assert.equal(model.heading, 'Choose a server first');
   assert.match(model.lines[0].text, /options page has opened/);
 });
+
+test('a check of what the screen shows says so, for a video frame and for a picture no one may fetch', () => {
+  const match = result('match', { matches: [{ entry, distance: 12, similarity: 0.953, image_id: 3 }] });
+  const said = (extra) => toCardModel(match, t, { ...context, ...extra }).lines.map((l) => l.text).join(' ');
+  assert.match(said({ screenshot: 'video' }), /screenshot of the video/);
+  assert.match(said({ screenshot: 'picture' }), /screenshot of the picture/);
+  assert.match(said({ clip: true }), /video file itself was checked/);
+  assert.doesNotMatch(said({}), /screenshot/);
+  const refused = toCardModel({ kind: 'error', status: 422, code: 'image_unfetchable' }, t, context);
+  assert.equal(refused.state, 'unreadable'); // when even the screen could not be captured
+});
