@@ -124,7 +124,9 @@
     const host = document.createElement(HOST);
     host.dataset.kind = kind;
     pin(host, HOST_STYLE);
-    const root = host.attachShadow({ mode: 'closed' });
+    // Closed on web pages. In the extension's own verdict window no page script runs, so
+    // the root is open there, for accessibility checkers (axe-core) to audit the card.
+    const root = host.attachShadow({ mode: OWN_PAGE ? 'open' : 'closed' });
     roots.set(host, root);
     root.append(el('style', { text: STYLE }));
     return { host, root };
@@ -312,6 +314,7 @@
 
   function renderCard(model) {
     const card = el('div', {
+      lang: model.lang ?? 'en',
       class: `card tone-${model.tone}`,
       role: 'dialog',
       'aria-labelledby': 'oc-heading',

@@ -10,6 +10,7 @@ const serverError = document.getElementById('serverError');
 
 async function localize(language) {
   const t = await translator(language);
+  document.documentElement.lang = t('localeCode');
   for (const node of document.querySelectorAll('[data-i18n]')) node.textContent = t(node.dataset.i18n);
   return t;
 }

@@ -8,6 +8,7 @@ const key = location.hash.slice(1);
 function render(model) {
   if (!model) return;
   document.title = `${model.title}: ${model.heading}`;
+  document.documentElement.lang = model.lang ?? 'en';
   globalThis.__originCheck.show(null, model);
 }
 

@@ -11,6 +11,7 @@ import { MSG } from './messages.js';
  */
 export function toCardModel(outcome, t, context = {}) {
   const base = {
+    lang: t('localeCode'),
     title: t('extensionName'),
     close: t('cardClose'),
     thanks: t('cardThanks'),

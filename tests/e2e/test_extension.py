@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from ..servers import free_port
+from .axe import serious_violations
 from .cards import (
     Cards,
     assert_on_screen,
@@ -300,6 +301,10 @@ def test_options_page_validates_the_server_address(browser) -> None:  # type: ig
     stored = extension_worker(context).evaluate("() => chrome.storage.sync.get(null)")
     assert stored == {"serverUrl": "https://check.example.org", "send": "bytes", "language": "el"}
     page.screenshot(path=str(ARTIFACTS / "options-greek.png"))
+    assert serious_violations(page) == []
+    page.emulate_media(color_scheme="dark")
+    assert serious_violations(page) == []
+    page.screenshot(path=str(ARTIFACTS / "options-dark.png"))
     extension_worker(context).evaluate("() => chrome.storage.sync.clear()")
 
 

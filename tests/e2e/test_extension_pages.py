@@ -14,6 +14,7 @@ import time
 
 from playwright.sync_api import Error as PlaywrightError
 
+from .axe import serious_violations
 from .cards import Cards, assert_on_screen, click_menu, tab_of
 from .conftest import artifacts
 
@@ -224,6 +225,11 @@ def test_a_page_that_keeps_removing_the_card_sends_it_to_a_window_of_its_own(
     assert "Known fake or misused image" in shown.text
     assert "Rocket launch photo passed off as a missile strike" in shown.text
     window.screenshot(path=str(ARTIFACTS / "verdict-window.png"))
+    # The same card, audited where its root is open (no page script runs there).
+    assert serious_violations(window) == []
+    window.emulate_media(color_scheme="dark")
+    assert serious_violations(window) == []
+    window.screenshot(path=str(ARTIFACTS / "verdict-window-dark.png"))
     with contextlib.suppress(PlaywrightError):  # the window closes under the key press
         window.keyboard.press("Escape")
     deadline = time.monotonic() + 5

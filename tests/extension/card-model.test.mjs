@@ -173,3 +173,9 @@ test('a check of what the screen shows says so, for a video frame and for a pict
   const refused = toCardModel({ kind: 'error', status: 422, code: 'image_unfetchable' }, t, context);
   assert.equal(refused.state, 'unreadable'); // when even the screen could not be captured
 });
+
+test('messages use $1-style substitutions only (the chosen-language translator reads no named placeholders)', () => {
+  for (const messages of [english, greek]) {
+    for (const [key, { message }] of Object.entries(messages)) assert.doesNotMatch(message, /\$[A-Z_]+\$/, key);
+  }
+});
