@@ -1,0 +1,105 @@
+"""The extension's PDQ (extension/lib/pdq.js) is the reference's, bit for bit.
+
+Private mode hashes pictures on the reader's device and compares them with the bank's
+hashes, which the server computed: the two must agree exactly on the same pixels. Here
+119 pictures (photos at many sizes and crops, greyscale, noise, gradients, flat and
+tiny ones) are hashed by Node and by ``pdqhash`` (the C++ reference) from the same RGBA
+bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pdqhash
+from PIL import Image, ImageDraw
+
+from ..conftest import demo_image, service_missing
+from ..servers import ROOT
+
+RUN = """
+import { readFileSync } from 'node:fs';
+import { pdqHash } from %s;
+const list = JSON.parse(readFileSync(process.argv[1]));
+console.log(JSON.stringify(list.map(({ path, width, height }) =>
+  pdqHash({ data: readFileSync(path), width, height }))));
+"""
+
+
+def pictures() -> list[Image.Image]:
+    """Pictures of every kind PDQ meets, 119 of them, always the same ones."""
+    rng = random.Random(20261201)
+    found = []
+    for name in ("rocket", "astronaut", "chelsea", "coffee"):
+        photo = demo_image(name)
+        for _ in range(24):
+            width, height = rng.randint(5, 900), rng.randint(5, 900)
+            left, top = rng.randint(0, photo.width // 3), rng.randint(0, photo.height // 3)
+            box = (
+                left,
+                top,
+                rng.randint(left + 8, photo.width),
+                rng.randint(top + 8, photo.height),
+            )
+            found.append(photo.crop(box).resize((width, height), Image.Resampling.BILINEAR))
+        found.append(photo.convert("L").convert("RGB"))
+        found.append(photo.resize((1600, 1067)))
+    generator = np.random.default_rng(7)
+    for size in ((64, 64), (200, 120), (311, 517), (1000, 40)):
+        found.append(Image.fromarray(generator.integers(0, 256, (size[1], size[0], 3), np.uint8)))
+        ramp = np.linspace(0, 255, size[0] * size[1]).reshape(size[1], size[0]).astype(np.uint8)
+        found.append(
+            Image.fromarray(
+                np.stack(
+                    [
+                        ramp,
+                        ramp[::-1],
+                        ramp.T[: size[1], : size[0]] if size[0] == size[1] else ramp,
+                    ],
+                    -1,
+                )
+            )
+        )
+    for text in ("BREAKING: statement", "Official", "Fake"):
+        card = Image.new("RGB", (600, 300), "white")
+        ImageDraw.Draw(card).text((20, 120), text * 3, fill="black")
+        found.append(card)
+    found += [Image.new("RGB", (100, 80), (120, 130, 140)), Image.new("RGB", (4, 40), "red")]
+    found += [Image.new("RGB", (5, 5), "blue"), demo_image("rocket").resize((64, 64))]
+    return found
+
+
+def reference(picture: Image.Image) -> tuple[str, int]:
+    bits, quality = pdqhash.compute(np.asarray(picture.convert("RGB")))
+    return np.packbits(bits.astype(bool)).tobytes().hex(), int(quality)
+
+
+def test_pdq_js_gives_the_reference_bits_and_quality(tmp_path: Path) -> None:
+    node = shutil.which("node")
+    if not node:
+        service_missing("node", FileNotFoundError("node"))
+    listing = []
+    everything = pictures()
+    assert len(everything) >= 100
+    for i, picture in enumerate(everything):
+        path = tmp_path / f"{i}.rgba"
+        path.write_bytes(picture.convert("RGBA").tobytes())
+        listing.append({"path": str(path), "width": picture.width, "height": picture.height})
+    (tmp_path / "list.json").write_text(json.dumps(listing))
+    module = json.dumps((ROOT / "extension" / "lib" / "pdq.js").as_uri())
+    answer = subprocess.run(
+        [node, "--input-type=module", "-e", RUN % module, str(tmp_path / "list.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    ours = [(h["hash"], h["quality"]) for h in json.loads(answer.stdout)]
+    theirs = [reference(p) for p in everything]
+    differing = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
+    assert differing == [], f"{len(differing)} of {len(everything)} differ"
