@@ -29,16 +29,56 @@ const DCT = (() => {
  * @returns {{hash: string, quality: number}} 64 hex digits, and 0-100 (below about 50
  *   the picture is too flat for its hash to mean much).
  */
-export function pdqHash({ data, width, height }) {
-  if (width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM) return { hash: '0'.repeat(64), quality: 0 };
+export function pdqHash(pixels) {
+  const { hashes, quality } = pdqHashes(pixels, 1);
+  return { hash: hashes[0], quality };
+}
+
+/**
+ * The hashes of the picture in its eight orientations (the reference's dihedral order:
+ * as is, turned 90° clockwise, 180°, 90° anticlockwise, flipped top to bottom,
+ * mirrored, transposed, transversed), from one DCT: turning or flipping a picture only
+ * moves and negates its coefficients. A mirrored copy of a known fake is still found.
+ */
+export function pdqHashes({ data, width, height }, orientations = 8) {
+  if (width < MIN_HASHABLE_DIM || height < MIN_HASHABLE_DIM) {
+    return { hashes: Array(orientations).fill('0'.repeat(64)), quality: 0 };
+  }
   const luma = new Float32Array(width * height);
   for (let p = 0, q = 0; p < luma.length; p++, q += 4) {
     luma[p] = data[q] * 0.299 + data[q + 1] * 0.587 + data[q + 2] * 0.114;
   }
   const grid = downsample(luma, height, width);
   const quality = imageQuality(grid);
-  return { hash: toHex(dct16(grid)), quality };
+  const coefficients = dct16(grid);
+  const hashes = DIHEDRAL.slice(0, orientations).map((turn) => toHex(turn(coefficients)));
+  return { hashes, quality };
 }
+
+/** Coefficient (i, j) of each orientation, from the original's (the reference's table). */
+function orientation(transpose, negate) {
+  return (a) => {
+    const b = new Float32Array(256);
+    for (let i = 0; i < 16; i++) {
+      for (let j = 0; j < 16; j++) {
+        const value = negate(i, j) ? -a[i * 16 + j] : a[i * 16 + j];
+        b[transpose ? j * 16 + i : i * 16 + j] = value;
+      }
+    }
+    return b;
+  };
+}
+
+const DIHEDRAL = [
+  (a) => a,
+  orientation(true, (i, j) => !(j & 1)),
+  orientation(false, (i, j) => (i + j) & 1),
+  orientation(true, (i) => !(i & 1)),
+  orientation(false, (i) => !(i & 1)),
+  orientation(false, (i, j) => !(j & 1)),
+  orientation(true, () => false),
+  orientation(true, (i, j) => (i + j) & 1),
+];
 
 /** Two passes of box filters along rows then columns (the "Jarosz filter"), then 64 x 64 samples. */
 function downsample(luma, rows, cols) {

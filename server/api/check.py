@@ -6,6 +6,8 @@ browser extension calls them); nothing here writes to the store.
 
 from __future__ import annotations
 
+import base64
+
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from flask_cors import CORS
 
@@ -18,16 +20,22 @@ from ..limits import check_limit, client_key, limiter
 from ..links import base_url, public_check, public_entry
 from ..records import MAX_ID, FeedbackIn
 from ..store import NotFound, get_moderation, get_store
-from . import openapi
+from ..store.entries import CORE_VARIANTS
+from . import openapi, schemas
 from .schemas import CheckRequestHashes, CheckRequestUrl, parse
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Readers' tools on any site may check and read; feedback is for the extension (whose
 # service worker needs no CORS) and our own pages, so no website can post it for its visitors.
-CORS(bp, resources={r"/api/v1/(check|entries.*|health)": {"origins": "*"}}, max_age=86400)
+CORS(
+    bp,
+    resources={r"/api/v1/(check|entries.*|fingerprints|health)": {"origins": "*"}},
+    max_age=86400,
+)
 EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://", "safari-web-extension://")
 
 PAGE_SIZE = 20
+FINGERPRINT_PAGE = 1000  # entries per page of /fingerprints (about 150 KB of core hashes)
 MAX_PAGE_SIZE = 100
 
 
@@ -112,6 +120,61 @@ def entries() -> Response:
         args = {"after": items[-1].id, "limit": limit, **({"q": query} if query else {})}
         next_url = base_url() + request.path + "?" + "&".join(f"{k}={v}" for k, v in args.items())
     return jsonify(items=[public_entry(e.model_dump(mode="json")) for e in items], next=next_url)
+
+
+@bp.get("/fingerprints")
+def fingerprints() -> Response:
+    """The bank's PDQ hashes, for a device that matches on its own (private mode).
+
+    A device keeps a copy and asks for the changes since its ``version``; pages carry
+    ``next`` until the last. Only published entries' hashes are listed, never anything
+    about checks, and the device asks for an entry only when one of them matches. The
+    answer is the same for everyone, so it may be cached (60 s, with an ETag).
+    """
+    since = _int_arg("since", 0) or 0
+    at = _int_arg("at", None)
+    after = _int_arg("after", 0) or 0
+    variants = request.args.get("variants", "core")
+    if variants not in ("core", "all"):
+        raise ApiError("invalid_request", "variants must be core or all.")
+    page = get_store().fingerprints(
+        since, at, after, FINGERPRINT_PAGE, CORE_VARIANTS if variants == "core" else None
+    )
+    next_url = None
+    if page.after is not None:
+        args = f"since={since}&at={page.version}&after={page.after}&variants={variants}"
+        next_url = f"{base_url()}{request.path}?{args}"
+    config = current_app.config
+    body = schemas.FingerprintPage(
+        version=page.version,
+        reset=page.reset,
+        entries=[
+            schemas.FingerprintEntry(
+                id=entry_id,
+                images=[
+                    schemas.FingerprintImage(
+                        id=image.id,
+                        codes=base64.b64encode(image.codes).decode(),
+                        frame_time_s=image.frame_time_s,
+                    )
+                    for image in images
+                ],
+            )
+            for entry_id, images in page.entries
+        ],
+        deleted=page.deleted,
+        next=next_url,
+        thresholds=schemas.Thresholds(
+            match=config["MATCH_THRESHOLD"],
+            possible=config["POSSIBLE_MATCH_THRESHOLD"],
+            min_quality=config["MIN_PDQ_QUALITY"],
+        ),
+    )
+    # Without nulls (most images are no video's frame), but "next" is always said.
+    response = jsonify({**body.model_dump(mode="json", exclude_none=True), "next": next_url})
+    response.headers["Cache-Control"] = "public, max-age=60"
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/health")

@@ -17,6 +17,7 @@ from .schemas import (
     CheckRequestUrl,
     EntryList,
     ErrorResponse,
+    FingerprintPage,
     Health,
     VideoStatus,
 )
@@ -51,6 +52,7 @@ def document() -> dict[str, Any]:
         EntryList,
         EntryOut,
         ErrorResponse,
+        FingerprintPage,
         Health,
         VideoStatus,
     ]
@@ -124,6 +126,31 @@ def document() -> dict[str, Any]:
                         },
                     ],
                     "responses": {"200": _json("EntryList", "A page of entries"), **_errors(400)},
+                }
+            },
+            "/api/v1/fingerprints": {
+                "get": {
+                    "summary": "The bank's PDQ hashes for a device's own copy (private mode)",
+                    "description": (
+                        "A device downloads the bank once (`since=0`), then only what "
+                        "changed since the `version` it holds; it matches on its own and "
+                        "asks for an entry only on a hit. Cacheable for 60 s (ETag)."
+                    ),
+                    "parameters": [
+                        {"name": "since", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "at", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "after", "in": "query", "schema": {"type": "integer"}},
+                        {
+                            "name": "variants",
+                            "in": "query",
+                            "schema": {"enum": ["core", "all"], "default": "core"},
+                        },
+                    ],
+                    "responses": {
+                        "200": _json("FingerprintPage", "A page of the bank's hashes"),
+                        "304": {"description": "Not modified (If-None-Match)"},
+                        **_errors(400),
+                    },
                 }
             },
             "/api/v1/entries/{entry_id}": {

@@ -33,6 +33,32 @@ class EntryList(BaseModel):
     next: str | None = Field(description="URL of the next page, or null on the last one.")
 
 
+class FingerprintImage(BaseModel):
+    id: int
+    codes: str = Field(description="The image's PDQ hashes, 32 bytes each, in base64.")
+    frame_time_s: float | None = Field(None, description="A frame of a video: where in it.")
+
+
+class FingerprintEntry(BaseModel):
+    id: int
+    images: list[FingerprintImage]
+
+
+class Thresholds(BaseModel):
+    match: int = Field(description="Most PDQ bits apart for a match.")
+    possible: int = Field(description="Most PDQ bits apart for a possible match.")
+    min_quality: int = Field(description="Pictures of lower PDQ quality are too flat to match.")
+
+
+class FingerprintPage(BaseModel):
+    version: int = Field(description="Pass it as `since` next time, to get only what changed.")
+    reset: bool = Field(description="Drop the copy you hold before applying this page.")
+    entries: list[FingerprintEntry] = Field(description="Published entries, new or changed.")
+    deleted: list[int] = Field(description="Entries no longer published: drop them.")
+    next: str | None = Field(description="URL of the next page, or null on the last one.")
+    thresholds: Thresholds
+
+
 class CheckRequestUrl(Strict):
     url: Url
 

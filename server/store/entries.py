@@ -64,6 +64,29 @@ class StoredImage(NamedTuple):
     role: str
 
 
+class FingerprintImage(NamedTuple):
+    """One stored image's PDQ hashes as private mode downloads them."""
+
+    id: int
+    codes: bytes  # 32 bytes per hash
+    frame_time_s: float | None  # a frame of a video: where in it
+
+
+class FingerprintPage(NamedTuple):
+    """A page of the bank's fingerprints for a device's copy (``Store.fingerprints``)."""
+
+    version: int  # the change this pass ends at: the device's next ``since``
+    reset: bool  # the device drops its copy first (a first sync, or a reindex since)
+    entries: list[tuple[int, list[FingerprintImage]]]  # published entries, ascending ids
+    deleted: list[int]  # entries that changed and are no longer published
+    after: int | None  # the cursor of the next page; None on the last
+
+
+#: The hashes of a stored image that a whole query can land near (its crop windows
+#: serve queries cropped from it, and multiply the download by four).
+CORE_VARIANTS = frozenset({"full", "trimmed", "centre-90", "centre-80"})
+
+
 class DuplicateImage(ValueError):
     """The image's exact bytes are already stored (imports are idempotent by SHA-256)."""
 
@@ -99,6 +122,9 @@ class Store(Protocol):
     def feature_rows(self, entries: Collection[int] | None = None) -> FeatureRows: ...
     def train_quantizer(self, lists: int, progress: Callable[[int], None]) -> int: ...
     def counts(self) -> dict[str, int]: ...
+    def fingerprints(
+        self, since: int, at: int | None, after: int, limit: int, variants: Collection[str] | None
+    ) -> FingerprintPage: ...
 
 
 class SqlStore:
@@ -465,6 +491,82 @@ class SqlStore:
                 take = min(per_image, len(descriptors))
                 parts.append(descriptors[rng.choice(len(descriptors), take, replace=False)])
         return np.concatenate(parts) if parts else np.zeros((0, 32), np.uint8)
+
+    def fingerprints(
+        self,
+        since: int,
+        at: int | None,
+        after: int,
+        limit: int,
+        variants: Collection[str] | None = CORE_VARIANTS,
+    ) -> FingerprintPage:
+        """What a device needs to bring its copy of the bank from change ``since`` to
+        change ``at`` (None: the latest), ``limit`` entries at a time after entry ``after``.
+
+        Changes come from ``index_changes``, so a device downloads only the entries that
+        changed; a reindex (a change of everything), a device ahead of this bank (which
+        was rebuilt) or ``since`` 0 get the whole bank with ``reset``. ``variants`` limits
+        the hashes to those names (None: all of them).
+        """
+        with self._sessions() as session:
+            if at is None:
+                at = session.scalar(select(func.max(m.IndexChange.id))) or 0
+            reset = since <= 0 or since > at
+            changed: list[int] = []
+            if not reset:
+                rows = session.execute(
+                    select(m.IndexChange.entry_id, m.IndexChange.negatives).where(
+                        m.IndexChange.id > since, m.IndexChange.id <= at
+                    )
+                ).all()
+                reset = any(row.entry_id is None and not row.negatives for row in rows)
+                changed = sorted({row.entry_id for row in rows if row.entry_id is not None})
+            if reset:
+                candidates = list(
+                    session.scalars(
+                        select(m.Entry.id)
+                        .where(m.Entry.status == "published", m.Entry.id > after)
+                        .order_by(m.Entry.id)
+                        .limit(limit + 1)
+                    )
+                )
+            else:
+                candidates = [entry for entry in changed if entry > after][: limit + 1]
+            page = candidates[:limit]
+            images = session.execute(
+                select(
+                    m.Image.entry_id,
+                    m.Image.id,
+                    m.Image.pdq_codes,
+                    m.Image.pdq_variants,
+                    m.Image.frame_time_s,
+                )
+                .join(m.Entry, m.Entry.id == m.Image.entry_id)
+                .where(
+                    m.Entry.status == "published",
+                    m.Image.entry_id.in_(page),
+                    m.Image.pdq_codes.is_not(None),
+                )
+                .order_by(m.Image.entry_id, m.Image.id)
+            ).all()
+        grouped: dict[int, list[FingerprintImage]] = {}
+        for entry_id, image_id, codes, names, frame_time in images:
+            chosen = [
+                codes[32 * i : 32 * i + 32]
+                for i, name in enumerate(names.split(","))
+                if variants is None or name in variants
+            ]
+            if chosen:
+                grouped.setdefault(entry_id, []).append(
+                    FingerprintImage(image_id, b"".join(chosen), frame_time)
+                )
+        return FingerprintPage(
+            version=at,
+            reset=reset,
+            entries=sorted(grouped.items()),
+            deleted=[] if reset else [entry for entry in page if entry not in grouped],
+            after=page[-1] if len(candidates) > limit else None,
+        )
 
     def counts(self) -> dict[str, int]:
         with self._sessions() as session:
