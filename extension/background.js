@@ -8,6 +8,9 @@ import { MSG } from './lib/messages.js';
 import { DEFAULTS, normalizeOptions } from './lib/options.js';
 import { toBadge, toCardModel } from './lib/card-model.js';
 import { translator } from './lib/i18n.js';
+import { bankState, lookupBank, syncBank } from './lib/bank.js';
+import { pdqHashes } from './lib/pdq.js';
+import { reduceForHashing } from './lib/pixels.js';
 import {
   checkEndpoint,
   feedbackEndpoint,
@@ -26,6 +29,8 @@ const PAGE_CHECK_CONCURRENCY = 3;
 // The server could not fetch the address and neither could we: the picture is on
 // screen all the same, so a capture of the tab is checked instead.
 const REFUSED = ['fetch_failed', 'fetch_timeout', 'url_forbidden', 'image_unfetchable'];
+const SYNC_EVERY_MS = 30 * 60 * 1000; // private mode's copy is brought up to date this often
+const MAX_DECODED_PIXELS = 50_000_000; // larger pictures are scaled down before hashing
 
 api.runtime.onInstalled.addListener(onInstalled);
 api.runtime.onStartup.addListener(createMenus);
@@ -105,6 +110,10 @@ function frameOf(tab, place) {
 async function checkPicture(tab, place, picture, options, t) {
   const top = frameOf(tab, { frameId: 0 });
   const where = await cardPlace(tab, place, picture);
+  if (!picture.full && picture.kind !== 'video' && (await privateReady(options))) {
+    await checkOnDevice(tab, place, picture, where, options, t);
+    return;
+  }
   let image = picture.dataUrl ?? null;
   let screenshot = null;
   let clip = false;
@@ -135,6 +144,79 @@ async function checkPicture(tab, place, picture, options, t) {
   }
   const shown = { ...withOwnThumb(context, image), screenshot, clip };
   await draw(top, 'show', imageUrl, toCardModel(outcome, t, shown), where);
+}
+
+/**
+ * Private mode is on, and this device holds an up-to-date copy of this server's bank
+ * (brought up to date first when it is older than SYNC_EVERY_MS, if the server answers).
+ */
+async function privateReady(options) {
+  if (!options.private) return false;
+  let state = await bankState().catch(() => null);
+  const current = state?.server === options.serverUrl;
+  if (!current || Date.now() - (state.syncedAt ?? 0) > SYNC_EVERY_MS) {
+    state = await syncBank(options.serverUrl, { limitBytes: options.privateLimitMb * 2 ** 20 }).catch(() => state);
+  }
+  return Boolean(state?.server === options.serverUrl && state.version && !state.tooBig);
+}
+
+/**
+ * Private mode: hash the picture here and look it up in the device's copy; the server
+ * is asked only for the entry that matched, by its number. The pixels come from the
+ * page (a canvas, a video frame), the file (when the extension may read it) or, failing
+ * those, the visible tab.
+ */
+async function checkOnDevice(tab, place, picture, where, options, t) {
+  const top = frameOf(tab, { frameId: 0 });
+  const imageUrl = picture.src ?? null;
+  let dataUrl = picture.dataUrl ?? null;
+  let blob = dataUrl ? null : await readImage(imageUrl, { ...options, send: 'bytes' });
+  let screenshot = null;
+  if (!dataUrl && !blob) {
+    dataUrl = await captureElement(tab, imageUrl, where);
+    screenshot = dataUrl ? 'picture' : null;
+  }
+  const fullCheck = { type: MSG.CS_BG_FULL_CHECK, picture: { ...picture, full: true }, place };
+  const context = { ...withOwnThumb({ imageUrl, serverUrl: options.serverUrl }, dataUrl), screenshot, fullCheck };
+  await draw(top, 'show', imageUrl, toCardModel({ kind: 'pending' }, t, context), where);
+  if (!blob && dataUrl) blob = await (await fetch(dataUrl)).blob();
+  const outcome = await lookUpOnDevice(blob, options);
+  await draw(top, 'show', imageUrl, toCardModel(outcome, t, context), where);
+}
+
+async function lookUpOnDevice(blob, options) {
+  const pixels = blob ? await decodePixels(blob) : null;
+  if (!pixels) return { kind: 'private', unreadable: true };
+  const { hashes, quality } = pdqHashes(reduceForHashing(pixels));
+  const state = await bankState();
+  const thresholds = state?.thresholds ?? { match: 40, possible: 48, min_quality: 50 };
+  if (quality < thresholds.min_quality) return { kind: 'private', tooSimple: true };
+  const hit = await lookupBank(hashes);
+  if (!hit) return { kind: 'private', entry: null };
+  try {
+    const response = await fetch(`${options.serverUrl}/api/v1/entries/${hit.entryId}`, { signal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+    if (!response.ok) return { kind: 'private', entry: null }; // withdrawn since the last update
+    return { kind: 'private', entry: await response.json(), thresholds, ...hit };
+  } catch {
+    return { kind: 'unreachable' };
+  }
+}
+
+/** RGBA pixels of an image file, decoded by the browser (null if it cannot). */
+async function decodePixels(blob) {
+  try {
+    const bitmap = await createImageBitmap(blob);
+    const scale = Math.min(1, Math.sqrt(MAX_DECODED_PIXELS / (bitmap.width * bitmap.height)));
+    const width = Math.max(1, Math.round(bitmap.width * scale));
+    const height = Math.max(1, Math.round(bitmap.height * scale));
+    const canvas = new OffscreenCanvas(width, height);
+    const context = canvas.getContext('2d', { willReadFrequently: true });
+    context.drawImage(bitmap, 0, 0, width, height);
+    bitmap.close();
+    return context.getImageData(0, 0, width, height);
+  } catch {
+    return null;
+  }
 }
 
 /** What the top frame anchors the card to: the picked element, or an element in an iframe. */
@@ -191,11 +273,16 @@ export async function checkAllImages(tab) {
   }
   const queue = [...found];
   let done = 0;
+  const onDevice = await privateReady(options);
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       const imageUrl = largestSrcsetCandidate(item.srcset, item.base) ?? item.src;
       const context = withOwnThumb({ imageUrl, serverUrl: options.serverUrl }, item.dataUrl);
-      const model = toCardModel(await checkPolitely({ imageUrl, dataUrl: item.dataUrl }, options), t, context);
+      // Private mode: every picture is looked up here; none is sent.
+      const outcome = onDevice
+        ? await lookUpOnDevice(item.dataUrl ? await (await fetch(item.dataUrl)).blob() : await readImage(imageUrl, { ...options, send: 'bytes' }), options)
+        : await checkPolitely({ imageUrl, dataUrl: item.dataUrl }, options);
+      const model = toCardModel(outcome, t, context);
       await draw(frameOf(tab, item), 'badge', item.index, toBadge(model), model);
       done += 1;
       await draw(top, 'progress', done, found.length, t('pageProgress', [done, found.length]));
@@ -304,6 +391,9 @@ function handleMessage(message, sender, sendResponse) {
   else if (message?.type === MSG.CS_BG_SHOW_IN_TOP && fromPage) work = showInTop(sender, message);
   else if (message?.type === MSG.CS_BG_CARD_BLOCKED && fromPage) work = openVerdictWindow(sender.tab, message.model);
   else if (message?.type === MSG.UI_BG_TEST_SERVER && fromOptions) work = testServer(message.serverUrl);
+  else if (message?.type === MSG.UI_BG_SYNC && fromOptions) work = syncNow();
+  else if (message?.type === MSG.UI_BG_BANK_STATE && fromOptions) work = bankState();
+  else if (message?.type === MSG.CS_BG_FULL_CHECK && fromPage) work = fullCheck(sender, message);
   if (!work) return false;
   work.then(sendResponse, () => sendResponse({ ok: false }));
   return true; // answer asynchronously
@@ -316,6 +406,26 @@ async function checkPicked(sender, picture) {
   const place = { frameId: sender.frameId ?? 0, frameUrl: sender.url };
   await checkPicture(sender.tab, place, { ...picture, picked: true }, options, t);
   return { ok: true };
+}
+
+/** "Check with the server" on a private-mode card: the full check of the same picture. */
+async function fullCheck(sender, { picture, place }) {
+  const options = await loadOptions();
+  const t = await translator(options.language);
+  await checkPicture(sender.tab, place ?? { frameId: 0 }, { ...picture, full: true }, options, t);
+  return { ok: true };
+}
+
+/** The options page's "Update now" (and its first sync when private mode is chosen). */
+async function syncNow() {
+  const options = await loadOptions();
+  if (!options.serverUrl) return { ok: false };
+  try {
+    const state = await syncBank(options.serverUrl, { limitBytes: options.privateLimitMb * 2 ** 20 });
+    return { ok: true, ...state };
+  } catch {
+    return { ok: false };
+  }
 }
 
 /** A badge inside an iframe was clicked: its card is drawn by the top page. */

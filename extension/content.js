@@ -51,6 +51,7 @@
     dl { margin: 6px 0; } dt { font-size: 11px; text-transform: uppercase; color: #5b6670; margin-top: 4px; }
     dd { margin: 0; overflow-wrap: anywhere; }
     p { margin: 4px 0; }
+    p.mode { font-size: 12px; color: #4f5861; }
     .provenance { border-top: 1px solid #dfe3e6; margin-top: 8px; padding-top: 6px; }
     .provenance h3 { font-size: 12px; margin: 0 0 2px; color: #5b6670; text-transform: uppercase; }
     .provenance p.tone-danger { color: #b3261e; font-weight: 600; } .provenance p.tone-good { color: #1e6b34; }
@@ -64,7 +65,7 @@
     .badge.tone-danger { background: #b3261e; } .badge.tone-warning { background: #b7791f; }
     @media (prefers-color-scheme: dark) {
       .card { background: #1f2327; color: #e8eaed; }
-      header, dt, figcaption, .provenance h3 { color: #a3adb7; }
+      header, dt, figcaption, .provenance h3, p.mode { color: #a3adb7; }
       .provenance { border-top-color: #444c55; }
       .provenance p.tone-danger { color: #ff8a80; } .provenance p.tone-good { color: #8fd19e; }
       .tone-danger h2 { color: #ff8a80; } .tone-warning h2 { color: #ffcc66; }
@@ -344,7 +345,7 @@
       ]))));
     }
     const labelled = model.lines.filter((line) => line.label);
-    for (const line of model.lines.filter((l) => !l.label)) card.append(el('p', { text: line.text }));
+    for (const line of model.lines.filter((l) => !l.label && !l.mode)) card.append(el('p', { text: line.text }));
     if (labelled.length) {
       card.append(el('dl', {}, labelled.flatMap((line) => [
         el('dt', { text: line.label }),
@@ -358,6 +359,7 @@
       ]));
     }
     if (model.links.length) card.append(el('ul', {}, model.links.map((item) => el('li', {}, [link(item.text, item.href)]))));
+    for (const line of model.lines.filter((l) => l.mode)) card.append(el('p', { class: 'mode', text: line.text }));
     if (model.actions.length) card.append(actionButtons(model));
     return card;
   }

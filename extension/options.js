@@ -21,11 +21,31 @@ async function load() {
   document.getElementById('welcome').hidden = Boolean(options.serverUrl);
   form.send.value = options.send;
   form.language.value = options.language;
+  form.private.checked = options.private;
+  form.privateLimitMb.value = String(options.privateLimitMb);
   return localize(options.language);
 }
 
 let t = await load();
 await pinHint();
+await showBank(await api.runtime.sendMessage({ type: MSG.UI_BG_BANK_STATE }).catch(() => null));
+
+/** What private mode holds on this device, in words. */
+function showBank(state) {
+  const line = document.getElementById('bank');
+  if (!state) line.textContent = '';
+  else if (state.ok === false) line.textContent = t('optionsPrivateFailed');
+  else if (state.tooBig) line.textContent = t('optionsPrivateTooBig');
+  else if (state.version) {
+    const when = new Date(state.syncedAt).toLocaleString(document.documentElement.lang);
+    line.textContent = t('optionsPrivateState', [state.entries, state.hashes, when]);
+  }
+}
+
+document.getElementById('sync').addEventListener('click', async () => {
+  document.getElementById('bank').textContent = '…';
+  showBank(await api.runtime.sendMessage({ type: MSG.UI_BG_SYNC }).catch(() => ({ ok: false })));
+});
 
 /**
  * "Check all" lives on the toolbar button: say how to pin it (and its shortcut) while it
@@ -52,10 +72,17 @@ form.addEventListener('submit', async (event) => {
   }
   form.serverUrl.removeAttribute('aria-invalid');
   form.serverUrl.value = server.value;
-  await api.storage.sync.set({ serverUrl: server.value, send: form.send.value, language: form.language.value });
+  await api.storage.sync.set({
+    serverUrl: server.value,
+    send: form.send.value,
+    language: form.language.value,
+    private: form.private.checked,
+    privateLimitMb: Number(form.privateLimitMb.value),
+  });
   t = await localize(form.language.value);
   await pinHint();
   status.textContent = t('optionsSaved');
+  if (form.private.checked) showBank(await api.runtime.sendMessage({ type: MSG.UI_BG_SYNC }).catch(() => ({ ok: false })));
 });
 
 document.getElementById('test').addEventListener('click', async () => {

@@ -44,6 +44,8 @@ export function toCardModel(outcome, t, context = {}) {
       };
     case 'error':
       return errorModel(outcome, t, base, context);
+    case 'private':
+      return privateModel(outcome, t, base, context);
     case 'result':
       return resultModel(outcome.body, t, base, context);
     default:
@@ -71,7 +73,7 @@ function errorModel(outcome, t, base, context) {
 }
 
 function resultModel(body, t, base, context) {
-  const verdict = verdictModel(body, t, base, context);
+  const verdict = withMode(verdictModel(body, t, base, context), t('cardModeServer', [hostOf(context.serverUrl)]));
   // context.screenshot: 'video' (a frame the page would not let us read) or 'picture'.
   const screenshot = { video: 'cardScreenshot', picture: 'cardScreenshotPicture' }[context.screenshot];
   const note = screenshot ?? (context.clip ? 'cardWholeClip' : null);
@@ -103,10 +105,8 @@ function verdictModel(body, t, base, context) {
   }
 }
 
-function matchModel(body, t, base, context, links) {
-  const match = body.matches[0];
-  const entry = match.entry;
-  const confirmed = body.result === 'match';
+/** What an entry says: verdict, what the picture really is, the claim, its spread, debunks. */
+function entryLines(entry, t) {
   const origin = entry.origin ?? {};
   const lines = [
     { label: t('cardVerdict'), text: t(`category_${entry.category}`) || entry.category_label },
@@ -120,6 +120,76 @@ function matchModel(body, t, base, context, links) {
     const who = [source.publisher, source.title].filter(Boolean).join(' — ') || source.url;
     lines.push({ label: t('cardDebunkedBy'), text: who, href: source.url });
   }
+  return lines;
+}
+
+/** Which mode answered, as the card's last line. */
+function withMode(model, text) {
+  return { ...model, lines: [...model.lines, { text, mode: true }] };
+}
+
+function hostOf(serverUrl) {
+  try {
+    return new URL(serverUrl).host;
+  } catch {
+    return serverUrl ?? '';
+  }
+}
+
+/**
+ * A check made on the device (private mode). Its evidence is the PDQ distance alone,
+ * without the server's pixel-by-pixel check, so a hit is always hedged and offers the
+ * full check; a miss says the quick check can miss edited copies.
+ */
+function privateModel(outcome, t, base, context) {
+  const mode = t('cardModePrivate');
+  const confirm = { label: t(outcome.entry ? 'cardConfirmServer' : 'cardCheckServer'), message: context.fullCheck };
+  const actions = context.fullCheck ? [confirm] : [];
+  const own = context.imageUrl ? [{ src: context.imageUrl, alt: t('cardYourImage') }] : [];
+  if (outcome.unreadable) {
+    return withMode({ ...base, state: 'private_unreadable', tone: 'neutral', heading: t('cardPrivateUnreadable'), actions }, mode);
+  }
+  if (outcome.tooSimple) {
+    return withMode({ ...base, state: 'too_simple', tone: 'neutral', heading: t('cardTooSimple'), lines: [{ text: t('cardTooSimpleHint') }] }, mode);
+  }
+  const links = searchLinks(fallbackSearchLinks(context.imageUrl), t);
+  if (!outcome.entry) {
+    return withMode({
+      ...base,
+      state: 'private_no_match',
+      tone: 'neutral',
+      heading: t('cardPrivateNoMatch'),
+      lines: [{ text: t('cardPrivateNoMatchHint') }],
+      thumbs: own,
+      links,
+      actions,
+    }, mode);
+  }
+  const { entry } = outcome;
+  const likely = outcome.distance <= (outcome.thresholds?.match ?? 40);
+  const lines = entryLines(entry, t);
+  if (outcome.frameTimeS != null) lines.push({ label: t('cardFrame'), text: t('cardFrameAt', [timecode(outcome.frameTimeS)]) });
+  lines.push({ label: t('cardHow'), text: t('cardHowDevice', [outcome.distance]) });
+  const known = entry.images?.find((image) => image.id === outcome.imageId) ?? entry.images?.[0];
+  return withMode({
+    ...base,
+    state: 'private_match',
+    tone: 'warning',
+    heading: t(likely ? 'cardPrivateLikely' : 'cardPrivatePossible'),
+    subheading: entry.title,
+    demo: Boolean(entry.demo),
+    lines,
+    thumbs: [...own, ...(known?.thumbnail_url ? [{ src: known.thumbnail_url, alt: t('cardKnownImage') }] : [])],
+    links: [{ text: t('cardOpenEntry'), href: entry.url }, ...links],
+    actions,
+  }, mode);
+}
+
+function matchModel(body, t, base, context, links) {
+  const match = body.matches[0];
+  const entry = match.entry;
+  const confirmed = body.result === 'match';
+  const lines = entryLines(entry, t);
   if (match.video_id != null && match.frame_time_s != null) {
     const at = [t('cardFrameAt', [timecode(match.frame_time_s)])];
     if (match.clip_time_s != null) at.push(t('cardClipAt', [timecode(match.clip_time_s)]));

@@ -7,4 +7,7 @@ export const MSG = Object.freeze({
   CS_BG_SHOW_IN_TOP: 'cs-bg-show-in-top',
   CS_BG_CARD_BLOCKED: 'cs-bg-card-blocked',
   UI_BG_TEST_SERVER: 'ui-bg-test-server',
+  UI_BG_SYNC: 'ui-bg-sync',
+  UI_BG_BANK_STATE: 'ui-bg-bank-state',
+  CS_BG_FULL_CHECK: 'cs-bg-full-check',
 });

@@ -4,7 +4,11 @@ export const DEFAULTS = Object.freeze({
   serverUrl: '', // none until the reader chooses one: a store install has no localhost server
   send: 'bytes', // 'bytes' works for images behind logins; 'url' sends only the address
   language: 'auto',
+  private: true, // match on the device when the bank fits in privateLimitMb
+  privateLimitMb: 32,
 });
+
+export const PRIVATE_LIMITS_MB = [8, 32, 128];
 
 export const LANGUAGES = ['auto', 'en', 'el'];
 export const SEND_MODES = ['bytes', 'url'];
@@ -33,5 +37,7 @@ export function normalizeOptions(raw = {}) {
     serverUrl: server.ok ? server.value : DEFAULTS.serverUrl,
     send: SEND_MODES.includes(raw.send) ? raw.send : DEFAULTS.send,
     language: LANGUAGES.includes(raw.language) ? raw.language : DEFAULTS.language,
+    private: typeof raw.private === 'boolean' ? raw.private : DEFAULTS.private,
+    privateLimitMb: PRIVATE_LIMITS_MB.includes(raw.privateLimitMb) ? raw.privateLimitMb : DEFAULTS.privateLimitMb,
   };
 }

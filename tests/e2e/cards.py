@@ -143,6 +143,16 @@ class Cards:
         self.page.screenshot(path=path, clip=shown.box)
 
 
+def use_server(worker, server: str, private: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Point the extension at ``server``, in the browser's language; full mode (the image
+    is sent) unless ``private``."""
+    worker.evaluate(
+        "([s, p]) => chrome.storage.sync.set("
+        "{serverUrl: s, send: 'bytes', private: p, language: 'auto'})",
+        [server, private],
+    )
+
+
 def extension_worker(context):  # type: ignore[no-untyped-def]
     """The live service worker (a new one after the old was stopped)."""
     return [w for w in context.service_workers if w.url.endswith("/background.js")][-1]

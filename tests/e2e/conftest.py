@@ -20,6 +20,7 @@ from .. import edits, signing
 from ..conftest import demo_image, service_missing
 from ..servers import ROOT, flask, gunicorn, http_server, server_env
 from ..videos import make_video, scene
+from .cards import use_server
 
 EXTENSION = ROOT / "extension"
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -69,6 +70,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "src='http://localhost:{port}/trailer-copy.webm'></video></body>"
     )
     (root / "unknown.jpg").write_bytes(edits.jpeg(demo_image("coffee"), 80))
+    # The known photo as it is passed around: smaller and recompressed (private mode).
+    copy = demo_image("rocket")
+    (root / "copy.jpg").write_bytes(
+        edits.jpeg(copy.resize((copy.width * 4 // 5, copy.height * 4 // 5)), 70)
+    )
     # Between the stored crops (46 bits from them: a possible match, over 40 and under 48),
     # and mirrored, which stage 2 does not confirm.
     cat = edits.mirror(edits.crop(demo_image("chelsea"), 0.034))
@@ -210,7 +216,7 @@ def pages(browser, request):  # type: ignore[no-untyped-def]
     opened = []
 
     def open_page(worker, site: str, server: str, path: str = "index.html"):  # type: ignore[no-untyped-def]
-        worker.evaluate("(s) => chrome.storage.sync.set({serverUrl: s, send: 'bytes'})", server)
+        use_server(worker, server)
         page = context.new_page()
         opened.append(page)
         page.on("dialog", lambda d: pytest.fail(f"page ran a script from server data: {d.message}"))

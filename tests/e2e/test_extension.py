@@ -23,6 +23,7 @@ from .cards import (
     extension_worker,
     seek_video,
     tab_of,
+    use_server,
     wait_text,
 )
 from .conftest import HOSTILE, artifacts
@@ -34,7 +35,7 @@ def test_a_cross_origin_video_frame_is_checked_and_the_card_says_how(
     browser, pages, site, origincheck
 ) -> None:  # type: ignore[no-untyped-def]
     context, worker = browser
-    worker.evaluate("(s) => chrome.storage.sync.set({serverUrl: s, send: 'bytes'})", origincheck)
+    use_server(worker, origincheck)
     page = context.new_page()
     try:
         port = site.rsplit(":", 1)[1]
@@ -221,11 +222,12 @@ def test_check_all_images_badges_each_useful_image(browser, pages, site, originc
     page = pages(worker, site, origincheck)
     tab_id = tab_of(worker, page)
     checked = worker.evaluate("(id) => globalThis.originCheck.checkAllImages({id})", tab_id)
-    assert checked == 8  # the 40x30 icon is skipped
+    assert checked == 9  # the 40x30 icon is skipped
     cards = Cards(page)
     badges = cards.all("badge")
     states = sorted(b.state for b in badges)
     assert states == [
+        "match",
         "match",
         "match",
         "match",
@@ -237,8 +239,8 @@ def test_check_all_images_badges_each_useful_image(browser, pages, site, originc
     ]
     page.screenshot(path=str(ARTIFACTS / "page-badges.png"))
     # Asked again: one set of badges, not two; and they follow their images on a resize.
-    assert worker.evaluate("(id) => globalThis.originCheck.checkAllImages({id})", tab_id) == 8
-    assert cards.count("badge") == 8
+    assert worker.evaluate("(id) => globalThis.originCheck.checkAllImages({id})", tab_id) == 9
+    assert cards.count("badge") == 9
     assert cards.all("badge")[0].label.startswith("OriginCheck: ")
     assert cards.count("progress") == 0  # done: gone
     # A zoom moves the images and fires resize; the badges must move with them.
@@ -299,7 +301,13 @@ def test_options_page_validates_the_server_address(browser) -> None:  # type: ig
     page.click("button[type=submit]")
     page.locator("#status").filter(has_text="Αποθηκεύτηκε").wait_for()
     stored = extension_worker(context).evaluate("() => chrome.storage.sync.get(null)")
-    assert stored == {"serverUrl": "https://check.example.org", "send": "bytes", "language": "el"}
+    assert {k: stored[k] for k in ("serverUrl", "send", "language", "privateLimitMb")} == {
+        "serverUrl": "https://check.example.org",
+        "send": "bytes",
+        "language": "el",
+        "privateLimitMb": 32,
+    }
+    assert isinstance(stored["private"], bool)
     page.screenshot(path=str(ARTIFACTS / "options-greek.png"))
     assert serious_violations(page) == []
     page.emulate_media(color_scheme="dark")

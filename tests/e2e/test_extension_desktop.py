@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from ..conftest import service_missing
-from .cards import Cards, assert_on_screen, seek_video
+from .cards import Cards, assert_on_screen, seek_video, use_server
 from .conftest import CHROMIUM_ARGS, EXTENSION, artifacts, require_chromium
 
 ARTIFACTS = artifacts("extension-desktop")
@@ -76,7 +76,7 @@ def keys(display: str, *names: str) -> None:
 
 def open_page(desktop, site: str, server: str, path: str):  # type: ignore[no-untyped-def]
     context, worker, _ = desktop
-    worker.evaluate("(s) => chrome.storage.sync.set({serverUrl: s, send: 'bytes'})", server)
+    use_server(worker, server)
     for old in [p for p in context.pages if p.url.startswith("chrome-extension://")]:
         old.close()  # the options page opened at install
     page = context.new_page()
@@ -146,10 +146,10 @@ def test_the_check_all_shortcut_badges_the_page(desktop, site, origincheck) -> N
     keys(desktop[2], "alt+shift+k")
     cards = Cards(page)
     deadline = 30
-    while cards.count("badge") < 8 and deadline:
+    while cards.count("badge") < 9 and deadline:
         page.wait_for_timeout(500)
         deadline -= 1
-    assert cards.count("badge") == 8
+    assert cards.count("badge") == 9
     page.screenshot(path=str(ARTIFACTS / "check-all-shortcut.png"))
     page.close()
 

@@ -179,3 +179,30 @@ test('messages use $1-style substitutions only (the chosen-language translator r
     for (const [key, { message }] of Object.entries(messages)) assert.doesNotMatch(message, /\$[A-Z_]+\$/, key);
   }
 });
+
+test('private mode hedges a hit, says nothing was sent, and offers the full check', () => {
+  const fullCheck = { type: MSG.CS_BG_FULL_CHECK, picture: { src: context.imageUrl, full: true } };
+  const ctx = { ...context, fullCheck };
+  const hit = toCardModel({ kind: 'private', entry, distance: 12, imageId: 3, thresholds: { match: 40, possible: 48 } }, t, ctx);
+  assert.equal(hit.state, 'private_match');
+  assert.equal(hit.tone, 'warning'); // never the confirmed "Known fake" without the server's pixel check
+  assert.equal(hit.heading, 'Likely a known fake or misused image');
+  assert.equal(hit.subheading, entry.title);
+  const text = hit.lines.map((l) => l.text).join(' ');
+  assert.match(text, /12 of 256 bits .* compared on this device/);
+  assert.match(text, /Private mode: checked on this device; nothing about the image was sent/);
+  assert.deepEqual(hit.actions.map((a) => a.message), [fullCheck]);
+  assert.equal(hit.thumbs[1].src, entry.images[0].thumbnail_url);
+  const weaker = toCardModel({ kind: 'private', entry, distance: 45, imageId: 3, thresholds: { match: 40, possible: 48 } }, t, ctx);
+  assert.equal(weaker.heading, 'May be a known fake or misused image');
+  const miss = toCardModel({ kind: 'private', entry: null }, t, ctx);
+  assert.equal(miss.state, 'private_no_match');
+  assert.match(miss.lines[0].text, /does not mean it is authentic/);
+  assert.equal(miss.actions[0].label, 'Check with the server (sends the image)');
+  assert.ok(miss.links.some((l) => l.text.includes('TinEye')));
+});
+
+test('a server check says which server answered', () => {
+  const model = toCardModel(result('no_match'), t, context);
+  assert.ok(model.lines.some((l) => l.mode && l.text === 'Checked by the server at localhost:5000.'));
+});

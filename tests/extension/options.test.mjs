@@ -21,6 +21,8 @@ test('stored options fall back to defaults when missing or invalid', () => {
   assert.deepEqual(normalizeOptions({}), DEFAULTS);
   assert.deepEqual(normalizeOptions({ serverUrl: 'ftp://x', send: 'everything', language: 'xx' }), DEFAULTS);
   assert.deepEqual(normalizeOptions({ serverUrl: 'https://a.org/', send: 'url', language: 'el' }), {
-    serverUrl: 'https://a.org', send: 'url', language: 'el',
+    serverUrl: 'https://a.org', send: 'url', language: 'el', private: true, privateLimitMb: 32,
   });
+  assert.deepEqual(normalizeOptions({ private: 'yes', privateLimitMb: 1e9 }), DEFAULTS);
+  assert.equal(normalizeOptions({ private: false, privateLimitMb: 128 }).private, false);
 });

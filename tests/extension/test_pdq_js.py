@@ -19,6 +19,8 @@ import numpy as np
 import pdqhash
 from PIL import Image, ImageDraw
 
+from server.matching.hashing import hash_picture
+
 from ..conftest import demo_image, service_missing
 from ..servers import ROOT
 
@@ -116,3 +118,48 @@ def test_pdq_js_gives_the_reference_bits_in_every_orientation_and_quality(tmp_pa
     ]
     differing = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
     assert differing == [], f"{len(differing)} of {len(everything)} differ"
+
+
+REDUCE = """
+import { readFileSync, writeFileSync } from 'node:fs';
+import { reduceForHashing } from %s;
+const [path, width, height, out] = process.argv.slice(1);
+const r = reduceForHashing({ data: readFileSync(path), width: +width, height: +height });
+writeFileSync(out, r.data);
+console.log(JSON.stringify([r.width, r.height]));
+"""
+
+
+def test_pictures_are_shrunk_for_hashing_exactly_as_the_server_shrinks_them(
+    tmp_path: Path,
+) -> None:
+    """lib/pixels.js gives Pillow's Image.reduce, the server's, to the last pixel."""
+    node = shutil.which("node")
+    if not node:
+        service_missing("node", FileNotFoundError("node"))
+    module = json.dumps((ROOT / "extension" / "lib" / "pixels.js").as_uri())
+    for name, size in (("rocket", (1000, 667)), ("coffee", (1283, 999)), ("chelsea", (3001, 2000))):
+        picture = demo_image(name).resize(size)
+        (tmp_path / "in.rgba").write_bytes(picture.convert("RGBA").tobytes())
+        answer = subprocess.run(
+            [
+                node,
+                "--input-type=module",
+                "-e",
+                REDUCE % module,
+                str(tmp_path / "in.rgba"),
+                str(size[0]),
+                str(size[1]),
+                str(tmp_path / "out.rgba"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        width, height = json.loads(answer.stdout)
+        ours = np.frombuffer((tmp_path / "out.rgba").read_bytes(), np.uint8).reshape(
+            height, width, 4
+        )
+        theirs = np.asarray(hash_picture(picture).convert("RGBA"))
+        assert np.array_equal(ours, theirs), name
