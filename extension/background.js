@@ -10,7 +10,7 @@ import { toBadge, toCardModel } from './lib/card-model.js';
 import { translator } from './lib/i18n.js';
 import { bankState, lookupBank, syncBank } from './lib/bank.js';
 import { pdqHashes } from './lib/pdq.js';
-import { reduceForHashing } from './lib/pixels.js';
+import { prepareForHashing } from './lib/pixels.js';
 import {
   checkEndpoint,
   feedbackEndpoint,
@@ -187,7 +187,8 @@ async function checkOnDevice(tab, place, picture, where, options, t) {
 async function lookUpOnDevice(blob, options) {
   const pixels = blob ? await decodePixels(blob) : null;
   if (!pixels) return { kind: 'private', unreadable: true };
-  const { hashes, quality } = pdqHashes(reduceForHashing(pixels));
+  const jpeg = (await blob.slice(0, 3).arrayBuffer().then((b) => new Uint8Array(b).join())) === '255,216,255';
+  const { hashes, quality } = pdqHashes(prepareForHashing(pixels, { jpeg }));
   const state = await bankState();
   const thresholds = state?.thresholds ?? { match: 40, possible: 48, min_quality: 50 };
   if (quality < thresholds.min_quality) return { kind: 'private', tooSimple: true };
@@ -211,6 +212,8 @@ async function decodePixels(blob) {
     const height = Math.max(1, Math.round(bitmap.height * scale));
     const canvas = new OffscreenCanvas(width, height);
     const context = canvas.getContext('2d', { willReadFrequently: true });
+    context.fillStyle = '#fff'; // transparency on white, as the server flattens it
+    context.fillRect(0, 0, width, height);
     context.drawImage(bitmap, 0, 0, width, height);
     bitmap.close();
     return context.getImageData(0, 0, width, height);

@@ -1,17 +1,37 @@
 // Getting a picture's pixels ready for PDQ on the device, as the server gets a query's.
-// Pure (arrays in, arrays out): node --test checks it against Pillow's numbers.
+// Pure (arrays in, arrays out): tests hold it to Pillow's numbers.
 
-/** Longest side the server hashes a query at (server/matching/hashing.py HASH_SIDE). */
+/** Longest side of the server's work picture and of the picture it hashes
+ * (server/matching/decode.py WORK_SIDE, server/matching/hashing.py HASH_SIDE). */
+export const WORK_SIDE = 512;
 export const HASH_SIDE = 320;
 
 /**
- * Shrink RGBA pixels by a whole factor to at most HASH_SIDE on the longest side, each
- * new pixel the rounded mean of its block (Pillow's Image.reduce, which the server
- * uses): the device then hashes what the server would, and lands on the same bits
- * or within a few of them.
+ * The picture the server would hash for this file: a JPEG first scaled as Pillow's
+ * draft mode scales it (by 2, 4 or 8, which its decoder does in the DCT and a box
+ * average approaches), then shrunk to the work side, then to the hash side, each time
+ * by a whole factor. The device's hash then lands on the server's, or within a few bits.
  */
-export function reduceForHashing({ data, width, height }) {
-  const factor = Math.ceil(Math.max(width, height) / HASH_SIDE);
+export function prepareForHashing(pixels, { jpeg = false } = {}) {
+  let picture = pixels;
+  if (jpeg) picture = shrink(picture, draftScale(picture.width, picture.height));
+  picture = shrink(picture, Math.ceil(Math.max(picture.width, picture.height) / WORK_SIDE));
+  return shrink(picture, Math.ceil(Math.max(picture.width, picture.height) / HASH_SIDE));
+}
+
+/** Pillow's JPEG draft scale for the size decode.py asks (its draft_size). */
+function draftScale(width, height) {
+  const share = (Math.floor(WORK_SIDE / 2) + 1) / Math.max(width, height);
+  const asked = [Math.ceil(width * share), Math.ceil(height * share)];
+  const scale = Math.min(Math.floor(width / asked[0]), Math.floor(height / asked[1]));
+  return [8, 4, 2, 1].find((s) => scale >= s) ?? 1;
+}
+
+/**
+ * Shrink RGBA pixels by a whole factor, each new pixel the mean of its block (partial
+ * blocks at the edges included) rounded as Pillow's Image.reduce rounds it.
+ */
+export function shrink({ data, width, height }, factor) {
   if (factor <= 1) return { data, width, height };
   const w = Math.ceil(width / factor);
   const h = Math.ceil(height / factor);

@@ -9,6 +9,7 @@ bytes.
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import shutil
@@ -19,6 +20,7 @@ import numpy as np
 import pdqhash
 from PIL import Image, ImageDraw
 
+from server.matching.decode import decode
 from server.matching.hashing import hash_picture
 
 from ..conftest import demo_image, service_missing
@@ -122,9 +124,9 @@ def test_pdq_js_gives_the_reference_bits_in_every_orientation_and_quality(tmp_pa
 
 REDUCE = """
 import { readFileSync, writeFileSync } from 'node:fs';
-import { reduceForHashing } from %s;
+import { prepareForHashing } from %s;
 const [path, width, height, out] = process.argv.slice(1);
-const r = reduceForHashing({ data: readFileSync(path), width: +width, height: +height });
+const r = prepareForHashing({ data: readFileSync(path), width: +width, height: +height });
 writeFileSync(out, r.data);
 console.log(JSON.stringify([r.width, r.height]));
 """
@@ -133,7 +135,8 @@ console.log(JSON.stringify([r.width, r.height]));
 def test_pictures_are_shrunk_for_hashing_exactly_as_the_server_shrinks_them(
     tmp_path: Path,
 ) -> None:
-    """lib/pixels.js gives Pillow's Image.reduce, the server's, to the last pixel."""
+    """lib/pixels.js shrinks a (non-JPEG) picture as the server's decode and hashing
+    do (two whole-factor reductions, Pillow's), to the last pixel."""
     node = shutil.which("node")
     if not node:
         service_missing("node", FileNotFoundError("node"))
@@ -161,5 +164,8 @@ def test_pictures_are_shrunk_for_hashing_exactly_as_the_server_shrinks_them(
         ours = np.frombuffer((tmp_path / "out.rgba").read_bytes(), np.uint8).reshape(
             height, width, 4
         )
-        theirs = np.asarray(hash_picture(picture).convert("RGBA"))
+        png = io.BytesIO()
+        picture.save(png, "PNG")
+        server = decode(png.getvalue(), max_pixels=10**8).image
+        theirs = np.asarray(hash_picture(server).convert("RGBA"))
         assert np.array_equal(ours, theirs), name
