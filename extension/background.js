@@ -11,6 +11,7 @@ import { translator } from './lib/i18n.js';
 import { bankState, lookupBank, syncBank } from './lib/bank.js';
 import { pdqHashes } from './lib/pdq.js';
 import { prepareForHashing } from './lib/pixels.js';
+import { bandBox, crop } from './lib/trim.js';
 import {
   checkEndpoint,
   feedbackEndpoint,
@@ -188,7 +189,12 @@ async function lookUpOnDevice(blob, options) {
   const pixels = blob ? await decodePixels(blob) : null;
   if (!pixels) return { kind: 'private', unreadable: true };
   const jpeg = (await blob.slice(0, 3).arrayBuffer().then((b) => new Uint8Array(b).join())) === '255,216,255';
-  const { hashes, quality } = pdqHashes(prepareForHashing(pixels, { jpeg }));
+  const small = prepareForHashing(pixels, { jpeg });
+  const { hashes: whole, quality } = pdqHashes(small);
+  // Without a caption band or border too, as the server hashes a query.
+  const box = bandBox(small);
+  const cut = box[0] > 0 || box[1] > 0 || box[2] < small.width || box[3] < small.height;
+  const hashes = cut ? [...whole, ...pdqHashes(crop(small, box)).hashes] : whole;
   const state = await bankState();
   const thresholds = state?.thresholds ?? { match: 40, possible: 48, min_quality: 50 };
   if (quality < thresholds.min_quality) return { kind: 'private', tooSimple: true };

@@ -44,7 +44,8 @@ VARIANTS = ",".join(["full", "trimmed"] + [name for name, _ in crop_windows(100,
 KEYPOINTS = 440  # per image, the corpus average at the 512 px work size
 
 
-def fill(engine, hashes: int, keypoints: bool = False) -> None:  # type: ignore[no-untyped-def]
+def fill(engine, hashes: int, keypoints: bool = False, entries: int = 1) -> None:  # type: ignore[no-untyped-def]
+    """``hashes`` random hashes, 17 per image, the images spread over ``entries``."""
     rng = np.random.default_rng(3)
     images = hashes // PER_IMAGE
     now = dt.datetime.now(dt.UTC)
@@ -59,7 +60,7 @@ def fill(engine, hashes: int, keypoints: bool = False) -> None:  # type: ignore[
             insert(m.Entry),
             [
                 {
-                    "id": 1,
+                    "id": e + 1,
                     "title": "bench",
                     "category": "DecontextualizedContent",
                     "claim": "c",
@@ -70,6 +71,7 @@ def fill(engine, hashes: int, keypoints: bool = False) -> None:  # type: ignore[
                     "updated_at": now,
                     "version": 1,
                 }
+                for e in range(entries)
             ],
         )
         codes = rng.integers(0, 256, size=(images, PER_IMAGE * 32), dtype=np.uint8)
@@ -78,7 +80,7 @@ def fill(engine, hashes: int, keypoints: bool = False) -> None:  # type: ignore[
             [
                 {
                     "id": i + 1,
-                    "entry_id": 1,
+                    "entry_id": i % entries + 1,
                     "role": "original",
                     "sha256": f"{i:064x}",
                     "width": 1,

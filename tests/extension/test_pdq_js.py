@@ -18,11 +18,14 @@ from pathlib import Path
 
 import numpy as np
 import pdqhash
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from server.matching.decode import decode
 from server.matching.hashing import hash_picture
+from server.matching.pdq import luminance
+from server.matching.trim import band_box
 
+from .. import edits
 from ..conftest import demo_image, service_missing
 from ..servers import ROOT
 
@@ -169,3 +172,54 @@ def test_pictures_are_shrunk_for_hashing_exactly_as_the_server_shrinks_them(
         server = decode(png.getvalue(), max_pixels=10**8).image
         theirs = np.asarray(hash_picture(server).convert("RGBA"))
         assert np.array_equal(ours, theirs), name
+
+
+TRIM = """
+import { readFileSync } from 'node:fs';
+import { bandBox } from %s;
+const list = JSON.parse(readFileSync(process.argv[1]));
+console.log(JSON.stringify(list.map(({ path, width, height }) =>
+  bandBox({ data: readFileSync(path), width, height }))));
+"""
+
+
+def test_caption_bands_and_borders_are_cut_where_the_server_cuts_them(tmp_path: Path) -> None:
+    """lib/trim.js finds the server's box (server/matching/trim.py) on every picture."""
+    node = shutil.which("node")
+    if not node:
+        service_missing("node", FileNotFoundError("node"))
+    rng = random.Random(11)
+    everything = []
+    for name in ("rocket", "astronaut", "chelsea", "coffee"):
+        photo = demo_image(name).resize((rng.randint(150, 320), rng.randint(120, 320)))
+        everything += [
+            photo,
+            edits.caption_band(photo, "BREAKING: missile strike last night"),
+            edits.border(photo),
+            ImageOps.expand(photo, (0, 30, 0, 30), "black"),
+            ImageOps.expand(
+                edits.caption_band(photo, "Share before it is deleted"), 12, (40, 40, 40)
+            ),
+        ]
+    everything += [Image.new("RGB", (200, 100), "white"), Image.new("RGB", (40, 300), (9, 9, 9))]
+    listing = []
+    for i, picture in enumerate(everything):
+        path = tmp_path / f"{i}.rgba"
+        path.write_bytes(picture.convert("RGBA").tobytes())
+        listing.append({"path": str(path), "width": picture.width, "height": picture.height})
+    (tmp_path / "list.json").write_text(json.dumps(listing))
+    module = json.dumps((ROOT / "extension" / "lib" / "trim.js").as_uri())
+    answer = subprocess.run(
+        [node, "--input-type=module", "-e", TRIM % module, str(tmp_path / "list.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    ours = [tuple(box) for box in json.loads(answer.stdout)]
+    theirs = [band_box(luminance(picture)) for picture in everything]
+    assert ours == theirs
+    assert (
+        sum(box != (0, 0, p.width, p.height) for box, p in zip(theirs, everything, strict=True))
+        >= 12
+    )
