@@ -1,10 +1,10 @@
-"""The extension's PDQ (extension/lib/pdq.js) is the reference's, bit for bit.
+"""The extension's hashing (extension/lib/pdq.js, pixels.js, trim.js) is the server's.
 
 Private mode hashes pictures on the reader's device and compares them with the bank's
 hashes, which the server computed: the two must agree exactly on the same pixels. Here
 119 pictures (photos at many sizes and crops, greyscale, noise, gradients, flat and
 tiny ones) are hashed by Node and by ``pdqhash`` (the C++ reference) from the same RGBA
-bytes.
+bytes; pictures are shrunk and their bands found as the server does, to the pixel.
 """
 
 from __future__ import annotations
@@ -29,13 +29,38 @@ from .. import edits
 from ..conftest import demo_image, service_missing
 from ..servers import ROOT
 
-RUN = """
+EACH = """
 import { readFileSync } from 'node:fs';
-import { pdqHashes } from %s;
-const list = JSON.parse(readFileSync(process.argv[1]));
-console.log(JSON.stringify(list.map(({ path, width, height }) =>
-  pdqHashes({ data: readFileSync(path), width, height }))));
+import * as module from %s;
+const [name, list] = [process.argv[1], JSON.parse(readFileSync(process.argv[2]))];
+console.log(JSON.stringify(list.map(({ path, width, height }) => {
+  const answer = module[name]({ data: readFileSync(path), width, height });
+  const { width: w, height: h, data } = answer;
+  return data ? { width: w, height: h, data: [...data] } : answer;
+})));
 """
+
+
+def in_node(module: str, function: str, pictures: list[Image.Image], folder: Path) -> list:
+    """``function`` of extension/lib/``module`` run by Node on each picture's RGBA bytes."""
+    node = shutil.which("node")
+    if not node:
+        service_missing("node", FileNotFoundError("node"))
+    listing = []
+    for i, picture in enumerate(pictures):
+        path = folder / f"{i}.rgba"
+        path.write_bytes(picture.convert("RGBA").tobytes())
+        listing.append({"path": str(path), "width": picture.width, "height": picture.height})
+    (folder / "list.json").write_text(json.dumps(listing))
+    source = json.dumps((ROOT / "extension" / "lib" / module).as_uri())
+    answer = subprocess.run(
+        [node, "--input-type=module", "-e", EACH % source, function, str(folder / "list.json")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return json.loads(answer.stdout)
 
 
 def pictures() -> list[Image.Image]:
@@ -97,42 +122,13 @@ def reference(picture: Image.Image) -> tuple[list[str], int]:
 
 
 def test_pdq_js_gives_the_reference_bits_in_every_orientation_and_quality(tmp_path: Path) -> None:
-    node = shutil.which("node")
-    if not node:
-        service_missing("node", FileNotFoundError("node"))
-    listing = []
     everything = pictures()
     assert len(everything) >= 100
-    for i, picture in enumerate(everything):
-        path = tmp_path / f"{i}.rgba"
-        path.write_bytes(picture.convert("RGBA").tobytes())
-        listing.append({"path": str(path), "width": picture.width, "height": picture.height})
-    (tmp_path / "list.json").write_text(json.dumps(listing))
-    module = json.dumps((ROOT / "extension" / "lib" / "pdq.js").as_uri())
-    answer = subprocess.run(
-        [node, "--input-type=module", "-e", RUN % module, str(tmp_path / "list.json")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
+    answers = in_node("pdq.js", "pdqHashes", everything, tmp_path)
     theirs = [reference(p) for p in everything]
-    ours = [
-        (h["hashes"][: len(t[0])], h["quality"])
-        for h, t in zip(json.loads(answer.stdout), theirs, strict=True)
-    ]
+    ours = [(h["hashes"][: len(t[0])], h["quality"]) for h, t in zip(answers, theirs, strict=True)]
     differing = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
     assert differing == [], f"{len(differing)} of {len(everything)} differ"
-
-
-REDUCE = """
-import { readFileSync, writeFileSync } from 'node:fs';
-import { prepareForHashing } from %s;
-const [path, width, height, out] = process.argv.slice(1);
-const r = prepareForHashing({ data: readFileSync(path), width: +width, height: +height });
-writeFileSync(out, r.data);
-console.log(JSON.stringify([r.width, r.height]));
-"""
 
 
 def test_pictures_are_shrunk_for_hashing_exactly_as_the_server_shrinks_them(
@@ -140,54 +136,20 @@ def test_pictures_are_shrunk_for_hashing_exactly_as_the_server_shrinks_them(
 ) -> None:
     """lib/pixels.js shrinks a (non-JPEG) picture as the server's decode and hashing
     do (two whole-factor reductions, Pillow's), to the last pixel."""
-    node = shutil.which("node")
-    if not node:
-        service_missing("node", FileNotFoundError("node"))
-    module = json.dumps((ROOT / "extension" / "lib" / "pixels.js").as_uri())
-    for name, size in (("rocket", (1000, 667)), ("coffee", (1283, 999)), ("chelsea", (3001, 2000))):
-        picture = demo_image(name).resize(size)
-        (tmp_path / "in.rgba").write_bytes(picture.convert("RGBA").tobytes())
-        answer = subprocess.run(
-            [
-                node,
-                "--input-type=module",
-                "-e",
-                REDUCE % module,
-                str(tmp_path / "in.rgba"),
-                str(size[0]),
-                str(size[1]),
-                str(tmp_path / "out.rgba"),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
-        width, height = json.loads(answer.stdout)
-        ours = np.frombuffer((tmp_path / "out.rgba").read_bytes(), np.uint8).reshape(
-            height, width, 4
-        )
+    sizes = (("rocket", (1000, 667)), ("coffee", (1283, 999)), ("chelsea", (3001, 2000)))
+    everything = [demo_image(name).resize(size) for name, size in sizes]
+    for picture, answer in zip(
+        everything, in_node("pixels.js", "prepareForHashing", everything, tmp_path), strict=True
+    ):
+        ours = np.array(answer["data"], np.uint8).reshape(answer["height"], answer["width"], 4)
         png = io.BytesIO()
         picture.save(png, "PNG")
         server = decode(png.getvalue(), max_pixels=10**8).image
-        theirs = np.asarray(hash_picture(server).convert("RGBA"))
-        assert np.array_equal(ours, theirs), name
-
-
-TRIM = """
-import { readFileSync } from 'node:fs';
-import { bandBox } from %s;
-const list = JSON.parse(readFileSync(process.argv[1]));
-console.log(JSON.stringify(list.map(({ path, width, height }) =>
-  bandBox({ data: readFileSync(path), width, height }))));
-"""
+        assert np.array_equal(ours, np.asarray(hash_picture(server).convert("RGBA")))
 
 
 def test_caption_bands_and_borders_are_cut_where_the_server_cuts_them(tmp_path: Path) -> None:
     """lib/trim.js finds the server's box (server/matching/trim.py) on every picture."""
-    node = shutil.which("node")
-    if not node:
-        service_missing("node", FileNotFoundError("node"))
     rng = random.Random(11)
     everything = []
     for name in ("rocket", "astronaut", "chelsea", "coffee"):
@@ -202,24 +164,8 @@ def test_caption_bands_and_borders_are_cut_where_the_server_cuts_them(tmp_path: 
             ),
         ]
     everything += [Image.new("RGB", (200, 100), "white"), Image.new("RGB", (40, 300), (9, 9, 9))]
-    listing = []
-    for i, picture in enumerate(everything):
-        path = tmp_path / f"{i}.rgba"
-        path.write_bytes(picture.convert("RGBA").tobytes())
-        listing.append({"path": str(path), "width": picture.width, "height": picture.height})
-    (tmp_path / "list.json").write_text(json.dumps(listing))
-    module = json.dumps((ROOT / "extension" / "lib" / "trim.js").as_uri())
-    answer = subprocess.run(
-        [node, "--input-type=module", "-e", TRIM % module, str(tmp_path / "list.json")],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    ours = [tuple(box) for box in json.loads(answer.stdout)]
+    ours = [tuple(box) for box in in_node("trim.js", "bandBox", everything, tmp_path)]
     theirs = [band_box(luminance(picture)) for picture in everything]
     assert ours == theirs
-    assert (
-        sum(box != (0, 0, p.width, p.height) for box, p in zip(theirs, everything, strict=True))
-        >= 12
-    )
+    cut = [box != (0, 0, p.width, p.height) for box, p in zip(theirs, everything, strict=True)]
+    assert sum(cut) >= 12
