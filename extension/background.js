@@ -73,7 +73,12 @@ export async function handleMenuClick(info, tab) {
     await draw(frameOf(tab, place), 'pick', t('pickHint'), t('pickCancel'));
     return;
   }
-  const picture = { src: info.srcUrl, kind: info.menuItemId === MENU_VIDEO ? 'video' : 'img' };
+  let picture = { src: info.srcUrl, kind: info.menuItemId === MENU_VIDEO ? 'video' : 'img' };
+  if (picture.kind === 'video') {
+    // Before playback the reader sees the poster: that is the picture to check.
+    const poster = await draw(frameOf(tab, place), 'posterShown', info.srcUrl);
+    if (poster) picture = { src: poster, kind: 'img' };
+  }
   await checkPicture(tab, place, picture, options, t);
 }
 

@@ -526,6 +526,13 @@
     return { left: box.left, top: box.top, width: box.width, height: box.height };
   }
 
+  /** The poster's address while a video shows it (before playback): what the reader sees. */
+  function posterShown(url) {
+    const video = findTarget(url) ?? document.querySelector('video');
+    if (!(video instanceof HTMLVideoElement) || !video.poster) return null;
+    return video.paused && video.currentTime === 0 && video.played.length === 0 ? video.poster : null;
+  }
+
   function captureFrame(url) {
     const video = (picked instanceof HTMLVideoElement ? picked : null) ?? findTarget(url) ?? document.querySelector('video');
     if (!(video instanceof HTMLVideoElement) || !video.videoWidth) return null;
@@ -595,7 +602,9 @@
     const base = { kind: node.localName, box };
     if (node instanceof HTMLImageElement) return { ...base, src: node.currentSrc || node.src, srcset: node.srcset || '' };
     if (node instanceof HTMLVideoElement) {
-      if (node.poster && node.paused && node.currentTime === 0) return { ...base, src: node.poster, srcset: '' };
+      if (node.poster && node.paused && node.currentTime === 0 && node.played.length === 0) {
+        return { ...base, src: node.poster, srcset: '' };
+      }
       return { ...base, dataUrl: captureFrame(null), src: node.currentSrc || node.src };
     }
     if (node instanceof HTMLCanvasElement) {
@@ -710,7 +719,7 @@
   }
 
   globalThis.__originCheck = {
-    show, listImages, badge, progress, captureFrame, elementRect, visibleRect, pick, focusedPicture,
+    show, listImages, badge, progress, captureFrame, posterShown, elementRect, visibleRect, pick, focusedPicture,
     close: closeCard,
   };
 })();

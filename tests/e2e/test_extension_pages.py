@@ -133,10 +133,11 @@ def test_check_all_covers_backgrounds_canvases_and_iframes(
     checked = worker.evaluate(
         "(id) => globalThis.originCheck.checkAllImages({id})", tab_of(worker, page)
     )
-    # The CSS background, the canvas (by its pixels) and the image inside the iframe.
-    assert checked == 3
+    # The CSS background, the canvas (by its pixels), the video's poster and the image
+    # inside the iframe.
+    assert checked == 4
     cards = Cards(page)
-    assert [b.state for b in cards.all("badge")] == ["match", "match"]
+    assert [b.state for b in cards.all("badge")] == ["match", "match", "match"]
     assert page.frame_locator("#embed").locator("origincheck-card[data-kind=badge]").count() == 1
     page.screenshot(path=str(ARTIFACTS / "feed-badges.png"))
     # A badge inside the frame opens its card in the top page.
@@ -236,3 +237,40 @@ def test_a_page_that_keeps_removing_the_card_sends_it_to_a_window_of_its_own(
     while not window.is_closed():
         assert time.monotonic() < deadline, "Esc left the verdict window open"
         page.wait_for_timeout(100)
+
+
+def test_a_video_not_yet_played_is_checked_by_the_poster_the_reader_sees(
+    browser, pages, site, origincheck
+) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, origincheck, "feed.html")
+    page.locator("#clip").scroll_into_view_if_needed()
+    worker.evaluate(
+        "([info, tab]) => globalThis.originCheck.handleMenuClick(info, tab)",
+        [
+            {
+                "menuItemId": "check-video-frame",
+                "srcUrl": f"{site}/trailer-copy.webm",
+                "frameId": 0,
+            },
+            {"id": tab_of(worker, page)},
+        ],
+    )
+    shown = Cards(page).wait("match", timeout=15)
+    assert "Rocket launch photo passed off as a missile strike" in shown.text  # the poster
+    page.screenshot(path=str(ARTIFACTS / "video-poster.png"))
+
+
+def test_an_svg_drawing_is_checked_by_its_pixels(browser, pages, site, origincheck) -> None:  # type: ignore[no-untyped-def]
+    context, worker = browser
+    page = pages(worker, site, origincheck, "feed.html")
+    pick_menu(worker, page)
+    cards = Cards(page)
+    cards.wait(None, kind="picker")
+    drawing = page.locator("#drawing")
+    drawing.scroll_into_view_if_needed()
+    box = drawing.bounding_box()
+    page.mouse.click(box["x"] + 300, box["y"] + 100)
+    shown = cards.wait(None, timeout=15)
+    assert shown.state in ("no_match", "too_simple")  # read and checked, not "unreadable"
+    page.screenshot(path=str(ARTIFACTS / "svg-drawing.png"))
