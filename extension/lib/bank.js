@@ -61,16 +61,35 @@ function decode(base64) {
   return bytes;
 }
 
+/** Hashes per stored image with every crop window ("all"), and without ("core"). */
+const PER_IMAGE = { all: 17, core: 4 };
+
 /**
  * Bring the copy up to date with ``serverUrl``'s bank: everything the first time (or
- * after a reset), then only what changed. Gives up, and keeps nothing, once the copy
- * would pass ``limitBytes`` (the bank is too big for this device: full mode then).
+ * after a reset), then only what changed. Every hash the server keeps per image when
+ * they fit in ``limitBytes`` (the device then finds what the server's stage 1 finds,
+ * crops included), else the four core ones; nothing, and full mode, when even those
+ * would not fit.
  * @returns the new state
  */
 export async function syncBank(serverUrl, { limitBytes = Infinity } = {}) {
+  const health = await fetch(`${serverUrl}/api/v1/health`, { signal: AbortSignal.timeout(SYNC_TIMEOUT_MS) })
+    .then((response) => response.json())
+    .catch(() => null);
+  const images = health?.images ?? Infinity;
+  const fits = (variants) => images * PER_IMAGE[variants] * 32 <= limitBytes;
+  if (fits('all')) {
+    const state = await syncWith(serverUrl, 'all', limitBytes);
+    if (!state.tooBig) return state;
+  }
+  return syncWith(serverUrl, 'core', limitBytes);
+}
+
+async function syncWith(serverUrl, variants, limitBytes) {
   const held = await bankState();
-  const since = held?.server === serverUrl && !held.tooBig ? held.version : 0;
-  let url = `${serverUrl}/api/v1/fingerprints?since=${since}&variants=core`;
+  const same = held?.server === serverUrl && held.variants === variants && !held.tooBig;
+  const since = same ? held.version : 0;
+  let url = `${serverUrl}/api/v1/fingerprints?since=${since}&variants=${variants}`;
   let first = true;
   let page = null;
   let bytes = since ? held.bytes ?? 0 : 0;
@@ -78,10 +97,10 @@ export async function syncBank(serverUrl, { limitBytes = Infinity } = {}) {
     const response = await fetch(url, { signal: AbortSignal.timeout(SYNC_TIMEOUT_MS) });
     if (!response.ok) throw new Error(`fingerprints: HTTP ${response.status}`);
     page = await response.json();
-    if (first && page.reset) {
+    if (first && (page.reset || !same)) {
       // Marked incomplete before the copy is emptied: a sync cut short starts again.
       await write([ENTRIES, META], (tx) => {
-        tx.objectStore(META).put({ server: serverUrl, version: 0 }, 'state');
+        tx.objectStore(META).put({ server: serverUrl, variants, version: 0 }, 'state');
         tx.objectStore(ENTRIES).clear();
       });
       bytes = 0;
@@ -95,7 +114,8 @@ export async function syncBank(serverUrl, { limitBytes = Infinity } = {}) {
     if (bytes > limitBytes) {
       await write([ENTRIES, META], (tx) => {
         tx.objectStore(ENTRIES).clear();
-        tx.objectStore(META).put({ server: serverUrl, version: 0, tooBig: true, syncedAt: Date.now() }, 'state');
+        const state = { server: serverUrl, variants, version: 0, tooBig: true, syncedAt: Date.now() };
+        tx.objectStore(META).put(state, 'state');
       });
       memo = null;
       return bankState();
@@ -110,6 +130,7 @@ export async function syncBank(serverUrl, { limitBytes = Infinity } = {}) {
   const counts = await countHeld();
   const state = {
     server: serverUrl,
+    variants,
     version: page.version,
     thresholds: page.thresholds,
     syncedAt: Date.now(),
