@@ -54,6 +54,16 @@ def server_env(database: Path | str, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def create_user(env: dict[str, str], email: str, role: str, name: str = "Maria") -> None:
+    """An account made by the operator's CLI; every test account's password is the same."""
+    flask(
+        env, "create-user", "--email", email, "--name", name, "--role", role, "--password", PASSWORD
+    )
+
+
+PASSWORD = "a long passphrase"
+
+
 def flask(env: dict[str, str], *args: str) -> str:
     """Run ``flask --app server ARGS`` as an operator would; returns its output."""
     done = subprocess.run(

@@ -14,7 +14,7 @@ from PIL import Image
 
 from .. import edits
 from ..conftest import demo_image
-from ..servers import flask, gunicorn, server_env
+from ..servers import create_user, flask, gunicorn, server_env
 from .conftest import CHROMIUM_ARGS, artifacts, require_chromium
 
 SHOTS = artifacts("moderation")
@@ -24,18 +24,7 @@ SHOTS = artifacts("moderation")
 def site(tmp_path: Path) -> Iterator[str]:
     env = server_env(tmp_path / "db.sqlite3")
     flask(env, "init-db")
-    flask(
-        env,
-        "create-user",
-        "--email",
-        "mod@example.org",
-        "--name",
-        "Maria",
-        "--role",
-        "moderator",
-        "--password",
-        "a long passphrase",
-    )
+    create_user(env, "mod@example.org", "moderator")
     with gunicorn(env, workers=2) as base:
         yield base
 

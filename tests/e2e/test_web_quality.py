@@ -17,7 +17,7 @@ import pytest
 
 from .. import edits
 from ..conftest import demo_image
-from ..servers import flask, gunicorn, server_env
+from ..servers import create_user, flask, gunicorn, server_env
 from .axe import serious_violations
 from .conftest import CHROMIUM_ARGS, artifacts, require_chromium
 
@@ -31,18 +31,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env = server_env(folder / "db.sqlite3")
     flask(env, "init-db")
     flask(env, "demo-data")
-    flask(
-        env,
-        "create-user",
-        "--email",
-        "mod@example.org",
-        "--name",
-        "Maria",
-        "--role",
-        "admin",
-        "--password",
-        "a long passphrase",
-    )
+    create_user(env, "mod@example.org", "admin")
     with gunicorn(env, workers=2) as base:
         yield base
 
