@@ -46,6 +46,18 @@ class SafeJSONProvider(DefaultJSONProvider):
         return value
 
 
+def int_arg(name: str, default: int | None) -> int | None:
+    """A whole-number query argument, 0 to MAX_ID, or a 400 that says so (never a value
+    silently dropped, never an integer too large for the database)."""
+    value = request.args.get(name)
+    if value is None:
+        return default
+    # ASCII digits only: "³".isdigit() is true, and int("³") a ValueError (a 500).
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_ID:
+        raise ApiError("invalid_request", f"{name} must be a whole number from 0 to {MAX_ID}.")
+    return int(value)
+
+
 def _depth(text: str) -> int:
     """How deeply brackets nest, ignoring those inside strings (one linear pass)."""
     depth = deepest = 0

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
     Field,
+    TypeAdapter,
     UrlConstraints,
     field_validator,
     model_validator,
@@ -33,6 +34,8 @@ CATEGORIES = (
     "OriginalMediaContent",
 )
 STATUSES = ("published", "disabled", "retracted")
+#: Where a volunteer's report is: open (pending, needs_info), then closed one way or another.
+SUBMISSION_STATUSES = ("pending", "needs_info", "approved", "merged", "rejected")
 ROLES = ("original", "misused", "variant")  # of an entry's images
 USER_ROLES = ("volunteer", "moderator", "admin")
 FEEDBACK_VERDICTS = ("helpful", "not_a_match", "wrong_verdict")
@@ -360,30 +363,42 @@ class SubmissionIn(Strict):
 
 
 class EntryPatch(Strict):
-    """Entry fields a moderator may set when approving or editing (all optional)."""
+    """Entry fields a moderator may set when approving or editing (all optional).
 
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    category: Category | None = None
-    claim: str | None = Field(default=None, min_length=1, max_length=5000)
+    A field left out is kept. ``null`` clears the fields an entry may lack (the claim
+    date, the rating); an entry cannot lose its title, verdict, claim, origin or lists,
+    so ``null`` there is refused (it used to reach the database as a 500).
+    """
+
+    title: str = Field(default=None, min_length=1, max_length=300)  # type: ignore[assignment]
+    category: Category = None  # type: ignore[assignment]
+    claim: str = Field(default=None, min_length=1, max_length=5000)  # type: ignore[assignment]
     claim_date: dt.date | None = None
     rating: str | None = Field(default=None, max_length=80)
-    origin: Origin | None = None
-    appearances: list[Appearance] | None = None
-    sources: list[Source] | None = None
+    origin: Origin = None  # type: ignore[assignment]
+    appearances: list[Appearance] = None  # type: ignore[assignment]
+    sources: list[Source] = None  # type: ignore[assignment]
 
 
 class FeedbackIn(Strict):
     verdict: Verdict
     entry_id: Id
-    page_url: Url | None = None
-    image_url: Url | None = None
+    #: Addresses a reader's tool may send: anything but http(s) is dropped, not refused
+    #: (a page's own file: or about: address stays private); an http(s) one must be valid.
+    page_url: str | None = None
+    image_url: str | None = None
 
     @field_validator("page_url", "image_url", mode="before")
     @classmethod
-    def _not_public_is_none(cls, value: object) -> object:
-        return (
-            value if isinstance(value, str) and value.startswith(("http://", "https://")) else None
-        )
+    def _public_or_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.startswith(("http://", "https://")):
+            return None
+        if isinstance(value, str):
+            return str(_URL.validate_python(value))
+        return value
+
+
+_URL: TypeAdapter[Any] = TypeAdapter(Url)
 
 
 class PageCheckRequest(Strict):

@@ -16,8 +16,10 @@ from dataclasses import replace
 from typing import Any
 
 from flask import current_app
+from pydantic import ValidationError
 
 from .checks import find_matches
+from .errors import ApiError
 from .jobs import enqueue, sweeper, task
 from .matching.decode import ImageError
 from .matching.pdq import hamming
@@ -65,7 +67,15 @@ def entry_fields(sub: m.Submission, patch: EntryPatch | None) -> EntryFields:
     }
     if patch is not None:
         base.update(patch.model_dump(exclude_unset=True, mode="json"))
-    return EntryFields.model_validate(base)
+    try:
+        return EntryFields.model_validate(base)
+    except ValidationError as exc:
+        # What the report said, with the moderator's fields, can still be no entry (an
+        # address that grows past its limit once normalised): a 400, not a 500.
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ApiError("invalid_request", problems) from None
 
 
 def approve(submission_id: int, patch: EntryPatch | None, actor: Actor) -> int:

@@ -116,7 +116,8 @@ def status_url(submission_id: int) -> str:
 
 
 def valid_status_token(submission_id: int, token: str) -> bool:
-    return hmac.compare_digest(status_token(submission_id), token)
+    # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+    return hmac.compare_digest(status_token(submission_id).encode(), token.encode())
 
 
 def submit_limit() -> str:

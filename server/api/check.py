@@ -15,10 +15,11 @@ from ..cache import get_cache
 from ..checks import check_hash, check_image, get_index_holder
 from ..errors import ApiError
 from ..fetch import fetch, fetch_policy
+from ..inputs import int_arg
 from ..jsonld import media_review
 from ..limits import check_limit, client_key, limiter
 from ..links import base_url, public_check, public_entry
-from ..records import MAX_ID, FeedbackIn
+from ..records import FeedbackIn
 from ..store import NotFound, get_moderation, get_store
 from ..store.entries import CORE_VARIANTS
 from . import openapi, schemas
@@ -94,13 +95,13 @@ def feedback() -> tuple[Response, int]:
 
 @bp.get("/entries/<id:entry_id>")
 def entry(entry_id: int) -> Response:
+    wanted = request.args.get("format", "json")
+    if wanted not in ("json", "jsonld"):
+        raise ApiError("invalid_request", "format must be json or jsonld.")
     found = get_store().get_entry(entry_id)
     if found is None:
         raise ApiError("not_found", f"No published entry {entry_id}.", 404)
-    if (
-        request.args.get("format") == "jsonld"
-        or request.accept_mimetypes.best == "application/ld+json"
-    ):
+    if wanted == "jsonld" or request.accept_mimetypes.best == "application/ld+json":
         response = jsonify(media_review(found, base_url()))
         response.mimetype = "application/ld+json"
         return response
@@ -111,8 +112,8 @@ def entry(entry_id: int) -> Response:
 def entries() -> Response:
     """Published entries, oldest first, ``?q=`` searches title, claim and origin."""
     query = request.args.get("q", "").strip() or None
-    after = _int_arg("after", None)
-    limit = min(_int_arg("limit", PAGE_SIZE) or PAGE_SIZE, MAX_PAGE_SIZE)
+    after = int_arg("after", None)
+    limit = min(int_arg("limit", PAGE_SIZE) or PAGE_SIZE, MAX_PAGE_SIZE)
     items = get_store().list_entries(query=query, after=after, limit=limit + 1)
     next_url = None
     if len(items) > limit:
@@ -131,9 +132,9 @@ def fingerprints() -> Response:
     about checks, and the device asks for an entry only when one of them matches. The
     answer is the same for everyone, so it may be cached (60 s, with an ETag).
     """
-    since = _int_arg("since", 0) or 0
-    at = _int_arg("at", None)
-    after = _int_arg("after", 0) or 0
+    since = int_arg("since", 0) or 0
+    at = int_arg("at", None)
+    after = int_arg("after", 0) or 0
     variants = request.args.get("variants", "core")
     if variants not in ("core", "all"):
         raise ApiError("invalid_request", "variants must be core or all.")
@@ -221,12 +222,3 @@ def docs() -> str:
 
 def _text(value: object) -> str | None:
     return str(value) if value is not None else None
-
-
-def _int_arg(name: str, default: int | None) -> int | None:
-    value = request.args.get(name)
-    if value is None:
-        return default
-    if not value.isdigit() or len(value) > 10 or int(value) > MAX_ID:
-        raise ApiError("invalid_request", f"{name} must be a whole number from 0 to {MAX_ID}.")
-    return int(value)

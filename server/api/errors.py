@@ -11,7 +11,7 @@ import logging
 
 from flask import Flask, Response, current_app, jsonify, request
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..errors import ApiError
 from ..fetch import FetchError
@@ -36,11 +36,27 @@ def _page(status: int, message: str):  # type: ignore[no-untyped-def]
     return render(status, message) if render else (message, status)
 
 
+def _routed(exc: MethodNotAllowed) -> bool:
+    """Whether some route really serves this path with another method. Werkzeug also
+    answers 405 when the path only looks like a route's (an id out of range): that is a
+    404."""
+    try:
+        adapter = current_app.url_map.bind_to_environ(request.environ)
+        adapter.match(method=(exc.valid_methods or ["GET"])[0])
+    except NotFound:
+        return False
+    except HTTPException:
+        return True
+    return True
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     @app.errorhandler(ImageError)
     @app.errorhandler(FetchError)
     def known(exc: ApiError | ImageError | FetchError):  # type: ignore[no-untyped-def]
+        if not _is_api():
+            return _page(exc.status, exc.message)
         return error_response(exc.code, exc.message, exc.status)
 
     @app.errorhandler(DuplicateImage)
@@ -54,8 +70,15 @@ def init_app(app: Flask) -> None:
             if exc.code is None or exc.code < 400:
                 return exc  # a redirect raised as an exception, not an error
             return _page(exc.code, exc.description or exc.name)
+        if isinstance(exc, MethodNotAllowed) and not _routed(exc):
+            exc = NotFound()
         code = (exc.name or "error").lower().replace(" ", "_")
-        return error_response(code, exc.description or exc.name, exc.code or 500)
+        response, status = error_response(code, exc.description or exc.name, exc.code or 500)
+        # The exception's own headers: a 405 says which methods are allowed (RFC 9110).
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response, status
 
     @app.errorhandler(OperationalError)
     def store_down(exc: OperationalError):  # type: ignore[no-untyped-def]

@@ -10,11 +10,20 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, url_for
 from ..auth import api_role
 from ..errors import ApiError
 from ..fetch import fetch, fetch_policy
+from ..inputs import int_arg
 from ..links import base_url, public_entry
 from ..matching.video import is_video
 from ..negatives import add_negative
 from ..pagecheck import check_page
-from ..records import NEGATIVE_KINDS, ROLES, EntryPatch, NegativeIn, NegativeOut, PageCheckRequest
+from ..records import (
+    NEGATIVE_KINDS,
+    ROLES,
+    SUBMISSION_STATUSES,
+    EntryPatch,
+    NegativeIn,
+    NegativeOut,
+    PageCheckRequest,
+)
 from ..review import OPEN, approve, candidates, merge
 from ..store import (
     DuplicateNegative,
@@ -32,8 +41,6 @@ from .schemas import CheckRequestUrl, EntryEdit, InfoRequest, MergeRequest, Reje
 from .submissions import submission_json
 
 bp = Blueprint("moderation_api", __name__, url_prefix="/api/v1")
-
-STATUSES = ("pending", "needs_info", "approved", "merged", "rejected")
 
 
 def _body() -> dict[str, Any]:
@@ -69,11 +76,13 @@ def submissions() -> Response:
     the following page. Each carries what it looks like (found once, in the
     background: ``analysis`` says whether that is done)."""
     wanted = request.args.get("status", "pending")
-    if wanted != "open" and wanted not in STATUSES:
-        raise ApiError("invalid_request", f"status must be open or one of {', '.join(STATUSES)}.")
+    if wanted != "open" and wanted not in SUBMISSION_STATUSES:
+        raise ApiError(
+            "invalid_request", f"status must be open or one of {', '.join(SUBMISSION_STATUSES)}."
+        )
     statuses = list(OPEN) if wanted == "open" else [wanted]
-    limit = max(1, min(request.args.get("limit", 50, type=int) or 50, 200))
-    after = request.args.get("after", type=int)
+    limit = max(1, min(int_arg("limit", 50) or 50, 200))
+    after = int_arg("after", None)
     rows = get_moderation().submissions(statuses, limit=limit + 1, after=after)
     items = []
     for sub in rows[:limit]:
@@ -210,8 +219,8 @@ def negatives() -> Response:
         raise ApiError("invalid_request", f"kind must be one of {', '.join(NEGATIVE_KINDS)}.")
     if status not in ("active", "retracted"):
         raise ApiError("invalid_request", "status must be active or retracted.")
-    limit = max(1, min(request.args.get("limit", 50, type=int) or 50, 200))
-    after = request.args.get("after", type=int)
+    limit = max(1, min(int_arg("limit", 50) or 50, 200))
+    after = int_arg("after", None)
     rows = get_moderation().negatives(kind=kind, status=status, after=after, limit=limit + 1)
     next_url = None
     if len(rows) > limit:

@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, Field, ValidationError
 
 from ..errors import ApiError
-from ..records import EntryOut, EntryPatch, Id, Strict, Url, VideoOut
+from ..records import EntryOut, EntryPatch, Id, NegativeOut, Strict, Url, VideoOut
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -115,3 +115,78 @@ class MergeRequest(Strict):
 
 class InfoRequest(Strict):
     message: str = Field(min_length=1, max_length=2000)
+
+
+# --- responses of the volunteers' and moderators' operations (documented in openapi) ---
+
+
+class SubmissionAccepted(BaseModel):
+    id: int
+    status: str
+    status_url: str = Field(description="Where the reporter reads the status (holds a token).")
+
+
+class SubmissionStatus(BaseModel):
+    id: int
+    status: str
+    reason: str | None = Field(description="The moderator's note, if any.")
+    entry_id: int | None = Field(description="The entry it became or joined, once approved.")
+
+
+class LineResult(BaseModel):
+    line: int
+    id: int | None = None
+    status: str | None = None
+    error: ErrorBody | None = None
+
+
+class BulkResult(BaseModel):
+    items: list[LineResult]
+
+
+class SubmissionList(BaseModel):
+    items: list[dict[str, Any]] = Field(description="Reports, with what each looks like.")
+    next: str | None
+
+
+class EntryEnvelope(BaseModel):
+    entry: EntryOut
+
+
+class VersionConflictResponse(ErrorResponse):
+    current: dict[str, Any] = Field(description="The entry as it is saved now.")
+
+
+class ReviewStatus(BaseModel):
+    id: int
+    status: str
+
+
+class StatusChange(Strict):
+    status: str = Field(description="The new status.")
+
+
+class NegativeItem(NegativeOut):
+    thumbnail_url: str
+
+
+class NegativeEnvelope(BaseModel):
+    negative: NegativeItem
+
+
+class NegativeList(BaseModel):
+    items: list[NegativeItem]
+    next: str | None
+
+
+class ItemList(BaseModel):
+    items: list[dict[str, Any]]
+
+
+class PageCheckReport(BaseModel):
+    url: str
+    images: list[dict[str, Any]] = Field(description="One row per image, errors included.")
+
+
+class Recorded(BaseModel):
+    status: str

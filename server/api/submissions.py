@@ -47,6 +47,8 @@ def create() -> tuple[Response, int]:
     allow_video_uploads()
     upload = request.files.get("image") or request.files.get("video")
     if upload is not None:
+        if any(len(values) > 1 for values in request.form.listvalues()):
+            raise ApiError("invalid_request", "Send each form field once.")
         fields = parse(SubmissionIn, {k: v for k, v in request.form.items()})
         return accepted(create_submission(fields, upload.read(), actor, key))
     body = request.get_json(silent=True)

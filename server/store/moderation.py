@@ -12,12 +12,13 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, delete, func, or_, select
+from sqlalchemy import Engine, Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -26,6 +27,7 @@ from ..records import STATUSES, EntryFields, EntryPatch, NegativeIn, NegativeOut
 from . import models as m
 from .db import BoundedSessions, get_engine
 from .entries import (
+    DuplicateImage,
     NewImage,
     add_frames,
     bump_version,
@@ -466,6 +468,35 @@ class ModerationStore:
     def approve(
         self, submission_id: int, fields: EntryFields, image: NewImage, actor: Actor
     ) -> int:
+        stored = select(m.Image.entry_id).where(m.Image.sha256 == image.fingerprint.sha256)
+        with self._same_bytes_as(stored, DuplicateImage):
+            return self._approve(submission_id, fields, image, actor)
+
+    def merge(self, submission_id: int, entry_id: int, image: NewImage, actor: Actor) -> None:
+        """Add the submitted image as a variant, and where it was seen as an appearance."""
+        stored = select(m.Image.entry_id).where(m.Image.sha256 == image.fingerprint.sha256)
+        with self._same_bytes_as(stored, DuplicateImage):
+            self._merge(submission_id, entry_id, image, actor)
+
+    @contextmanager
+    def _same_bytes_as(
+        self, stored: Select[Any], error: Callable[[int], Exception]
+    ) -> Iterator[None]:
+        """Two writers storing the same bytes at once (two moderators, two retries) both
+        pass the look-up; the unique index stops the second, which is told where the
+        bytes are (``error`` of what ``stored`` finds: a 409) rather than a 500."""
+        try:
+            yield
+        except IntegrityError:
+            with self._sessions() as session:
+                known = session.scalar(stored)
+            if known is None:
+                raise
+            raise error(known) from None
+
+    def _approve(
+        self, submission_id: int, fields: EntryFields, image: NewImage, actor: Actor
+    ) -> int:
         with self._sessions.begin() as session:
             sub = self._open(session, submission_id)
             before = _submission_state(sub)
@@ -479,8 +510,7 @@ class ModerationStore:
             )
             return entry.id
 
-    def merge(self, submission_id: int, entry_id: int, image: NewImage, actor: Actor) -> None:
-        """Add the submitted image as a variant, and where it was seen as an appearance."""
+    def _merge(self, submission_id: int, entry_id: int, image: NewImage, actor: Actor) -> None:
         with self._sessions.begin() as session:
             sub = self._open(session, submission_id)
             entry = session.get(m.Entry, entry_id)
@@ -616,26 +646,16 @@ class ModerationStore:
     def add_negative(self, fields: NegativeIn, image: NewImage, actor: Actor) -> int:
         """Store material that is not evidence; DuplicateNegative if its bytes are
         already in the bank. Every worker reloads the bank within a second."""
-        try:
-            with self._sessions.begin() as session:
-                row = negative_row(fields.kind, image, note=fields.note, created_by=actor.label)
-                if fields.source_url is not None:
-                    row.source_url = str(fields.source_url)
-                session.add(row)
-                session.flush()
-                negatives_changed(session)
-                write_audit(
-                    session, actor, "negative_add", f"negative:{row.id}", None, _negative(row)
-                )
-                return row.id
-        except IntegrityError:
-            with self._sessions() as session:
-                known = session.scalar(
-                    select(m.Negative.id).where(m.Negative.sha256 == image.fingerprint.sha256)
-                )
-            if known is None:
-                raise
-            raise DuplicateNegative(known) from None
+        stored = select(m.Negative.id).where(m.Negative.sha256 == image.fingerprint.sha256)
+        with self._same_bytes_as(stored, DuplicateNegative), self._sessions.begin() as session:
+            row = negative_row(fields.kind, image, note=fields.note, created_by=actor.label)
+            if fields.source_url is not None:
+                row.source_url = str(fields.source_url)
+            session.add(row)
+            session.flush()
+            negatives_changed(session)
+            write_audit(session, actor, "negative_add", f"negative:{row.id}", None, _negative(row))
+            return row.id
 
     def set_negative_status(self, negative_id: int, status: str, actor: Actor) -> NegativeOut:
         """Retract an item of the bank (or restore it); audited, seen by every worker."""

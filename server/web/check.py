@@ -20,12 +20,13 @@ from flask_login import current_user
 
 from ..checks import check_image
 from ..fetch import FetchError, fetch, fetch_policy
+from ..inputs import int_arg
 from ..jsonld import media_review
 from ..limits import check_limit, client_key, limiter
 from ..links import base_url, public_check, public_entry
 from ..matching.decode import ImageError, decode
 from ..matching.video import is_video
-from ..records import CATEGORY_LABELS, FEEDBACK_VERDICTS
+from ..records import CATEGORY_LABELS, FEEDBACK_VERDICTS, MAX_ID
 from ..references import thumbnail_jpeg
 from ..store import NotFound, get_moderation, get_store, get_videos
 
@@ -135,7 +136,7 @@ def feedback() -> Response:
     record as the extension's (one say per reader and entry), then the entry's page."""
     entry_id = request.form.get("entry_id", type=int)
     verdict = request.form.get("verdict", "")
-    if entry_id is None or verdict not in FEEDBACK_VERDICTS:
+    if entry_id is None or not 1 <= entry_id <= MAX_ID or verdict not in FEEDBACK_VERDICTS:
         abort(400)
     try:
         get_moderation().add_feedback(entry_id, verdict, None, None, client_key())
@@ -155,7 +156,7 @@ def entries() -> str:
     category = request.args.get("category") or None
     if category not in CATEGORY_LABELS:
         category = None
-    before = request.args.get("before", type=int)
+    before = int_arg("before", None)
     found = get_store().browse(query=query, category=category, before=before, limit=BROWSE_PAGE + 1)
     older = None
     if len(found) > BROWSE_PAGE:

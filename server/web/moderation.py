@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from ..auth import password_problem, web_role
 from ..errors import ApiError
 from ..fetch import FetchError, fetch, fetch_policy
+from ..inputs import int_arg
 from ..matching.decode import ImageError
 from ..matching.video import is_video
 from ..negatives import add_negative
@@ -38,6 +39,7 @@ from ..records import (
     NEGATIVE_KINDS,
     NEGATIVE_LABELS,
     ROLES,
+    SUBMISSION_STATUSES,
     EntryPatch,
     NegativeIn,
     PageCheckRequest,
@@ -61,7 +63,6 @@ from ..videos import add_video
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 QUEUE_PAGE = 50  # reports per page of the queue
-SUBMISSION_STATUSES = ("pending", "needs_info", "approved", "merged", "rejected")
 
 
 def _origin_from_form(form: dict[str, str]) -> dict[str, Any]:
@@ -152,7 +153,7 @@ def queue() -> str:
     if status != "open" and status not in SUBMISSION_STATUSES:
         abort(400)
     statuses = list(OPEN) if status == "open" else [status]
-    after = request.args.get("after", type=int)
+    after = int_arg("after", None)
     store = get_moderation()
     feedback = store.feedback_counts()
     threshold = current_app.config["FEEDBACK_FLAG_THRESHOLD"]
@@ -345,7 +346,7 @@ def _audit(entry_id: int) -> list[dict[str, Any]]:
 @bp.get("/audit")
 @web_role("moderator")
 def audit() -> str:
-    user_id = request.args.get("user", type=int)
+    user_id = int_arg("user", None)
     target = request.args.get("target") or None
     events = [audit_dict(e) for e in get_moderation().audit(target=target, user_id=user_id)]
     return render_template("moderation/audit.html", events=events, user_id=user_id, target=target)
@@ -391,7 +392,7 @@ def negatives() -> Any:
     kind = request.args.get("kind") or None
     kind = kind if kind in NEGATIVE_KINDS else None
     status = "retracted" if request.args.get("status") == "retracted" else "active"
-    after = request.args.get("after", type=int)
+    after = int_arg("after", None)
     items = store.negatives(kind=kind, status=status, after=after, limit=NEGATIVES_PAGE + 1)
     return render_template(
         "moderation/negatives.html",

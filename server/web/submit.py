@@ -18,7 +18,7 @@ from ..errors import ApiError
 from ..fetch import FetchError
 from ..limits import limiter
 from ..matching.decode import ImageError
-from ..records import SubmissionIn
+from ..records import SUBMISSION_STATUSES, SubmissionIn
 from ..store import get_moderation
 from ..submissions import allow_video_uploads, create_submission, status_url, submit_limit
 
@@ -68,6 +68,4 @@ def form() -> Any:
 def _mine() -> list[Any]:
     if not current_user.is_authenticated:
         return []
-    return get_moderation().submissions(
-        ["pending", "needs_info", "approved", "merged", "rejected"], submitter_id=current_user.id
-    )
+    return get_moderation().submissions(list(SUBMISSION_STATUSES), submitter_id=current_user.id)

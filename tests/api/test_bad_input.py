@@ -154,3 +154,78 @@ def test_thin_pictures_are_answered_not_crashed(client, size: tuple[int, int]) -
         content_type="multipart/form-data",
     )
     assert report.status_code in (202, 422)
+
+
+# --- found by schemathesis (tests/e2e/test_api_contract.py), each once a 500 ----------
+
+
+def test_an_entry_cannot_lose_its_title_claim_or_origin(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry = add_fake(app, "rocket")
+    moderator = token(app, "moderator")
+    for field in ("title", "category", "claim", "origin", "sources"):
+        edit = client.patch(
+            f"/api/v1/entries/{entry}", headers=moderator, json={field: None, "version": 1}
+        )
+        assert edit.status_code == 400, field
+    assert (
+        client.patch(
+            f"/api/v1/entries/{entry}", headers=moderator, json={"rating": None, "version": 1}
+        ).status_code
+        == 200
+    )  # a rating may be cleared
+    submission = submit(client, "chelsea")
+    approve = client.post(
+        f"/api/v1/submissions/{submission}/approve", headers=moderator, json={"title": None}
+    )
+    assert approve.status_code == 400
+
+
+def test_an_address_that_outgrows_its_column_once_normalised_is_a_400(app, client) -> None:  # type: ignore[no-untyped-def]
+    host = ".".join(["a" * 63] * 30)[:1990]
+    submission = submit(client, "chelsea")
+    approve = client.post(
+        f"/api/v1/submissions/{submission}/approve",
+        headers=token(app, "moderator"),
+        json={"sources": [{"url": f"https://{host}"}]},
+    )
+    assert approve.status_code in (200, 400)  # never a 500
+
+
+@pytest.mark.parametrize("value", ["³", "-1", "1e3", "9" * 30])
+def test_whole_number_arguments_are_ascii_digits_in_range(app, client, value: str) -> None:  # type: ignore[no-untyped-def]
+    moderator = token(app, "moderator")
+    for path in (
+        "/api/v1/negatives?limit=",
+        "/api/v1/negatives?after=",
+        "/api/v1/submissions?after=",
+    ):
+        answer = client.get(path + value, headers=moderator)
+        assert answer.status_code == 400 and answer.get_json()["error"]["code"] == "invalid_request"
+    assert client.get(f"/entries?before={value}").status_code == 400  # a page, styled
+
+
+def test_a_status_link_with_any_token_is_answered(client) -> None:  # type: ignore[no-untyped-def]
+    submission = submit(client, "rocket")
+    assert client.get(f"/api/v1/submissions/{submission}?token=%C3%A9t%C3%A9").status_code == 404
+
+
+def test_a_wrong_method_names_the_allowed_ones_and_an_impossible_id_is_not_found(client) -> None:  # type: ignore[no-untyped-def]
+    answer = client.delete("/api/v1/check")
+    assert answer.status_code == 405 and "POST" in answer.headers["Allow"]
+    assert client.patch(f"/api/v1/entries/{HUGE_ID * 4}").status_code == 404
+
+
+def test_unknown_formats_and_repeated_fields_are_refused(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry = add_fake(app, "rocket")
+    assert client.get(f"/api/v1/entries/{entry}?format=xml").status_code == 400
+    data = edits.archetype(demo_image("coffee"))
+    twice = client.post(
+        "/api/v1/submissions",
+        data={"image": (io.BytesIO(data), "x.jpg"), "claim": ["one", "two"]},
+        content_type="multipart/form-data",
+    )
+    assert twice.status_code == 400
+    odd = client.post(
+        "/api/v1/feedback", json={"verdict": "helpful", "entry_id": entry, "page_url": {}}
+    )
+    assert odd.status_code == 400
