@@ -24,7 +24,7 @@ frame around another picture) stay well under (BENCHMARKS.md).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -40,6 +40,20 @@ COLOUR_TOLERANCE = 10.0  # Cb/Cr levels a cell may sit from the colour the overl
 MAX_HUE_TURN = np.pi / 6  # radians of hue a colour filter may turn (warm/cool tints)
 MIN_CELLS = 8  # fewer cells in the overlap than this prove nothing
 HOLE_FILL = 0.5  # share of its box a patch of differences fills to count as a hole
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Places (reference pixels) of a stored picture that are evidence of nothing in
+    particular: ``common`` keypoints the bank holds in many entries, and ``declared``
+    ones, matching the negative bank's material (an interface, a logo). Text and icons
+    are dense with keypoints, not made of them, so the cells next to declared ones are
+    left out too; common keypoints are scattered through ordinary photos, where that
+    would leave out much of the picture itself (it cost heavy filters half their recall
+    on bench/accuracy/answers.py)."""
+
+    common: np.ndarray
+    declared: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.float32))
 
 
 @dataclass(frozen=True)
@@ -79,16 +93,16 @@ def compare(
     region: Box | None = None,
     query_chroma: np.ndarray | None = None,
     reference_chroma: np.ndarray | None = None,
-    shared: np.ndarray | None = None,
+    shared: Shared | None = None,
 ) -> Evidence:
     """Cell-by-cell agreement of ``query`` with ``reference`` inside ``region``.
 
     ``query`` and ``reference`` are greyscale arrays; ``homography`` maps reference pixel
     coordinates to query pixel coordinates; ``region`` is the part of the reference that
     is its content (default: all of it). The chromas (Cb, Cr; same sizes as the greys)
-    are compared too when both pictures have colour. ``shared`` are places (reference
-    pixels) of what the stored picture shares with many others (its common keypoints):
-    the cells around them are left out, as evidence of nothing in particular.
+    are compared too when both pictures have colour. ``shared``: where the stored picture
+    shows what it shares with others (``Shared``); agreeing cells there are left out, as
+    evidence of nothing in particular.
     """
     scale = SIDE / max(reference.shape)
     height = max(1, round(reference.shape[0] * scale))
@@ -130,8 +144,12 @@ def compare(
     # What the stored picture shares with many others agrees for no particular reason:
     # such cells are left out when they agree, and count when they do not.
     counted = overlap.copy()
-    if shared is not None and len(shared):
-        counted &= ~(_near(shared, scale, rows, cols) & agrees)
+    if shared is not None:
+        near = _near(shared.common, scale, rows, cols)
+        if len(shared.declared):
+            declared = _near(shared.declared, scale, rows, cols).astype(np.uint8)
+            near |= cv2.dilate(declared, np.ones((3, 3), np.uint8)) > 0
+        counted &= ~(near & agrees)
     compared = int(counted.sum())
     if compared < MIN_CELLS:
         return NO_EVIDENCE

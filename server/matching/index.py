@@ -259,10 +259,13 @@ def negative_bank(items: Sequence[NegativeImage]) -> NegativeBank:
     pictures of their own (all but frames) as a bank of their own (ids are the items'
     ids, as entry and image ids)."""
     material = material_index([item.features for item in items if item.features is not None])
+    shown_over = material_index(
+        [item.features for item in items if item.features is not None and item.kind != "lookalike"]
+    )
     lookalikes = [item for item in items if item.work_jpeg is not None]
     kinds = {item.id: item.kind for item in lookalikes}
     if not lookalikes:
-        return NegativeBank(material, None, len(items))
+        return NegativeBank(material, None, len(items), shown_over=shown_over)
     hashed = [(item.id, name, code) for item in lookalikes for name, code in item.hashes]
     ids = np.array([i for i, _, _ in hashed], dtype=np.int64)
     rows = IndexRows(
@@ -285,7 +288,7 @@ def negative_bank(items: Sequence[NegativeImage]) -> NegativeBank:
         return stored_picture(item.work_jpeg, item.regions)
 
     bank = Snapshot(HashIndex(rows), features, picture)
-    return NegativeBank(material, bank, len(items), kinds)
+    return NegativeBank(material, bank, len(items), kinds, shown_over=shown_over)
 
 
 def _daemon_thread(work: Callable[[], None]) -> None:

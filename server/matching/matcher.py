@@ -33,12 +33,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .agreement import Evidence, compare
+from .agreement import Evidence, Shared, compare
 from .decode import grey_pixels
 from .features import Candidate, extract
 from .geometry import Box, area, hash_homography, reference_window, scaled
 from .hashing import Fingerprint, picture_hashes
 from .index import Hit, Snapshot
+from .negatives import shown_over_share
 from .regions import picture_boxes
 from .source import StoredPicture
 from .text import MIN_WORDS, SAME_WORDS, Words, same_words
@@ -413,14 +414,26 @@ def _from_hit(
     )
 
 
-def _shared(snapshot: Snapshot, image_id: int) -> np.ndarray:
+#: A stored picture whose keypoints are at least this share material shown over pictures
+#: (the negative bank's overlays, frames, templates) is mostly that material (a lock
+#: screen: its clock and notifications over a smooth wallpaper): the cells around that
+#: material are left out, not just the cells at it (``agreement.Shared``).
+MOSTLY_DECLARED = 0.3
+
+
+def _shared(snapshot: Snapshot, image_id: int) -> Shared:
     """Where a stored picture shows what is not evidence: keypoints the bank holds in
-    many entries, and the negative bank's material."""
+    many entries, and the negative bank's material (what moderators declared)."""
     common = snapshot.features.common_points(image_id)
     if snapshot.negatives.material is None:
-        return common
+        return Shared(common)
     keypoints = snapshot.features.keypoints_of(image_id)
-    return np.vstack([common, snapshot.negatives.shared_points(image_id, keypoints)])
+    declared = snapshot.negatives.shared_points(image_id, keypoints)
+    if shown_over_share(snapshot.negatives, keypoints) < MOSTLY_DECLARED:
+        # An ordinary picture, with a few keypoints that look like a logo or a frame, or
+        # a burst's frame much like its lookalike (a picture of its own, not an overlay).
+        return Shared(np.vstack([common, declared]))
+    return Shared(common, declared)
 
 
 class _Query:
@@ -441,7 +454,7 @@ class _Query:
         return cv2.resize(self._value, size, interpolation=cv2.INTER_LINEAR)
 
     def compare(
-        self, stored: StoredPicture, homography: np.ndarray, region: Box, shared: np.ndarray
+        self, stored: StoredPicture, homography: np.ndarray, region: Box, shared: Shared
     ) -> Evidence:
         colour = self.chroma_at() if stored.chroma is not None else None
         return compare(self.grey, stored.grey, homography, region, colour, stored.chroma, shared)

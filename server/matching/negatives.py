@@ -46,6 +46,10 @@ class NegativeBank:
     lookalikes: Snapshot | None = None  # every item with a picture, searched like entries
     size: int = 0  # items in the bank
     kinds: dict[int, str] = field(default_factory=dict)  # of the searched items, by id
+    #: The material shown over pictures (overlays, frames, templates; not lookalikes,
+    #: which are pictures of their own): where a stored picture is mostly this, it is an
+    #: interface around a plain picture (``matcher._shared``).
+    shown_over: faiss.IndexBinaryFlat | None = None
     _shared: dict[int, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def unvoting(self, descriptors: np.ndarray) -> np.ndarray:
@@ -61,6 +65,14 @@ class NegativeBank:
         if self.material is None or keypoints is None or not len(keypoints):
             return np.zeros((0, 2), np.float32)
         return _remembered(self, image_id, keypoints)
+
+
+def shown_over_share(bank: NegativeBank, keypoints: Features | None) -> float:
+    """The share of a stored picture's keypoints that are material shown over pictures."""
+    if bank.shown_over is None or keypoints is None or not len(keypoints):
+        return 0.0
+    distances, _ = bank.shown_over.search(np.ascontiguousarray(keypoints.descriptors), 1)
+    return float((distances[:, 0] <= MATERIAL_DISTANCE).mean())
 
 
 def _remembered(bank: NegativeBank, image_id: int, keypoints: Features) -> np.ndarray:
