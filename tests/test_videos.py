@@ -307,7 +307,13 @@ def test_a_volunteer_reports_a_video_and_its_approval_indexes_it(sqlite_url) -> 
         headers=token(app, "moderator"),
     )
     assert approved.status_code == 200, approved.get_json()
+    # The report's page follows the indexing of its video: a progress bar, then the poster.
+    review = client.get(f"/moderation/submissions/{submission_id}").get_data(as_text=True)
+    assert "Approved as" in review and "Reference videos" in review
+    assert "<progress" in review or "first frame of video" in review
     settle(app)
+    review = client.get(f"/moderation/submissions/{submission_id}").get_data(as_text=True)
+    assert "first frame of video" in review and 'http-equiv="refresh"' not in review
     entry = approved.get_json()["entry"]
     with app.app_context():
         videos = get_videos().of_entry(entry["id"])

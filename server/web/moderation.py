@@ -186,9 +186,12 @@ def review(submission_id: int) -> str:
         abort(404)
     found = candidates(sub) or {"entries": [], "submissions": []}
     entries = get_store().get_entries([c["entry_id"] for c in found["entries"]])
+    # Once approved or merged, the entry it went into: its videos' indexing shows here.
+    into = get_store().get_entry(sub.entry_id, published_only=False) if sub.entry_id else None
     return render_template(
         "moderation/review.html",
         sub=sub,
+        into=into,
         evidence=json.loads(sub.evidence_urls or "[]"),
         analysis=sub.analysis,
         candidates=[
