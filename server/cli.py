@@ -20,7 +20,7 @@ from . import jobs
 from .auth import password_problem
 from .fetch import fetch_policy
 from .importer import LineResult, export_lines, import_lines, import_negative_lines
-from .jsonld import media_review
+from .jsonld import fact_check
 from .matching.features import QUANTIZER_LISTS
 from .records import USER_ROLES
 from .references import beside_of, prepare
@@ -226,13 +226,14 @@ def train_quantizer_command(lists: int) -> None:
     help="File to write (default: stdout). With jsonl, thumbnails go to a folder beside it.",
 )
 def export_command(fmt: str, output: Path | None) -> None:
-    """Export every entry as JSON Lines (import shape) or as JSON-LD MediaReviews."""
+    """Export every entry as JSON Lines (import shape) or as JSON-LD (each entry a ClaimReview
+    and a MediaReview, as Google documents them)."""
     out = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
         store = get_store()
         if fmt == "jsonld":
             base = current_app.config["PUBLIC_URL"]
-            reviews = [media_review(entry, base) for entry, _ in store.iter_entries()]
+            reviews = [fact_check(entry, base) for entry, _ in store.iter_entries()]
             json.dump(reviews, out, ensure_ascii=False, indent=2)
             out.write("\n")
             count = len(reviews)

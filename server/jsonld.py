@@ -1,83 +1,122 @@
-"""An entry as schema.org MediaReview with its associated ClaimReview (JSON-LD).
+"""An entry as schema.org fact-check markup: a ClaimReview and a MediaReview (JSON-LD).
 
-Fact-checkers and platforms already exchange these types, so publishing them makes
-our entries importable elsewhere at no cost.
+Laid out as Google documents both (developers.google.com/search/docs/appearance/
+structured-data/factcheck and the MediaReview guide): a top-level ClaimReview of the
+false claim, with its author, date, rating (in words and in numbers) and the claim it
+reviews (where it appeared first, who made it, when); and a MediaReview whose reviewed
+item is the stored image itself. Both in one ``@graph``, each with an ``@id``. Fact-
+checkers and platforms already exchange these, so our entries are importable elsewhere;
+nothing empty is ever written (no ``[]``, no blank names).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .records import EntryOut, ImageOut, Provenance
+from .records import Appearance, EntryOut, ImageOut, Provenance
+
+#: How true each verdict leaves the claim, on Google's 1 (false) to 5 (true) scale.
+RATING_VALUES = {
+    "TransformedContent": 1,
+    "StagedContent": 1,
+    "EditedOrCroppedContent": 2,
+    "DecontextualizedContent": 2,
+    "SatireOrParodyContent": 3,
+    "OriginalMediaContent": 5,
+}
+
+
+def fact_check(entry: EntryOut, base_url: str) -> dict[str, Any]:
+    """The entry's ClaimReview and MediaReview, one document."""
+    return {
+        "@context": "https://schema.org",
+        "@graph": [claim_review(entry, base_url), media_review(entry, base_url)],
+    }
+
+
+def _publisher(base_url: str) -> dict[str, Any]:
+    return {"@type": "Organization", "name": "OriginCheck", "url": base_url + "/"}
+
+
+def claim_review(entry: EntryOut, base_url: str) -> dict[str, Any]:
+    page = base_url + entry.url
+    appearances = sorted(entry.appearances, key=lambda a: (a.date is None, a.date))
+    claim: dict[str, Any] = {"@type": "Claim"}
+    if appearances:
+        claim["appearance"] = [_creative_work(a) for a in appearances]
+        claim["firstAppearance"] = _creative_work(appearances[0])
+        if appearances[0].publisher:
+            claim["author"] = {"@type": "Organization", "name": appearances[0].publisher}
+    if entry.claim_date:
+        claim["datePublished"] = entry.claim_date.isoformat()
+    review: dict[str, Any] = {
+        "@type": "ClaimReview",
+        "@id": page + "#claim-review",
+        "url": page,
+        "claimReviewed": entry.claim,
+        "author": _publisher(base_url),
+        "datePublished": entry.created_at.date().isoformat(),
+        "dateModified": entry.updated_at.date().isoformat(),
+        "reviewRating": {
+            "@type": "Rating",
+            "alternateName": entry.rating or entry.category_label,
+            "ratingValue": RATING_VALUES.get(entry.category, 1),
+            "bestRating": 5,
+            "worstRating": 1,
+        },
+        "itemReviewed": claim,
+    }
+    if entry.sources:
+        review["citation"] = [
+            {
+                "@type": "CreativeWork",
+                "url": str(s.url),
+                **({"name": s.title} if s.title else {}),
+                **(
+                    {"publisher": {"@type": "Organization", "name": s.publisher}}
+                    if s.publisher
+                    else {}
+                ),
+                **({"datePublished": s.date.isoformat()} if s.date else {}),
+            }
+            for s in entry.sources
+        ]
+    return review
+
+
+def _creative_work(appearance: Appearance) -> dict[str, Any]:
+    """A post or page where the false claim was published with the image."""
+    work: dict[str, Any] = {"@type": "CreativeWork", "url": str(appearance.url)}
+    if appearance.publisher:
+        work["publisher"] = {"@type": "Organization", "name": appearance.publisher}
+    if appearance.date:
+        work["datePublished"] = appearance.date.isoformat()
+    if appearance.language:
+        work["inLanguage"] = appearance.language
+    return work
 
 
 def media_review(entry: EntryOut, base_url: str) -> dict[str, Any]:
     page = base_url + entry.url
     origin = entry.origin
-    item: dict[str, Any] = {
-        "@type": "MediaReviewItem",
-        "mediaItemAppearance": [
-            {
-                "@type": "ImageObject",
-                "contentUrl": str(a.url),
-                **({"uploadDate": a.date.isoformat()} if a.date else {}),
-                **(
-                    {"publisher": {"@type": "Organization", "name": a.publisher}}
-                    if a.publisher
-                    else {}
-                ),
-                **({"inLanguage": a.language} if a.language else {}),
-            }
-            for a in entry.appearances
-        ],
-    }
+    item: dict[str, Any] = {"@type": "MediaReviewItem"}
     if entry.images:
-        item["associatedMedia"] = [_image_object(image, base_url) for image in entry.images]
+        item["mediaItemAppearance"] = [_image_object(image, base_url) for image in entry.images]
     review: dict[str, Any] = {
-        "@context": "https://schema.org",
         "@type": "MediaReview",
-        "@id": page,
+        "@id": page + "#media-review",
         "url": page,
         "name": entry.title,
+        "author": _publisher(base_url),
+        "datePublished": entry.created_at.date().isoformat(),
+        "dateModified": entry.updated_at.date().isoformat(),
         "mediaAuthenticityCategory": entry.category,
         "originalMediaContextDescription": origin.description,
         "itemReviewed": item,
-        "datePublished": entry.created_at.date().isoformat(),
-        "dateModified": entry.updated_at.date().isoformat(),
-        "author": {"@type": "Organization", "name": "OriginCheck"},
-        "associatedClaimReview": {
-            "@type": "ClaimReview",
-            "url": page,
-            "claimReviewed": entry.claim,
-            "reviewRating": {
-                "@type": "Rating",
-                "alternateName": entry.rating or entry.category_label,
-            },
-            "itemReviewed": {
-                "@type": "Claim",
-                **({"datePublished": entry.claim_date.isoformat()} if entry.claim_date else {}),
-                "appearance": [
-                    {"@type": "CreativeWork", "url": str(a.url)} for a in entry.appearances
-                ],
-            },
-            "citation": [
-                {
-                    "@type": "CreativeWork",
-                    "url": str(s.url),
-                    **({"name": s.title} if s.title else {}),
-                    **(
-                        {"publisher": {"@type": "Organization", "name": s.publisher}}
-                        if s.publisher
-                        else {}
-                    ),
-                    **({"datePublished": s.date.isoformat()} if s.date else {}),
-                }
-                for s in entry.sources
-            ],
-        },
+        "associatedClaimReview": {"@id": page + "#claim-review"},
     }
     if origin.url:
-        review["originalMediaLink"] = {"@type": "ImageObject", "url": str(origin.url)}
+        review["originalMediaLink"] = {"@type": "WebPage", "url": str(origin.url)}
         if origin.author:
             review["originalMediaLink"]["author"] = {"@type": "Person", "name": origin.author}
         if origin.date:

@@ -103,9 +103,9 @@ def test_export_jsonld(app) -> None:  # type: ignore[no-untyped-def]
     runner = app.test_cli_runner()
     runner.invoke(args=["demo-data"])
     result = runner.invoke(args=["export", "--format", "jsonld"])
-    text = result.output  # the runner mixes the stderr summary in
-    reviews = json.loads(text[text.index("[") : text.rindex("]") + 1])
-    assert len(reviews) == 4 and reviews[0]["@type"] == "MediaReview"
+    documents = json.loads(result.stdout)  # the summary goes to stderr
+    assert len(documents) == 4
+    assert [node["@type"] for node in documents[0]["@graph"]] == ["ClaimReview", "MediaReview"]
 
 
 def test_create_token_prints_the_token_alone_on_the_last_line(app) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from ..checks import check_hash, check_image, get_index_holder
 from ..errors import ApiError
 from ..fetch import fetch, fetch_policy
 from ..inputs import int_arg
-from ..jsonld import media_review
+from ..jsonld import fact_check
 from ..limits import check_limit, client_key, limiter
 from ..links import base_url, public_check, public_entry
 from ..records import FeedbackIn
@@ -102,7 +102,7 @@ def entry(entry_id: int) -> Response:
     if found is None:
         raise ApiError("not_found", f"No published entry {entry_id}.", 404)
     if wanted == "jsonld" or request.accept_mimetypes.best == "application/ld+json":
-        response = jsonify(media_review(found, base_url()))
+        response = jsonify(fact_check(found, base_url()))
         response.mimetype = "application/ld+json"
         return response
     return jsonify(public_entry(found.model_dump(mode="json")))

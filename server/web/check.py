@@ -21,7 +21,7 @@ from flask_login import current_user
 from ..checks import check_image
 from ..fetch import FetchError, fetch, fetch_policy
 from ..inputs import int_arg
-from ..jsonld import media_review
+from ..jsonld import fact_check
 from ..limits import check_limit, client_key, limiter
 from ..links import base_url, public_check, public_entry
 from ..matching.decode import ImageError, decode
@@ -184,7 +184,7 @@ def entry(entry_id: int) -> str | tuple[str, int]:
     return render_template(
         "entry.html",
         entry=public_entry(found.model_dump(mode="json")),
-        jsonld=media_review(found, base_url()),
+        jsonld=fact_check(found, base_url()),
     )
 
 

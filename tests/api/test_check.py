@@ -137,11 +137,15 @@ def test_entry_json_and_jsonld(app, client) -> None:  # type: ignore[no-untyped-
     assert entry["title"] == "coffee photo misused"
     response = client.get(f"/api/v1/entries/{entry_id}?format=jsonld")
     assert response.mimetype == "application/ld+json"
-    review = response.get_json()
-    assert review["@type"] == "MediaReview"
-    assert review["mediaAuthenticityCategory"] == "DecontextualizedContent"
-    assert review["associatedClaimReview"]["claimReviewed"] == entry["claim"]
-    assert review["itemReviewed"]["mediaItemAppearance"][0]["contentUrl"] == "https://example.org/p"
+    claim, media = response.get_json()["@graph"]
+    assert media["@type"] == "MediaReview"
+    assert media["mediaAuthenticityCategory"] == "DecontextualizedContent"
+    assert claim["@type"] == "ClaimReview" and claim["claimReviewed"] == entry["claim"]
+    assert media["associatedClaimReview"] == {"@id": claim["@id"]}
+    # The image reviewed is the stored image; the post it appeared in is the claim's.
+    stored = media["itemReviewed"]["mediaItemAppearance"][0]["contentUrl"]
+    assert stored.endswith(entry["images"][0]["thumbnail_url"].split("localhost")[-1])
+    assert claim["itemReviewed"]["appearance"][0]["url"] == "https://example.org/p"
     assert client.get("/api/v1/entries/999").status_code == 404
 
 

@@ -51,8 +51,9 @@ def test_entry_page_escapes_hostile_text_and_embeds_jsonld(app, client) -> None:
     assert "<img src=x" not in html and "<script>alert" not in html
     block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
     assert block is not None
-    review = json.loads(block.group(1))
-    assert review["@type"] == "MediaReview" and review["name"] == HOSTILE
+    claim, media = json.loads(block.group(1))["@graph"]
+    assert claim["@type"] == "ClaimReview" and claim["claimReviewed"] == HOSTILE
+    assert media["@type"] == "MediaReview" and media["name"] == HOSTILE
     assert client.get("/entries/12345").status_code == 404
 
 

@@ -192,8 +192,9 @@ def test_a_report_s_credentials_reach_the_review_page_the_entry_and_its_json_ld(
     image = approved.get_json()["entry"]["images"][0]
     assert image["provenance"]["credentials"]["signer"] == "Image Maker Inc"
     entry_id = approved.get_json()["entry"]["id"]
-    review = client.get(f"/api/v1/entries/{entry_id}?format=jsonld").get_json()
-    media = review["itemReviewed"]["associatedMedia"][0]
+    graph = client.get(f"/api/v1/entries/{entry_id}?format=jsonld").get_json()["@graph"]
+    review = next(node for node in graph if node["@type"] == "MediaReview")
+    media = review["itemReviewed"]["mediaItemAppearance"][0]
     assert media["contentUrl"].endswith(f"/images/{image['id']}/thumbnail.jpg")
     facts = {p["name"]: p for p in media["exifData"]}
     assert facts["C2PA signer"]["value"] == "Image Maker Inc"
