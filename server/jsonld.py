@@ -34,12 +34,23 @@ def fact_check(entry: EntryOut, base_url: str) -> dict[str, Any]:
     }
 
 
-def _publisher(base_url: str) -> dict[str, Any]:
-    return {"@type": "Organization", "name": "OriginCheck", "url": base_url + "/"}
+def _review(kind: str, entry: EntryOut, base_url: str) -> dict[str, Any]:
+    """What both reviews of an entry say of themselves: where, by whom, when."""
+    page = base_url + entry.url
+    return {
+        "@type": kind,
+        "@id": f"{page}#{_ANCHORS[kind]}",
+        "url": page,
+        "author": {"@type": "Organization", "name": "OriginCheck", "url": base_url + "/"},
+        "datePublished": entry.created_at.date().isoformat(),
+        "dateModified": entry.updated_at.date().isoformat(),
+    }
+
+
+_ANCHORS = {"ClaimReview": "claim-review", "MediaReview": "media-review"}
 
 
 def claim_review(entry: EntryOut, base_url: str) -> dict[str, Any]:
-    page = base_url + entry.url
     appearances = sorted(entry.appearances, key=lambda a: (a.date is None, a.date))
     claim: dict[str, Any] = {"@type": "Claim"}
     if appearances:
@@ -50,13 +61,8 @@ def claim_review(entry: EntryOut, base_url: str) -> dict[str, Any]:
     if entry.claim_date:
         claim["datePublished"] = entry.claim_date.isoformat()
     review: dict[str, Any] = {
-        "@type": "ClaimReview",
-        "@id": page + "#claim-review",
-        "url": page,
+        **_review("ClaimReview", entry, base_url),
         "claimReviewed": entry.claim,
-        "author": _publisher(base_url),
-        "datePublished": entry.created_at.date().isoformat(),
-        "dateModified": entry.updated_at.date().isoformat(),
         "reviewRating": {
             "@type": "Rating",
             "alternateName": entry.rating or entry.category_label,
@@ -103,17 +109,12 @@ def media_review(entry: EntryOut, base_url: str) -> dict[str, Any]:
     if entry.images:
         item["mediaItemAppearance"] = [_image_object(image, base_url) for image in entry.images]
     review: dict[str, Any] = {
-        "@type": "MediaReview",
-        "@id": page + "#media-review",
-        "url": page,
+        **_review("MediaReview", entry, base_url),
         "name": entry.title,
-        "author": _publisher(base_url),
-        "datePublished": entry.created_at.date().isoformat(),
-        "dateModified": entry.updated_at.date().isoformat(),
         "mediaAuthenticityCategory": entry.category,
         "originalMediaContextDescription": origin.description,
         "itemReviewed": item,
-        "associatedClaimReview": {"@id": page + "#claim-review"},
+        "associatedClaimReview": {"@id": f"{page}#{_ANCHORS['ClaimReview']}"},
     }
     if origin.url:
         review["originalMediaLink"] = {"@type": "WebPage", "url": str(origin.url)}
