@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import re
+import secrets
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -18,6 +22,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from ..cache import get_cache
 from ..checks import check_image
 from ..fetch import FetchError, fetch, fetch_policy
 from ..inputs import int_arg
@@ -67,12 +72,41 @@ def index() -> str | tuple[str, int]:
             ), 400
     except (ImageError, FetchError) as exc:
         return render_template("index.html", error=exc.message, url=url), exc.status
+    check = public_check(result)
     return render_template(
         "index.html",
-        check=public_check(result),
+        check=check,
         url=url,
         checked=None if is_video(data) else checked_picture(data),  # a clip: see its matches
+        permalink=keep_result(check),
     )
+
+
+#: Result links: kept as long as the verdict cache keeps verdicts (CACHE_TTL), then gone.
+RESULT_KEY = "result-link:{}"
+RESULT_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def keep_result(check: dict[str, Any]) -> str:
+    """A link to this verdict that anyone may open for a day. The verdict is kept and
+    nothing of the image: not its pixels, not its hashes (which would identify it)."""
+    token = secrets.token_urlsafe(16)
+    kept = {k: v for k, v in check.items() if k not in ("hashes", "cached", "took_ms")}
+    at = dt.datetime.now(dt.UTC).isoformat()
+    get_cache().set(RESULT_KEY.format(token), {"check": kept, "at": at})
+    return base_url() + url_for("web.result", token=token)
+
+
+@bp.get("/results/<token>")
+def result(token: str) -> str | tuple[str, int]:
+    kept = get_cache().get(RESULT_KEY.format(token)) if RESULT_TOKEN.fullmatch(token) else None
+    if kept is None:
+        message = (
+            "This result link has expired: results are kept for a day, without the image. "
+            "Check the image again to see today's answer."
+        )
+        return current_app.extensions["origincheck.error_page"](410, message)
+    return render_template("index.html", check=kept["check"], shared_at=kept["at"])
 
 
 def checked_picture(data: bytes) -> dict[str, object]:

@@ -101,6 +101,10 @@ def test_public_pages(site: str, files: dict[str, Path], browser) -> None:  # ty
         page.locator("form button[type=submit]").first.click()
         page.wait_for_load_state("load")
         problems += audit(page, f"check-{name}")
+        if name == "copy":  # the link to this verdict, as whoever it was sent to sees it
+            shared = page.locator(".permalink input").input_value()
+            page.goto(shared)
+            problems += audit(page, "shared-result")
     for path, name in (
         ("/entries", "entries"),
         ("/entries/1", "entry"),

@@ -209,3 +209,23 @@ def test_readers_answer_is_this_right_on_the_check_page(app, client) -> None:  #
     assert moderation_of(app).feedback_counts()[entry_id]["not_a_match"] == 1
     assert client.post("/feedback", data={"entry_id": 999, "verdict": "helpful"}).status_code == 404
     assert client.post("/feedback", data={"entry_id": entry_id, "verdict": "x"}).status_code == 400
+
+
+def test_a_verdict_has_a_link_that_keeps_no_image_and_expires(app, client) -> None:  # type: ignore[no-untyped-def]
+    add_fake(app, "rocket")
+    page = client.post(
+        "/",
+        data={"image": (io.BytesIO(edits.archetype(demo_image("rocket"))), "copy.jpg")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    link = re.search(r'readonly value="([^"]+/results/[^"]+)"', page)
+    assert link is not None
+    shared = client.get(link.group(1).removeprefix("http://localhost"))
+    text = shared.get_data(as_text=True)
+    assert shared.status_code == 200 and "Known fake" in text and "rocket photo misused" in text
+    assert "The image itself was not kept" in text and "data:image/jpeg" not in text
+    kept = app.extensions["origincheck.cache"].get("result-link:" + link.group(1).rsplit("/", 1)[1])
+    assert "hashes" not in kept["check"]
+    gone = client.get("/results/" + "x" * 22)
+    assert gone.status_code == 410 and "expired" in gone.get_data(as_text=True)
+    assert client.get("/results/short").status_code == 410
