@@ -115,6 +115,13 @@ def status_url(submission_id: int) -> str:
     )
 
 
+def status_page(submission_id: int) -> str:
+    """The same link for people: a page instead of JSON."""
+    return base_url() + url_for(
+        "submit.status", submission_id=submission_id, token=status_token(submission_id)
+    )
+
+
 def valid_status_token(submission_id: int, token: str) -> bool:
     # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
     return hmac.compare_digest(status_token(submission_id).encode(), token.encode())

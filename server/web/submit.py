@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
@@ -19,8 +19,14 @@ from ..fetch import FetchError
 from ..limits import limiter
 from ..matching.decode import ImageError
 from ..records import SUBMISSION_STATUSES, SubmissionIn
-from ..store import get_moderation
-from ..submissions import allow_video_uploads, create_submission, status_url, submit_limit
+from ..store import NotFound, get_moderation
+from ..submissions import (
+    allow_video_uploads,
+    create_submission,
+    status_page,
+    submit_limit,
+    valid_status_token,
+)
 
 bp = Blueprint("submit", __name__)
 
@@ -57,11 +63,8 @@ def form() -> Any:
             return render_template(
                 "submit.html", form=csrf, values=values, error=exc.message, mine=_mine()
             ), exc.status
-        flash(
-            f"Thank you. Submission {submission_id} is waiting for a moderator. "
-            f"Follow it at {status_url(submission_id)}"
-        )
-        return redirect(url_for("submit.form"))
+        # Every reporter, signed in or not, gets the page that follows the report.
+        return redirect(status_page(submission_id))
     return render_template("submit.html", form=csrf, values=values, mine=_mine())
 
 
@@ -69,3 +72,26 @@ def _mine() -> list[Any]:
     if not current_user.is_authenticated:
         return []
     return get_moderation().submissions(list(SUBMISSION_STATUSES), submitter_id=current_user.id)
+
+
+STATUS_WORDS = {
+    "pending": "waiting for a moderator",
+    "needs_info": "waiting for more from you: see the moderator's note",
+    "approved": "published as a known fake",
+    "merged": "added to a known fake that was already in the database",
+    "rejected": "not published: see the moderator's note",
+}
+
+
+@bp.get("/submit/<id:submission_id>")
+def status(submission_id: int) -> str | tuple[str, int]:
+    """A report's status for whoever holds its link (signed in or not), in words."""
+    if not valid_status_token(submission_id, request.args.get("token", "")):
+        abort(404)
+    try:
+        sub = get_moderation().submission(submission_id)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "submit_status.html", sub=sub, words=STATUS_WORDS.get(sub.status, sub.status)
+    )

@@ -52,7 +52,8 @@ def test_report_review_approve_then_a_copy_matches(site: str, page, tmp_path: Pa
     page.fill("textarea[name=evidence_urls]", "https://factcheck.example/cat")
     page.screenshot(path=str(SHOTS / "1-report-form.png"), full_page=True)
     page.click("button:has-text('Send report')")
-    assert "is waiting for a moderator" in page.inner_text(".flash")
+    assert "waiting for a moderator" in page.inner_text("dl.facts")  # the report's own page
+    assert "Keep this page" in page.inner_text(".flash")
 
     # A moderator signs in and opens the queue.
     page.goto(site + "/moderation/")

@@ -105,6 +105,13 @@ def test_public_pages(site: str, files: dict[str, Path], browser) -> None:  # ty
             shared = page.locator(".permalink input").input_value()
             page.goto(shared)
             problems += audit(page, "shared-result")
+    # A report sent without an account: the page that follows it.
+    page.goto(f"{site}/submit")
+    page.set_input_files("input[name=image]", str(files["unknown"]))
+    page.fill("textarea[name=claim]", "Coffee served at the embassy yesterday")
+    page.click("button:has-text('Send report')")
+    page.wait_for_load_state("load")
+    problems += audit(page, "report-status")
     for path, name in (
         ("/entries", "entries"),
         ("/entries/1", "entry"),

@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from server.store.moderation import CLI_ACTOR
+
 from .. import edits
 from ..conftest import add_fake, add_picture_fake, demo_image, make_app, moderation_of, sign_in
 
@@ -91,6 +93,27 @@ def test_volunteers_see_the_status_of_their_own_submissions(app, client) -> None
     assert "Your reports" in mine and "pending" in mine
     subs = moderation_of(app).submissions(["pending"])
     assert subs[0].submitter_label == "user:1 Volunteer"
+
+
+def test_an_anonymous_reporter_gets_a_page_that_follows_the_report(app, client) -> None:  # type: ignore[no-untyped-def]
+    sent = client.post(
+        "/submit",
+        data={
+            "image": (io.BytesIO(edits.archetype(demo_image("chelsea"))), "a.jpg"),
+            "claim": "Cat rescued from the rubble",
+        },
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 302 and "/submit/1?token=" in sent.headers["Location"]
+    page = client.get(sent.headers["Location"].removeprefix("http://localhost"))
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "waiting for a moderator" in text
+    assert "Cat rescued from the rubble" in text and "Keep this page" in text
+    assert client.get("/submit/1?token=guess").status_code == 404  # nobody else
+    moderation_of(app).reject(1, "This photo is from 2010, but the claim is not.", CLI_ACTOR)
+    later = client.get(sent.headers["Location"].removeprefix("http://localhost"))
+    assert "not published" in later.get_data(as_text=True)
+    assert "from 2010" in later.get_data(as_text=True)
 
 
 def test_submit_form_is_prefilled_from_the_extension(client) -> None:  # type: ignore[no-untyped-def]
