@@ -78,17 +78,18 @@ def test_concurrent_edit_in_the_web_form_shows_what_changed(app, client) -> None
     assert "Someone else saved this entry" in page and "First" in page and "Second" in page
 
 
-def test_volunteers_see_the_status_of_their_own_submissions(app, client) -> None:  # type: ignore[no-untyped-def]
-    sign_in(app, client, "volunteer")
-    page = client.post(
+def report_on_the_web(client, name: str, claim: str):  # type: ignore[no-untyped-def]
+    """What a person does on /submit: a misused copy of a demo photo and the claim."""
+    return client.post(
         "/submit",
-        data={
-            "image": (io.BytesIO(edits.archetype(demo_image("rocket"))), "a.jpg"),
-            "claim": "Strike photo",
-        },
+        data={"image": (io.BytesIO(edits.archetype(demo_image(name))), "a.jpg"), "claim": claim},
         content_type="multipart/form-data",
     )
-    assert page.status_code == 302
+
+
+def test_volunteers_see_the_status_of_their_own_submissions(app, client) -> None:  # type: ignore[no-untyped-def]
+    sign_in(app, client, "volunteer")
+    assert report_on_the_web(client, "rocket", "Strike photo").status_code == 302
     mine = client.get("/submit").get_data(as_text=True)
     assert "Your reports" in mine and "pending" in mine
     subs = moderation_of(app).submissions(["pending"])
@@ -96,14 +97,7 @@ def test_volunteers_see_the_status_of_their_own_submissions(app, client) -> None
 
 
 def test_an_anonymous_reporter_gets_a_page_that_follows_the_report(app, client) -> None:  # type: ignore[no-untyped-def]
-    sent = client.post(
-        "/submit",
-        data={
-            "image": (io.BytesIO(edits.archetype(demo_image("chelsea"))), "a.jpg"),
-            "claim": "Cat rescued from the rubble",
-        },
-        content_type="multipart/form-data",
-    )
+    sent = report_on_the_web(client, "chelsea", "Cat rescued from the rubble")
     assert sent.status_code == 302 and "/submit/1?token=" in sent.headers["Location"]
     page = client.get(sent.headers["Location"].removeprefix("http://localhost"))
     text = page.get_data(as_text=True)
