@@ -136,6 +136,7 @@ def test_moderation_pages(site: str, browser) -> None:  # type: ignore[no-untype
     problems = []
     for path, name in (
         ("/moderation/", "queue"),
+        ("/moderation/submissions/1", "review"),  # the report sent in test_public_pages
         ("/moderation/entries", "moderation-entries"),
         ("/moderation/entries/1/edit", "edit"),
         ("/moderation/negatives", "negatives"),
