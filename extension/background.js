@@ -116,9 +116,14 @@ function frameOf(tab, place) {
 async function checkPicture(tab, place, picture, options, t) {
   const top = frameOf(tab, { frameId: 0 });
   const where = await cardPlace(tab, place, picture);
-  if (!picture.full && picture.kind !== 'video' && (await privateReady(options))) {
-    await checkOnDevice(tab, place, picture, where, options, t);
-    return;
+  if (!picture.full && picture.kind !== 'video') {
+    // At once: bringing private mode's copy up to date can take a few seconds.
+    const pending = toCardModel({ kind: 'pending' }, t, { imageUrl: picture.src, serverUrl: options.serverUrl });
+    await draw(top, 'show', picture.src ?? null, pending, where);
+    if (await privateReady(options)) {
+      await checkOnDevice(tab, place, picture, where, options, t);
+      return;
+    }
   }
   let image = picture.dataUrl ?? null;
   let screenshot = null;
@@ -140,7 +145,6 @@ async function checkPicture(tab, place, picture, options, t) {
   await draw(top, 'show', imageUrl, toCardModel({ kind: 'pending' }, t, context), where);
   let outcome = await check({ imageUrl, dataUrl: image }, options);
   if (!image && outcome.kind === 'error' && REFUSED.includes(outcome.code)) {
-    await draw(top, 'close', false); // out of the way of the capture
     image = await captureElement(tab, imageUrl, where);
     if (image) {
       screenshot = 'picture';
@@ -247,7 +251,9 @@ async function cardPlace(tab, place, picture) {
  * menu click or the shortcut) and cropped to the element.
  */
 async function captureElement(tab, url, where) {
-  const rect = await draw(frameOf(tab, { frameId: 0 }), 'visibleRect', url, where);
+  const top = frameOf(tab, { frameId: 0 });
+  await draw(top, 'close', false); // a card on screen must not be in the picture
+  const rect = await draw(top, 'visibleRect', url, where);
   if (!rect) return null;
   try {
     const shot = await api.tabs.captureVisibleTab(tab.windowId, { format: 'png' });
