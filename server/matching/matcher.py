@@ -429,7 +429,7 @@ def _shared(snapshot: Snapshot, image_id: int) -> Shared:
         return Shared(common)
     keypoints = snapshot.features.keypoints_of(image_id)
     declared = snapshot.negatives.shared_points(image_id, keypoints)
-    if shown_over_share(snapshot.negatives, keypoints) < MOSTLY_DECLARED:
+    if shown_over_share(snapshot.negatives, image_id, keypoints) < MOSTLY_DECLARED:
         # An ordinary picture, with a few keypoints that look like a logo or a frame, or
         # a burst's frame much like its lookalike (a picture of its own, not an overlay).
         return Shared(np.vstack([common, declared]))

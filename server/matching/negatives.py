@@ -51,6 +51,7 @@ class NegativeBank:
     #: interface around a plain picture (``matcher._shared``).
     shown_over: faiss.IndexBinaryFlat | None = None
     _shared: dict[int, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _shown_over: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
 
     def unvoting(self, descriptors: np.ndarray) -> np.ndarray:
         """Which of these (query) descriptors are negative material: they get no vote."""
@@ -67,12 +68,18 @@ class NegativeBank:
         return _remembered(self, image_id, keypoints)
 
 
-def shown_over_share(bank: NegativeBank, keypoints: Features | None) -> float:
-    """The share of a stored picture's keypoints that are material shown over pictures."""
+def shown_over_share(bank: NegativeBank, image_id: int, keypoints: Features | None) -> float:
+    """The share of a stored picture's keypoints that are material shown over pictures,
+    kept for the last 512 pictures asked about (as ``shared_points``)."""
     if bank.shown_over is None or keypoints is None or not len(keypoints):
         return 0.0
-    distances, _ = bank.shown_over.search(np.ascontiguousarray(keypoints.descriptors), 1)
-    return float((distances[:, 0] <= MATERIAL_DISTANCE).mean())
+    share = bank._shown_over.get(image_id)
+    if share is None:
+        if len(bank._shown_over) >= 512:
+            bank._shown_over.clear()
+        distances, _ = bank.shown_over.search(np.ascontiguousarray(keypoints.descriptors), 1)
+        share = bank._shown_over[image_id] = float((distances[:, 0] <= MATERIAL_DISTANCE).mean())
+    return share
 
 
 def _remembered(bank: NegativeBank, image_id: int, keypoints: Features) -> np.ndarray:
