@@ -9,6 +9,7 @@ them here gives every entry point the same 400.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, request
@@ -46,10 +47,11 @@ class SafeJSONProvider(DefaultJSONProvider):
         return value
 
 
-def int_arg(name: str, default: int | None) -> int | None:
-    """A whole-number query argument, 0 to MAX_ID, or a 400 that says so (never a value
-    silently dropped, never an integer too large for the database)."""
-    value = request.args.get(name)
+def int_arg(name: str, default: int | None, args: Mapping[str, str] | None = None) -> int | None:
+    """A whole-number query argument (or field of ``args``, e.g. a form), 0 to MAX_ID,
+    or a 400 that says so (never a value silently dropped, never an integer too large
+    for the database)."""
+    value = (request.args if args is None else args).get(name)
     if value is None:
         return default
     # ASCII digits only: "³".isdigit() is true, and int("³") a ValueError (a 500).

@@ -81,6 +81,11 @@ class Appearance(Strict):
     date: dt.date | None = None
     publisher: str | None = Field(default=None, max_length=300)
     language: str | None = Field(default=None, max_length=20)
+    claim: str | None = Field(
+        default=None,
+        max_length=5000,
+        description="What the post claimed there, in its words, when not the entry's claim.",
+    )
 
 
 class Source(Strict):
@@ -337,6 +342,9 @@ class SubmissionIn(Strict):
 
     image_url: Url | None = None
     claim: str = Field(default="", max_length=5000)
+    language: str | None = Field(
+        default=None, max_length=20, description="Of the post the image was seen in (e.g. el)."
+    )
     seen_url: Url | None = None
     seen_date: dt.date | None = None
     origin_url: Url | None = None
@@ -355,7 +363,13 @@ class SubmissionIn(Strict):
         return value
 
     @field_validator(
-        "seen_url", "origin_url", "image_url", "seen_date", "origin_date", mode="before"
+        "seen_url",
+        "origin_url",
+        "image_url",
+        "seen_date",
+        "origin_date",
+        "language",
+        mode="before",
     )
     @classmethod
     def _blank_is_none(cls, value: object) -> object:

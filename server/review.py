@@ -25,7 +25,7 @@ from .matching.decode import ImageError
 from .matching.pdq import hamming
 from .records import EntryFields, EntryPatch
 from .references import beside_of, prepare
-from .store import Actor, DuplicateVideo, NewImage, get_moderation, get_store
+from .store import Actor, DuplicateVideo, Merged, NewImage, get_moderation, get_store
 from .store import models as m
 from .videos import add_video
 
@@ -88,11 +88,12 @@ def approve(submission_id: int, patch: EntryPatch | None, actor: Actor) -> int:
     return entry_id
 
 
-def merge(submission_id: int, entry_id: int, actor: Actor) -> None:
+def merge(submission_id: int, entry_id: int, actor: Actor) -> Merged:
     store = get_moderation()
     sub = store.submission(submission_id, with_image=True)
-    store.merge(submission_id, entry_id, stored_image(sub, "variant", entry_id), actor)
+    merged = store.merge(submission_id, entry_id, stored_image(sub, "variant", entry_id), actor)
     _index_video_of(submission_id, entry_id, "variant", actor)
+    return merged
 
 
 def _index_video_of(submission_id: int, entry_id: int, role: str, actor: Actor) -> None:

@@ -37,7 +37,15 @@ from ..store import (
 )
 from ..store.moderation import audit_dict
 from ..videos import add_video
-from .schemas import CheckRequestUrl, EntryEdit, InfoRequest, MergeRequest, RejectRequest, parse
+from .schemas import (
+    CheckRequestUrl,
+    EntryEdit,
+    EntryStatusChange,
+    InfoRequest,
+    MergeRequest,
+    RejectRequest,
+    parse,
+)
 from .submissions import submission_json
 
 bp = Blueprint("moderation_api", __name__, url_prefix="/api/v1")
@@ -148,10 +156,8 @@ def edit_entry(entry_id: int) -> Response | tuple[Response, int]:
 @bp.post("/entries/<id:entry_id>/status")
 @api_role("moderator")
 def entry_status(entry_id: int) -> Response:
-    status = _body().get("status")
-    if status not in ("published", "disabled", "retracted"):
-        raise ApiError("invalid_request", "status must be published, disabled or retracted.")
-    get_moderation().set_entry_status(entry_id, status, g.actor)
+    change = parse(EntryStatusChange, _body())
+    get_moderation().set_entry_status(entry_id, change.status, g.actor, change.reason)
     return jsonify(entry=_entry(entry_id))
 
 

@@ -30,6 +30,7 @@ from .schemas import (
     EntryEdit,
     EntryEnvelope,
     EntryList,
+    EntryStatusChange,
     ErrorResponse,
     FingerprintPage,
     Health,
@@ -222,7 +223,7 @@ def _more_paths() -> dict[str, Any]:
                 "Publish, disable or retract an entry (`status`)",
                 {"200": _json("EntryEnvelope", "The entry"), **_errors(400, 404)},
                 parameters=[_path("entry_id")],
-                requestBody=_status_change("published", "disabled", "retracted"),
+                requestBody=_body("EntryStatusChange"),
             )
         },
         "/api/v1/negatives": {
@@ -516,6 +517,7 @@ def document() -> dict[str, Any]:
         EntryList,
         EntryOut,
         EntryPatch,
+        EntryStatusChange,
         ErrorResponse,
         FeedbackIn,
         FingerprintPage,

@@ -113,6 +113,13 @@ class MergeRequest(Strict):
     entry_id: Id
 
 
+class EntryStatusChange(Strict):
+    status: Literal["published", "disabled", "retracted"]
+    reason: str | None = Field(
+        default=None, max_length=2000, description="Why it is taken down: its notice shows it."
+    )
+
+
 class InfoRequest(Strict):
     message: str = Field(min_length=1, max_length=2000)
 

@@ -121,6 +121,7 @@ def submission_json(sub: Any) -> dict[str, Any]:
         "status": sub.status,
         "submitter": sub.submitter_label,
         "claim": sub.claim,
+        "language": sub.language,
         "seen_url": sub.seen_url,
         "seen_date": sub.seen_date.isoformat() if sub.seen_date else None,
         "origin_url": sub.origin_url,

@@ -28,3 +28,45 @@ async function lookUp(file) {
 }
 
 input?.addEventListener('change', () => lookUp(input.files[0]));
+
+// Sending: a refused report comes back with its problems marked field by field. Sent by
+// fetch, the page keeps the chosen file (a browser never refills a file input), so the
+// reporter corrects a date without choosing the picture again. Without JavaScript the
+// form posts as usual and the server marks the same fields.
+document.addEventListener('submit', async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || form.id !== 'report') return;
+  event.preventDefault();
+  const button = form.querySelector('button[type=submit]');
+  button.disabled = true;
+  try {
+    const response = await fetch(location.pathname, { method: 'POST', body: new FormData(form) });
+    if (response.redirected || response.ok) {
+      location.assign(response.url);
+      return;
+    }
+    const page = new DOMParser().parseFromString(await response.text(), 'text/html');
+    const fresh = page.getElementById('report');
+    const summary = page.getElementById('problems-slot');
+    if (!fresh || !summary) throw new Error(`HTTP ${response.status}`);
+    // The chosen file lives in this very element: move it into the refreshed form.
+    const file = form.querySelector('input[type=file][name=image]');
+    const placeholder = fresh.querySelector('input[type=file][name=image]');
+    for (const name of ['aria-invalid', 'aria-describedby']) {
+      if (placeholder.hasAttribute(name)) file.setAttribute(name, placeholder.getAttribute(name));
+      else file.removeAttribute(name);
+    }
+    placeholder.replaceWith(file);
+    form.replaceWith(document.adoptNode(fresh));
+    document.getElementById('problems-slot').replaceWith(document.adoptNode(summary));
+    document.getElementById('problems')?.focus();
+  } catch {
+    button.disabled = false;
+    const slot = document.getElementById('problems-slot');
+    const message = document.createElement('p');
+    message.className = 'error';
+    message.setAttribute('role', 'alert');
+    message.textContent = 'The report could not be sent (no connection?). Nothing was lost: try again.';
+    slot.replaceChildren(message);
+  }
+});

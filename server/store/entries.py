@@ -64,6 +64,12 @@ class StoredImage(NamedTuple):
     role: str
 
 
+class EntryStatus(NamedTuple):
+    status: str  # published, disabled or retracted
+    reason: str | None  # the moderator's, when taken down
+    changed_at: dt.datetime  # of the entry's last change
+
+
 class FingerprintImage(NamedTuple):
     """One stored image's PDQ hashes as private mode downloads them."""
 
@@ -105,7 +111,7 @@ class Store(Protocol):
     def browse(
         self, *, query: str | None, category: str | None, before: int | None, limit: int
     ) -> list[EntryOut]: ...
-    def entry_status(self, entry_id: int) -> str | None: ...
+    def entry_status(self, entry_id: int) -> EntryStatus | None: ...
     def published_ids(self, limit: int) -> list[tuple[int, dt.datetime]]: ...
     def iter_entries(self) -> Iterator[tuple[EntryOut, list[str]]]: ...
     def set_status(self, entry_id: int, status: str) -> None: ...
@@ -204,10 +210,15 @@ class SqlStore:
                 for row in session.scalars(stmt.order_by(m.Entry.id.desc()).limit(limit))
             ]
 
-    def entry_status(self, entry_id: int) -> str | None:
-        """Published, disabled or retracted; None when there never was such an entry."""
+    def entry_status(self, entry_id: int) -> EntryStatus | None:
+        """Published, disabled or retracted, since when and why; None when there never
+        was such an entry (a retracted one gets a notice, not a bare 404)."""
+        stmt = select(m.Entry.status, m.Entry.status_reason, m.Entry.updated_at).where(
+            m.Entry.id == entry_id
+        )
         with self._sessions() as session:
-            return session.scalar(select(m.Entry.status).where(m.Entry.id == entry_id))
+            row = session.execute(stmt).first()
+        return EntryStatus(row.status, row.status_reason, _aware(row.updated_at)) if row else None
 
     def published_ids(self, limit: int) -> list[tuple[int, dt.datetime]]:
         """(id, last change) of published entries, newest first (the sitemap)."""
@@ -645,7 +656,13 @@ def entry_out(row: m.Entry) -> EntryOut:
             "date": row.origin_date,
         },
         appearances=[
-            {"url": a.url, "date": a.date, "publisher": a.publisher, "language": a.language}
+            {
+                "url": a.url,
+                "date": a.date,
+                "publisher": a.publisher,
+                "language": a.language,
+                "claim": a.claim,
+            }
             for a in row.appearances
         ],
         sources=[

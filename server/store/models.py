@@ -53,6 +53,8 @@ class Entry(Base):
     origin_author: Mapped[str | None] = mapped_column(String(300))
     origin_date: Mapped[dt.date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20), default="published", index=True)
+    # Why a moderator retracted or disabled it: the retraction notice says so.
+    status_reason: Mapped[str | None] = mapped_column(Text)
     demo: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(
@@ -85,6 +87,8 @@ class Appearance(Base):
     date: Mapped[dt.date | None] = mapped_column(Date)
     publisher: Mapped[str | None] = mapped_column(String(300))
     language: Mapped[str | None] = mapped_column(String(20))
+    # What the post claimed there, in its own words, when it differs from the entry's.
+    claim: Mapped[str | None] = mapped_column(Text)
 
 
 class Source(Base):
@@ -301,6 +305,7 @@ class Submission(Base):
     submitter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     submitter_label: Mapped[str] = mapped_column(String(200), default="anonymous")
     claim: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(20))  # of the post it was seen in
     seen_url: Mapped[str | None] = mapped_column(String(2000))
     seen_date: Mapped[dt.date | None] = mapped_column(Date)
     origin_url: Mapped[str | None] = mapped_column(String(2000))

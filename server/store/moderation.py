@@ -59,6 +59,15 @@ class Actor:
 CLI_ACTOR = Actor(label="cli", role="admin")
 
 
+@dataclass(frozen=True)
+class Merged:
+    """What a merge added, so that the moderator is told the truth: the same bytes are
+    stored once, so a report of a known file adds its appearance and words, not an image."""
+
+    image_added: bool
+    appearance_added: bool
+
+
 class VersionConflict(Exception):
     """The entry changed since the editor loaded it; carries what it is now."""
 
@@ -304,6 +313,7 @@ class ModerationStore:
                 submitter_id=actor.user_id if actor else None,
                 submitter_label=actor.label if actor else "anonymous",
                 claim=fields.claim,
+                language=fields.language,
                 seen_url=_str(fields.seen_url),
                 seen_date=fields.seen_date,
                 origin_url=_str(fields.origin_url),
@@ -472,11 +482,12 @@ class ModerationStore:
         with self._same_bytes_as(stored, DuplicateImage):
             return self._approve(submission_id, fields, image, actor)
 
-    def merge(self, submission_id: int, entry_id: int, image: NewImage, actor: Actor) -> None:
-        """Add the submitted image as a variant, and where it was seen as an appearance."""
+    def merge(self, submission_id: int, entry_id: int, image: NewImage, actor: Actor) -> Merged:
+        """Add the submitted image as a variant, and where it was seen as an appearance
+        with the reporter's words and language."""
         stored = select(m.Image.entry_id).where(m.Image.sha256 == image.fingerprint.sha256)
         with self._same_bytes_as(stored, DuplicateImage):
-            self._merge(submission_id, entry_id, image, actor)
+            return self._merge(submission_id, entry_id, image, actor)
 
     @contextmanager
     def _same_bytes_as(
@@ -510,7 +521,7 @@ class ModerationStore:
             )
             return entry.id
 
-    def _merge(self, submission_id: int, entry_id: int, image: NewImage, actor: Actor) -> None:
+    def _merge(self, submission_id: int, entry_id: int, image: NewImage, actor: Actor) -> Merged:
         with self._sessions.begin() as session:
             sub = self._open(session, submission_id)
             entry = session.get(m.Entry, entry_id)
@@ -526,8 +537,19 @@ class ModerationStore:
                 entry.images.append(row)
                 session.flush()
                 add_frames(session, [(row, image)])
-            if sub.seen_url and all(a.url != sub.seen_url for a in entry.appearances):
-                entry.appearances.append(m.Appearance(url=sub.seen_url, date=sub.seen_date))
+            seen = sub.seen_url is not None and all(
+                a.url != sub.seen_url for a in entry.appearances
+            )
+            if seen:
+                claim = sub.claim.strip() or None
+                entry.appearances.append(
+                    m.Appearance(
+                        url=sub.seen_url,
+                        date=sub.seen_date,
+                        language=sub.language,
+                        claim=claim if claim != entry.claim else None,
+                    )
+                )
             entry.updated_at = dt.datetime.now(dt.UTC)  # a row change moves the version
             sub.status, sub.entry_id, sub.reviewed_by = "merged", entry_id, actor.label
             session.flush()
@@ -543,6 +565,7 @@ class ModerationStore:
                 before_entry,
                 _entry_state(session, entry_id),
             )
+            return Merged(image_added=known is None, appearance_added=seen)
 
     def reject(self, submission_id: int, reason: str, actor: Actor) -> None:
         self._close(submission_id, "rejected", reason, actor, "reject")
@@ -602,8 +625,11 @@ class ModerationStore:
                 session, actor, "edit", f"entry:{entry_id}", before, _entry_state(session, entry_id)
             )
 
-    def set_entry_status(self, entry_id: int, status: str, actor: Actor) -> None:
-        """Publish, disable (kill switch) or retract an entry."""
+    def set_entry_status(
+        self, entry_id: int, status: str, actor: Actor, reason: str | None = None
+    ) -> None:
+        """Publish, disable (kill switch) or retract an entry; the reason for taking it
+        down is kept for its retraction notice (publishing again clears it)."""
         if status not in STATUSES:
             raise ValueError(status)
         with self._sessions.begin() as session:
@@ -612,6 +638,7 @@ class ModerationStore:
                 raise NotFound(entry_id)
             before = _entry_state(session, entry_id)
             entry.status = status
+            entry.status_reason = (reason or "").strip() or None if status != "published" else None
             session.flush()
             index_changed(session, entry_id)
             write_audit(
@@ -622,6 +649,15 @@ class ModerationStore:
                 before,
                 _entry_state(session, entry_id),
             )
+
+    def submissions_of_entry(self, entry_id: int) -> list[m.Submission]:
+        """The reports approved as or merged into an entry, oldest first: each keeps its
+        reporter's claim and language, so a merge loses none of them."""
+        stmt = (
+            select(m.Submission).where(m.Submission.entry_id == entry_id).order_by(m.Submission.id)
+        )
+        with self._sessions() as session:
+            return list(session.scalars(stmt))
 
     def entries(self, query: str | None = None, limit: int = 200) -> list[m.Entry]:
         """Newest first; ``query`` finds words of the title or of the pictures' own words
@@ -831,6 +867,7 @@ def _entry_state(session: Session, entry_id: int) -> dict[str, Any]:
     entry = session.get(m.Entry, entry_id)
     state = entry_out(entry).model_dump(mode="json", exclude={"images", "created_at", "url"})
     state["images"] = [image.id for image in entry.images]
+    state["status_reason"] = entry.status_reason
     return state
 
 

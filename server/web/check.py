@@ -211,9 +211,9 @@ def entries() -> str:
 def entry(entry_id: int) -> str | tuple[str, int]:
     found = get_store().get_entry(entry_id)
     if found is None:
-        status = get_store().entry_status(entry_id)
-        if status in ("retracted", "disabled"):  # it was public: say what became of it
-            return render_template("entry_gone.html", entry_id=entry_id, status=status), 410
+        standing = get_store().entry_status(entry_id)
+        if standing is not None:  # it was public: say what became of it, and why
+            return render_template("entry_gone.html", entry_id=entry_id, standing=standing), 410
         abort(404)
     return render_template(
         "entry.html",

@@ -27,6 +27,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from ..auth import password_problem, web_role
+from ..checks import find_matches
 from ..errors import ApiError
 from ..fetch import FetchError, fetch, fetch_policy
 from ..inputs import int_arg
@@ -52,6 +53,7 @@ from ..store import (
     DuplicateVideo,
     InvalidState,
     LastAdmin,
+    Merged,
     NotFound,
     VersionConflict,
     get_moderation,
@@ -77,7 +79,7 @@ def _origin_from_form(form: dict[str, str]) -> dict[str, Any]:
 #: The edit form's rows of links: field names (``source-0-url``) and the row's fields.
 LINK_ROWS = {
     "sources": ("source", ("url", "publisher", "title", "date")),
-    "appearances": ("appearance", ("url", "publisher", "date", "language")),
+    "appearances": ("appearance", ("url", "publisher", "date", "language", "claim")),
 }
 
 
@@ -179,6 +181,40 @@ def queue() -> str:
 @bp.get("/submissions/<id:submission_id>")
 @web_role("moderator")
 def review(submission_id: int) -> str:
+    find = request.args.get("find", "").strip()
+    return _review_page(submission_id, find, _entries_named(find) if find else None)
+
+
+@bp.post("/submissions/<id:submission_id>/find")
+@web_role("moderator")
+def find_by_image(submission_id: int) -> str:
+    """Entries that another picture matches (the reader's full check), to merge into:
+    the moderator may know the circulating copy that the report does not look like."""
+    upload = request.files.get("image")  # MAX_CONTENT_LENGTH caps it (a 413)
+    data = upload.read() if upload else b""
+    if not data:
+        flash("Choose an image file to search by.")
+        return _review_page(submission_id, "", [])
+    try:
+        _, found = find_matches(data)
+    except ImageError as exc:
+        flash(f"That file could not be read as an image: {exc.message}")
+        return _review_page(submission_id, "", [])
+    ids = [f.entry_id for f in found or []]
+    entries = get_store().get_entries(ids)
+    return _review_page(submission_id, "", [entries[i] for i in ids if i in entries])
+
+
+def _entries_named(find: str) -> list[Any]:
+    """An entry by its number, or entries whose title, claim or pictures' words hold
+    ``find`` (every status: a disabled entry can take a report too)."""
+    if find.lstrip("#").isascii() and find.lstrip("#").isdigit():
+        entry = get_store().get_entry(int(find.lstrip("#")) % 2**63, published_only=False)
+        return [entry] if entry else []
+    return get_moderation().entries(find, limit=10)
+
+
+def _review_page(submission_id: int, find: str, found_entries: list[Any] | None) -> str:
     store = get_moderation()
     try:
         sub = store.submission(submission_id, with_image=True)
@@ -201,6 +237,8 @@ def review(submission_id: int) -> str:
         categories=CATEGORY_LABELS,
         provenance=Provenance.model_validate_json(sub.provenance) if sub.provenance else None,
         video_size=store.video_size(submission_id),
+        find=find,
+        found_entries=found_entries,
     )
 
 
@@ -223,9 +261,10 @@ def act(submission_id: int, action: str) -> Any:
             entry_id = approve(submission_id, _patch_from_form(), g.actor)
             flash(f"Approved: entry {entry_id} is live for every check within a second.")
         elif action == "merge":
-            target = int(form.get("other_entry_id") or form.get("entry_id") or "0")
-            merge(submission_id, target, g.actor)
-            flash(f"Merged into entry {target} as a new variant and appearance.")
+            number = {"entry_id": form.get("entry_number") or form.get("entry_id") or "0"}
+            target = int_arg("entry_id", 0, args=number) or 0
+            merged = merge(submission_id, target, g.actor)
+            flash(_merged_message(target, merged))
         elif action == "reject":
             store.reject(
                 submission_id, form.get("reason", "").strip() or "No reason given", g.actor
@@ -247,6 +286,20 @@ def act(submission_id: int, action: str) -> Any:
     return redirect(url_for("moderation.queue"))
 
 
+def _merged_message(entry_id: int, merged: Merged) -> str:
+    added = []
+    if merged.image_added:
+        added.append("its image as a new variant")
+    if merged.appearance_added:
+        added.append("where it was seen, with the reporter's words and language")
+    if not added:
+        return (
+            f"Merged into entry {entry_id}: the entry already had this exact image and "
+            "address; the report stays linked to the entry with its claim."
+        )
+    return f"Merged into entry {entry_id}: added {' and '.join(added)}."
+
+
 @bp.get("/entries")
 @web_role("moderator")
 def entries() -> str:
@@ -262,7 +315,13 @@ def edit(entry_id: int) -> Any:
     entry = get_store().get_entry(entry_id, published_only=False)
     if entry is None:
         abort(404)
-    page = {"entry": entry, "categories": CATEGORY_LABELS, "audit": _audit(entry_id)}
+    page = {
+        "entry": entry,
+        "categories": CATEGORY_LABELS,
+        "audit": _audit(entry_id),
+        "standing": get_store().entry_status(entry_id),
+        "reports": get_moderation().submissions_of_entry(entry_id),
+    }
     if request.method == "POST":
         try:
             version = int(request.form.get("version", "0"))
@@ -334,8 +393,12 @@ def set_status(entry_id: int) -> Any:
     status = request.form.get("status", "")
     if status not in ("published", "disabled", "retracted"):
         abort(400)
+    reason = request.form.get("reason", "").strip()[:2000]
+    if status != "published" and not (reason and request.form.get("confirm") == "yes"):
+        flash(f"Entry {entry_id} is unchanged: to take it down, give the reason and confirm.")
+        return redirect(url_for("moderation.edit", entry_id=entry_id))
     try:
-        get_moderation().set_entry_status(entry_id, status, g.actor)
+        get_moderation().set_entry_status(entry_id, status, g.actor, reason or None)
     except NotFound:
         abort(404)
     flash(f"Entry {entry_id} is now {status}.")

@@ -27,6 +27,7 @@ from ..submissions import (
     submit_limit,
     valid_status_token,
 )
+from .problems import field_messages
 
 bp = Blueprint("submit", __name__)
 
@@ -42,7 +43,11 @@ def form() -> Any:
     values = (
         request.form.to_dict()
         if request.method == "POST"
-        else {"image_url": request.args.get("image_url", "")}
+        else {
+            "image_url": request.args.get("image_url", ""),
+            # The post is most often in the reporter's own language; they may change it.
+            "language": request.accept_languages.best or "",
+        }
     )
     if request.method == "POST":
         allow_video_uploads()
@@ -55,13 +60,23 @@ def form() -> Any:
             )
             submission_id = create_submission(fields, data, web_actor())
         except ValidationError as exc:
-            problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
             return render_template(
-                "submit.html", form=csrf, values=values, error=problems, mine=_mine()
+                "submit.html",
+                form=csrf,
+                values=values,
+                error="Nothing was sent yet: please correct what is marked below.",
+                problems=field_messages(exc),
+                mine=_mine(),
             ), 400
         except (ApiError, ImageError, FetchError) as exc:
+            # Every refusal here is about the image or video: say so beside it.
             return render_template(
-                "submit.html", form=csrf, values=values, error=exc.message, mine=_mine()
+                "submit.html",
+                form=csrf,
+                values=values,
+                error="Nothing was sent yet: please correct what is marked below.",
+                problems={"image": exc.message},
+                mine=_mine(),
             ), exc.status
         # Every reporter, signed in or not, gets the page that follows the report.
         return redirect(status_page(submission_id))

@@ -106,10 +106,23 @@ def test_public_pages(site: str, files: dict[str, Path], browser) -> None:  # ty
             page.goto(shared)
             problems += audit(page, "shared-result")
     # A report sent without an account: the page that follows it.
+    # First refused (a link that is not one): the problem is marked beside its field,
+    # and the chosen file is still chosen, so sending again needs no second pick.
     page.goto(f"{site}/submit")
     page.set_input_files("input[name=image]", str(files["unknown"]))
     page.fill("textarea[name=claim]", "Coffee served at the embassy yesterday")
+    page.fill("textarea[name=evidence_urls]", "fc.example/coffee")
     page.click("button:has-text('Send report')")
+    page.locator("#problem-evidence_urls").wait_for()
+    assert "Line 1: Enter a whole address" in page.locator("#problem-evidence_urls").inner_text()
+    assert page.evaluate("document.activeElement.id") == "problems"
+    assert (
+        page.evaluate("document.querySelector('input[name=image]').files[0].name") == "unknown.jpg"
+    )
+    problems += audit(page, "submit-refused")
+    page.fill("textarea[name=evidence_urls]", "https://fc.example/coffee")
+    page.click("button:has-text('Send report')")
+    page.wait_for_url("**/submit/*?token=*")
     page.wait_for_load_state("load")
     problems += audit(page, "report-status")
     for path, name in (
@@ -137,6 +150,7 @@ def test_moderation_pages(site: str, browser) -> None:  # type: ignore[no-untype
     for path, name in (
         ("/moderation/", "queue"),
         ("/moderation/submissions/1", "review"),  # the report sent in test_public_pages
+        ("/moderation/submissions/1?find=rocket", "review-find"),
         ("/moderation/entries", "moderation-entries"),
         ("/moderation/entries/1/edit", "edit"),
         ("/moderation/negatives", "negatives"),

@@ -10,7 +10,17 @@ import pytest
 from server.store.moderation import CLI_ACTOR
 
 from .. import edits
-from ..conftest import add_fake, add_picture_fake, demo_image, make_app, moderation_of, sign_in
+from ..conftest import (
+    add_fake,
+    add_picture_fake,
+    demo_image,
+    make_app,
+    moderation_of,
+    settle,
+    sign_in,
+    store_of,
+    submit,
+)
 
 MODERATION_PAGES = [
     ("GET", "/moderation/"),
@@ -310,3 +320,110 @@ def test_a_refused_save_keeps_what_was_typed(app, client) -> None:  # type: igno
     page = refused.get_data(as_text=True)
     assert refused.status_code == 400 and "Not saved" in page
     assert 'value="My careful new title"' in page and 'value="Typed publisher"' in page
+
+
+def test_a_merge_into_an_entry_found_by_its_title_keeps_the_reporter_s_words(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(app, "chelsea", title="Cat in the rubble, 2012")
+    add_fake(app, "rocket", title="Rocket launch, 2019")
+    report = submit(client, "chelsea", claim="Η γάτα σώθηκε χθες", language="el")
+    settle(app)
+    sign_in(app, client, "moderator")
+    # The moderator knows the entry by its title, not by what the report looks like.
+    found = client.get(f"/moderation/submissions/{report}?find=rubble").get_data(as_text=True)
+    assert f'value="{entry_id}"' in found and "Cat in the rubble, 2012" in found
+    assert "Rocket launch" not in found.split("Entry to merge into")[1]
+    none = client.get(f"/moderation/submissions/{report}?find=no+such+words").get_data(as_text=True)
+    assert "No entry found for “no such words”" in none
+    merged = client.post(
+        f"/moderation/submissions/{report}/merge", data={"entry_id": str(entry_id)}
+    )
+    assert merged.status_code == 302
+    told = client.get("/moderation/").get_data(as_text=True)
+    assert f"Merged into entry {entry_id}: added its image as a new variant and where" in told
+    entry = store_of(app).get_entry(entry_id)
+    seen = [a for a in entry.appearances if str(a.url) == "https://social.example/post/1"]
+    assert seen[0].claim == "Η γάτα σώθηκε χθες" and seen[0].language == "el"
+    edit = client.get(f"/moderation/entries/{entry_id}/edit").get_data(as_text=True)
+    assert "Reports joined to this entry" in edit and "Η γάτα σώθηκε χθες" in edit
+    # An edit keeps the appearance's words: the form carries them as a field of the row.
+    assert 'value="Η γάτα σώθηκε χθες"' in edit
+
+
+def test_a_merge_of_a_file_the_entry_has_says_so_and_adds_its_appearance(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(app, "rocket")
+    sign_in(app, client, "moderator")
+    first = submit(client, "rocket", seen_url="https://social.example/a")
+    again = submit(client, "rocket", seen_url="https://social.example/b")
+    settle(app)
+    client.post(f"/moderation/submissions/{first}/merge", data={"entry_number": str(entry_id)})
+    client.post(f"/moderation/submissions/{again}/merge", data={"entry_number": str(entry_id)})
+    told = client.get("/moderation/").get_data(as_text=True)
+    assert f"Merged into entry {entry_id}: added where it was seen, with the reporter" in told
+    urls = [str(a.url) for a in store_of(app).get_entry(entry_id).appearances]
+    assert urls == ["https://social.example/a", "https://social.example/b"]
+    assert len(store_of(app).get_entry(entry_id).images) == 2  # the original and one copy
+
+
+def test_a_merge_into_an_entry_found_by_another_image(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(app, "chelsea")
+    report = submit(client, "rocket")
+    settle(app)
+    sign_in(app, client, "moderator")
+    page = client.post(
+        f"/moderation/submissions/{report}/find",
+        data={"image": (io.BytesIO(edits.archetype(demo_image("chelsea"))), "other.jpg")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert f'value="{entry_id}"' in page.split("Entry to merge into")[1]
+    broken = client.post(
+        f"/moderation/submissions/{report}/find",
+        data={"image": (io.BytesIO(b"not a picture"), "x.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert broken.status_code == 200 and "could not be read as an image" in broken.get_data(
+        as_text=True
+    )
+
+
+def test_taking_an_entry_down_needs_a_reason_that_its_notice_shows(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(app, "rocket")
+    sign_in(app, client, "moderator")
+    unsure = client.post(f"/moderation/entries/{entry_id}/status", data={"status": "retracted"})
+    assert unsure.status_code == 302
+    assert "unchanged" in client.get(f"/moderation/entries/{entry_id}/edit").get_data(as_text=True)
+    assert client.get(f"/entries/{entry_id}").status_code == 200  # still published
+    client.post(
+        f"/moderation/entries/{entry_id}/status",
+        data={"status": "retracted", "reason": "The photo is the 2024 launch.", "confirm": "yes"},
+    )
+    notice = client.get(f"/entries/{entry_id}")
+    text = notice.get_data(as_text=True)
+    assert notice.status_code == 410 and "retracted it on" in text
+    assert "“The photo is the 2024 launch.”" in text
+    audit = client.get("/moderation/audit").get_data(as_text=True)
+    assert "The photo is the 2024 launch." in audit
+    client.post(f"/moderation/entries/{entry_id}/status", data={"status": "published"})
+    assert client.get(f"/entries/{entry_id}").status_code == 200
+    assert store_of(app).entry_status(entry_id).reason is None
+
+
+def test_a_refused_report_says_what_is_wrong_beside_each_field(client) -> None:  # type: ignore[no-untyped-def]
+    refused = client.post(
+        "/submit",
+        data={
+            "image": (io.BytesIO(edits.archetype(demo_image("rocket"))), "a.jpg"),
+            "claim": "Strike photo",
+            "seen_url": "social.example/post",
+            "evidence_urls": "https://fc.example/a\nnot-a-link",
+        },
+        content_type="multipart/form-data",
+    )
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Nothing was sent yet" in text
+    assert 'id="field-seen_url" aria-invalid="true" aria-describedby="problem-seen_url"' in text
+    assert "Enter a whole address, starting with https://" in text
+    assert "Line 2: Enter a whole address" in text
+    assert "Input should be" not in text  # no raw pydantic
+    assert 'value="Strike photo"' not in text and ">Strike photo</textarea>" in text
+    no_image = client.post("/submit", data={"claim": "x"}, content_type="multipart/form-data")
+    assert 'aria-describedby="problem-image"' in no_image.get_data(as_text=True)
