@@ -25,6 +25,7 @@ from flask_login import current_user
 from ..cache import get_cache
 from ..checks import check_image
 from ..fetch import FetchError, fetch, fetch_policy
+from ..history import public_changes, reviewer
 from ..inputs import int_arg
 from ..jsonld import fact_check
 from ..limits import check_limit, client_key, limiter
@@ -34,6 +35,7 @@ from ..matching.video import is_video
 from ..records import CATEGORY_LABELS, FEEDBACK_VERDICTS, MAX_ID
 from ..references import thumbnail_jpeg
 from ..store import NotFound, get_moderation, get_store, get_videos
+from ..store.moderation import audit_dict
 
 bp = Blueprint("web", __name__)
 
@@ -215,10 +217,13 @@ def entry(entry_id: int) -> str | tuple[str, int]:
         if standing is not None:  # it was public: say what became of it, and why
             return render_template("entry_gone.html", entry_id=entry_id, standing=standing), 410
         abort(404)
+    events = [audit_dict(e) for e in get_moderation().audit(target=f"entry:{entry_id}")]
     return render_template(
         "entry.html",
         entry=public_entry(found.model_dump(mode="json")),
         jsonld=fact_check(found, base_url()),
+        reviewer=reviewer(events),
+        changes=public_changes(events),
     )
 
 

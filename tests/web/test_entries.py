@@ -3,7 +3,7 @@ what search engines are told."""
 
 from __future__ import annotations
 
-from ..conftest import add_fake, store_of
+from ..conftest import add_fake, moderation_of, settle, sign_in, store_of, submit
 
 
 def test_the_database_is_browsed_newest_first_searched_and_filtered(app, client) -> None:  # type: ignore[no-untyped-def]
@@ -92,3 +92,39 @@ def test_entry_pages_preview_well_when_shared(app, client) -> None:  # type: ign
     assert '<meta property="og:image" content="http://localhost/images/' in page
     assert 'name="twitter:card" content="summary_large_image"' in page
     assert "first published" in page and "UTC" in page
+
+
+def test_an_entry_page_names_its_reviewer_and_tells_its_public_history(app, client) -> None:  # type: ignore[no-untyped-def]
+    report = submit(client, "rocket", claim="Rocket fired at the city last night")
+    settle(app)
+    sign_in(app, client, "moderator")  # "Moderator" is the display name
+    client.post(
+        f"/moderation/submissions/{report}/approve",
+        data={
+            "title": "Old rocket launch passed off as an attack",
+            "category": "DecontextualizedContent",
+            "claim": "Rocket fired at the city last night",
+            "origin_description": "A 2019 test launch",
+        },
+    )
+    entry_id = moderation_of(app).submission(report).entry_id
+    edit = client.get(f"/moderation/entries/{entry_id}/edit").get_data(as_text=True)
+    version = edit.split('name="version" value="')[1].split('"')[0]
+    client.post(
+        f"/moderation/entries/{entry_id}/edit",
+        data={
+            "version": version,
+            "title": "Old rocket launch passed off as an attack",
+            "category": "DecontextualizedContent",
+            "claim": "Rocket fired at the city last night",
+            "origin_description": "A 2019 test launch at the coast, filmed by a news agency",
+            "rating": "Miscaptioned",
+        },
+    )
+    client.post("/logout")
+    page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert "reviewed by Moderator, for OriginCheck" in page
+    history = page.split("History of this entry (2 changes)")[1].split("</details>")[0]
+    assert "Corrected: rating, what the image really is" in history
+    assert "Published" in history and history.index("Corrected") < history.index("Published")
+    assert "moderator@example.org" not in page and "user:" not in page
