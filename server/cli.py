@@ -18,8 +18,9 @@ from sqlalchemy.exc import IntegrityError
 
 from . import jobs
 from .auth import password_problem
+from .factchecks import entry_imports, is_fact_check_markup
 from .fetch import fetch_policy
-from .importer import LineResult, export_lines, import_lines, import_negative_lines
+from .importer import LineResult, export_lines, import_items, import_negative_lines, parsed_lines
 from .jsonld import fact_check
 from .matching.features import QUANTIZER_LISTS
 from .records import USER_ROLES
@@ -41,10 +42,13 @@ DEMO_FILE = Path(__file__).parent / "demo" / "demo.jsonl"
     help="Wait for the lines' videos to be indexed, with a progress bar.",
 )
 def import_command(file: Path, wait: bool) -> None:
-    """Import entries from a JSON Lines FILE (image paths relative to its folder).
+    """Import entries from FILE: JSON Lines (image paths relative to its folder), or
+    fact-check markup — ClaimReview/MediaReview JSON-LD as one document, an array, one
+    per line, a Data Commons feed or a Fact-Check Insights download (told by content).
 
     An ``images`` item that is a video (MP4, MOV, WebM, animated GIF/WebP; told by its
-    content) is queued for indexing as the entry's reference video."""
+    content) is queued for indexing as the entry's reference video. Images given by
+    address are fetched through the safe fetcher."""
     _import(file, wait=wait)
 
 
@@ -76,7 +80,11 @@ def import_negatives_command(file: Path) -> None:
 
 
 def _import(file: Path, *, wait: bool = True) -> None:
-    lines = file.read_text(encoding="utf-8").splitlines()
+    text = file.read_text(encoding="utf-8")
+    if is_fact_check_markup(text):
+        items = list(entry_imports(text))
+    else:
+        items = list(parsed_lines(text.splitlines()))
     videos: list[int] = []
 
     def queue(entry_id: int, data: bytes, role: str, source_url: str | None) -> int:
@@ -84,8 +92,8 @@ def _import(file: Path, *, wait: bool = True) -> None:
         videos.append(video_id)
         return video_id
 
-    results = import_lines(
-        iter(lines),
+    results = import_items(
+        iter(items),
         base_dir=file.parent,
         store=get_store(),
         max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
@@ -93,7 +101,7 @@ def _import(file: Path, *, wait: bool = True) -> None:
         add_video=queue,
         known_video=get_videos().entry_for_sha256,
     )
-    failed = _report(results, len(lines), file.name)
+    failed = _report(results, len(items), file.name)
     if videos and wait:
         failed |= _wait_for_videos(videos)
     if failed:
@@ -233,7 +241,12 @@ def export_command(fmt: str, output: Path | None) -> None:
         store = get_store()
         if fmt == "jsonld":
             base = current_app.config["PUBLIC_URL"]
-            reviews = [fact_check(entry, base) for entry, _ in store.iter_entries()]
+            # Published fact-checks only: a retracted entry is no longer anyone's claim.
+            reviews = [
+                fact_check(entry, base)
+                for entry, _ in store.iter_entries()
+                if entry.status == "published"
+            ]
             json.dump(reviews, out, ensure_ascii=False, indent=2)
             out.write("\n")
             count = len(reviews)

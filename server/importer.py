@@ -1,15 +1,17 @@
-"""Import and export entries as JSON Lines (one entry per line).
+"""Import and export entries: JSON Lines (one entry per line), or fact-check markup.
 
 An import is idempotent by SHA-256: a line whose images are already stored is
 skipped, so re-running an import after a failure is always safe. A bad line is
-reported and skipped, never half-written (one transaction per entry).
+reported and skipped, never half-written (one transaction per entry). ClaimReview and
+MediaReview JSON-LD (``factchecks.py``) become the same items, numbered in order, and go
+through the very same steps: fetch, fingerprint, store.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -37,8 +39,18 @@ class LineResult:
 AddVideo = Callable[[int, bytes, str, str | None], int]
 
 
-def import_lines(
-    lines: Iterator[str],
+def parsed_lines(lines: Iterable[str]) -> Iterator[tuple[int, EntryImport | str]]:
+    """Each line of a JSON Lines import, numbered: the entry, or why it is not one."""
+    for number, raw in enumerate(lines, start=1):
+        if raw.strip():
+            try:
+                yield number, EntryImport.model_validate_json(raw)
+            except ValidationError as exc:
+                yield number, _short(exc)
+
+
+def import_items(
+    items: Iterator[tuple[int, EntryImport | str]],
     *,
     base_dir: Path,
     store: SqlStore,
@@ -49,14 +61,11 @@ def import_lines(
 ) -> Iterator[LineResult]:
     """``add_video``: where an ``images`` item is a video (told by content), it is queued
     for indexing; without it, such a line is an error. ``known_video``: the entry that
-    already has a video of this SHA-256 (re-imports skip it)."""
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            item = EntryImport.model_validate_json(raw)
-        except ValidationError as exc:
-            yield LineResult(number, "error", _short(exc))
+    already has a video of this SHA-256 (re-imports skip it). An item that is a string
+    is why its line could not be read."""
+    for number, item in items:
+        if isinstance(item, str):
+            yield LineResult(number, "error", item)
             continue
         known = next(
             (e for ref in item.images if ref.sha256 and (e := store.entry_for_sha256(ref.sha256))),

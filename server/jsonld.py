@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .factchecks import ROLE_WORDS
 from .records import Appearance, EntryOut, ImageOut, Provenance
 
 #: How true each verdict leaves the claim, on Google's 1 (false) to 5 (true) scale.
@@ -51,13 +52,15 @@ _ANCHORS = {"ClaimReview": "claim-review", "MediaReview": "media-review"}
 
 
 def claim_review(entry: EntryOut, base_url: str) -> dict[str, Any]:
-    appearances = sorted(entry.appearances, key=lambda a: (a.date is None, a.date))
     claim: dict[str, Any] = {"@type": "Claim"}
-    if appearances:
-        claim["appearance"] = [_creative_work(a) for a in appearances]
-        claim["firstAppearance"] = _creative_work(appearances[0])
-        if appearances[0].publisher:
-            claim["author"] = {"@type": "Organization", "name": appearances[0].publisher}
+    if entry.appearances:
+        # In the entry's order (an import gives the same entry back); the first is the
+        # earliest dated one.
+        first = min(entry.appearances, key=lambda a: (a.date is None, a.date))
+        claim["appearance"] = [_creative_work(a) for a in entry.appearances]
+        claim["firstAppearance"] = _creative_work(first)
+        if first.publisher:
+            claim["author"] = {"@type": "Organization", "name": first.publisher}
     if entry.claim_date:
         claim["datePublished"] = entry.claim_date.isoformat()
     review: dict[str, Any] = {
@@ -99,6 +102,8 @@ def _creative_work(appearance: Appearance) -> dict[str, Any]:
         work["datePublished"] = appearance.date.isoformat()
     if appearance.language:
         work["inLanguage"] = appearance.language
+    if appearance.claim:
+        work["text"] = appearance.claim  # what the post said there, in its words
     return work
 
 
@@ -133,6 +138,7 @@ def _image_object(image: ImageOut, base_url: str) -> dict[str, Any]:
         "contentUrl": base_url + image.thumbnail_url,
         "width": image.width,
         "height": image.height,
+        "description": ROLE_WORDS[image.role],  # read back by factchecks.py
     }
     facts = _provenance_values(image.provenance) if image.provenance else []
     if facts:

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -46,6 +47,17 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 #: An http(s) URL that fits the store's 2,000-character URL columns.
 Url = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 
+
+def _written_date(value: object) -> object:
+    # pydantic reads a number as seconds since 1970 (0 became 1970-01-01): refused.
+    if isinstance(value, int | float):
+        raise ValueError("a date is written as YYYY-MM-DD")
+    return value
+
+
+#: A calendar date as people and feeds write it (YYYY-MM-DD), never a number.
+Date = Annotated[dt.date, BeforeValidator(_written_date)]
+
 Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 Role = Literal[ROLES]  # type: ignore[valid-type]
@@ -71,14 +83,14 @@ class Origin(Strict):
     description: str = Field(min_length=1, max_length=5000)
     url: Url | None = None
     author: str | None = Field(default=None, max_length=300)
-    date: dt.date | None = None
+    date: Date | None = None
 
 
 class Appearance(Strict):
     """Where the misused image was published with the false claim."""
 
     url: Url
-    date: dt.date | None = None
+    date: Date | None = None
     publisher: str | None = Field(default=None, max_length=300)
     language: str | None = Field(default=None, max_length=20)
     claim: str | None = Field(
@@ -93,7 +105,7 @@ class Source(Strict):
 
     url: Url
     publisher: str | None = Field(default=None, max_length=300)
-    date: dt.date | None = None
+    date: Date | None = None
     title: str | None = Field(default=None, max_length=500)
 
 
@@ -101,7 +113,7 @@ class EntryFields(Strict):
     title: str = Field(min_length=1, max_length=300)
     category: Category
     claim: str = Field(min_length=1, max_length=5000, description="The false claim.")
-    claim_date: dt.date | None = None
+    claim_date: Date | None = None
     rating: str | None = Field(default=None, max_length=80, examples=["Miscaptioned"])
     origin: Origin
     appearances: list[Appearance] = []
@@ -346,11 +358,11 @@ class SubmissionIn(Strict):
         default=None, max_length=20, description="Of the post the image was seen in (e.g. el)."
     )
     seen_url: Url | None = None
-    seen_date: dt.date | None = None
+    seen_date: Date | None = None
     origin_url: Url | None = None
     origin_description: str = Field(default="", max_length=5000)
     origin_author: str | None = Field(default=None, max_length=300)
-    origin_date: dt.date | None = None
+    origin_date: Date | None = None
     evidence_urls: list[Url] = Field(default=[], max_length=20)
     notes: str = Field(default="", max_length=5000)
 
@@ -387,7 +399,7 @@ class EntryPatch(Strict):
     title: str = Field(default=None, min_length=1, max_length=300)  # type: ignore[assignment]
     category: Category = None  # type: ignore[assignment]
     claim: str = Field(default=None, min_length=1, max_length=5000)  # type: ignore[assignment]
-    claim_date: dt.date | None = None
+    claim_date: Date | None = None
     rating: str | None = Field(default=None, max_length=80)
     origin: Origin = None  # type: ignore[assignment]
     appearances: list[Appearance] = None  # type: ignore[assignment]

@@ -235,7 +235,9 @@ class SqlStore:
         """Every entry with the SHA-256 of its images, for export."""
         with self._sessions() as session:
             for row in session.scalars(_entries().order_by(m.Entry.id)):
-                yield entry_out(row), [image.sha256 for image in row.images]
+                # As entry_out lists them: stills, not the frames of a reference video.
+                shas = [image.sha256 for image in row.images if image.video_id is None]
+                yield entry_out(row), shas
 
     def entry_for_sha256(self, sha256: str) -> int | None:
         with self._sessions() as session:

@@ -26,6 +26,7 @@ from flask import (
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from ..articles import report_from_article
 from ..auth import password_problem, web_role
 from ..checks import find_matches
 from ..errors import ApiError
@@ -60,6 +61,7 @@ from ..store import (
     get_store,
 )
 from ..store.moderation import audit_dict
+from ..submissions import create_submission
 from ..videos import add_video
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -496,6 +498,26 @@ def check_page_view() -> Any:
         except (FetchError, ImageError) as exc:
             error = exc.message
     return render_template("moderation/check_page.html", report=report, error=error, url=url)
+
+
+@bp.route("/import-article", methods=["GET", "POST"])
+@web_role("moderator")
+def import_article() -> Any:
+    """A published fact-check's address → a prefilled report, opened for review."""
+    url = request.form.get("url", "").strip()
+    if request.method == "GET":
+        return render_template("moderation/import_article.html", url=url, error=None)
+    try:
+        url = str(PageCheckRequest.model_validate({"url": url}).url)
+        submission_id = create_submission(report_from_article(url), None, g.actor)
+    except ValidationError:
+        error = "Enter the full http(s) address of a fact-check article."
+    except (ApiError, FetchError, ImageError) as exc:
+        error = exc.message
+    else:
+        flash("A draft from the fact-check: check its fields, then approve or merge it.")
+        return redirect(url_for("moderation.review", submission_id=submission_id))
+    return render_template("moderation/import_article.html", url=url, error=error), 400
 
 
 @bp.route("/users", methods=["GET", "POST"])

@@ -179,6 +179,31 @@ def test_concurrent_edits_never_overwrite_each_other(app, client) -> None:  # ty
     assert store_of(app).get_entry(entry_id).title == "Alice's title"
 
 
+def test_a_date_given_as_a_number_is_refused_not_read_as_1970(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(app, "rocket")
+    refused = client.patch(
+        f"/api/v1/entries/{entry_id}",
+        json={"version": 1, "sources": [{"url": "https://fc.example/a", "date": 0}]},
+        headers=token(app, "moderator"),
+    )
+    assert refused.status_code == 400 and "YYYY-MM-DD" in refused.get_json()["error"]["message"]
+    assert str(store_of(app).get_entry(entry_id).sources[0].url) == "https://example.org/debunk"
+
+
+def test_an_entry_taken_down_through_the_api_keeps_its_reason(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(app, "rocket")
+    taken = client.post(
+        f"/api/v1/entries/{entry_id}/status",
+        json={"status": "retracted", "reason": "A genuine photo of the event"},
+        headers=token(app, "moderator"),
+    )
+    assert taken.status_code == 200
+    notice = client.get(f"/entries/{entry_id}")
+    assert notice.status_code == 410 and "A genuine photo of the event" in notice.get_data(
+        as_text=True
+    )
+
+
 def test_every_action_is_audited_with_before_and_after(app, client, tmp_path) -> None:  # type: ignore[no-untyped-def]
     moderator = token(app, "moderator")
     approved_id = submit(client, "coffee")

@@ -157,6 +157,7 @@ def test_moderation_pages(site: str, browser) -> None:  # type: ignore[no-untype
         ("/moderation/audit", "audit"),
         ("/moderation/users", "users"),
         ("/moderation/check-page", "check-page"),
+        ("/moderation/import-article", "import-article"),
     ):
         page.goto(f"{site}{path}")
         problems += audit(page, name)

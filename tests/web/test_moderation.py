@@ -40,6 +40,9 @@ MODERATION_PAGES = [
     ("GET", "/moderation/negatives"),
     ("POST", "/moderation/negatives"),
     ("GET", "/moderation/negatives/1/thumbnail.jpg"),
+    ("GET", "/moderation/import-article"),
+    ("POST", "/moderation/import-article"),
+    ("POST", "/moderation/submissions/1/find"),
 ]
 
 
