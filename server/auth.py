@@ -24,6 +24,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -38,7 +39,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please sign in to continue."
+login_manager.login_message = lazy_gettext("Please sign in to continue.")
 
 bp = Blueprint("auth", __name__)
 
@@ -172,7 +173,7 @@ def login() -> Any:
                     else url_for("submit.form")
                 )
             return redirect(target)
-        flash("Wrong email or password.")
+        flash(lazy_gettext("Wrong email or password."))
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
 
 

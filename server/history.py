@@ -9,36 +9,48 @@ chosen display name) and leaving out what is not (tokens, e-mail, moderators' no
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .records import N_
+
 #: Public fields of an entry's audit state, in the words of its page.
 FIELD_WORDS = {
-    "title": "title",
-    "category": "verdict",
-    "rating": "rating",
-    "claim": "false claim",
-    "claim_date": "claim date",
-    "origin": "what the image really is",
-    "appearances": "where it was spread",
-    "sources": "debunks and sources",
-    "images": "images",
+    "title": N_("title"),
+    "category": N_("verdict"),
+    "rating": N_("rating"),
+    "claim": N_("false claim"),
+    "claim_date": N_("claim date"),
+    "origin": N_("what the image really is"),
+    "appearances": N_("where it was spread"),
+    "sources": N_("debunks and sources"),
+    "images": N_("images"),
 }
 
 ACTION_WORDS = {
-    "create": "Published",
-    "publish": "Published again",
-    "disable": "Taken down for review",
-    "retract": "Retracted",
-    "add_video": "Reference video added",
-    "merge_into": "A reader's report added",
+    "create": N_("Published"),
+    "publish": N_("Published again"),
+    "disable": N_("Taken down for review"),
+    "retract": N_("Retracted"),
+    "add_video": N_("Reference video added"),
+    "edit": N_("Corrected: %(fields)s"),
+    "merge_into": N_("A reader's report added: %(fields)s"),
 }
 
 
 @dataclass(frozen=True)
 class Change:
     at: dt.datetime
-    what: str
+    action: str  # a key of ACTION_WORDS
+    fields: tuple[str, ...] = ()  # keys of FIELD_WORDS, for edits and merges
+
+    def describe(self, _: Callable[[str], str] = lambda text: text) -> str:
+        """In words; ``_`` is gettext on a page in the reader's language."""
+        said = _(ACTION_WORDS[self.action])
+        if "%(fields)s" in said:
+            said = said.replace("%(fields)s", ", ".join(_(FIELD_WORDS[f]) for f in self.fields))
+        return said
 
 
 def reviewer(events: list[dict[str, Any]]) -> str | None:
@@ -55,19 +67,17 @@ def public_changes(events: list[dict[str, Any]]) -> list[Change]:
     public (a re-save) is left out."""
     changes = []
     for event in sorted(events, key=lambda e: e["id"], reverse=True):
+        if event["action"] not in ACTION_WORDS:
+            continue
         at = dt.datetime.fromisoformat(event["at"])
-        if event["action"] == "edit":
+        if event["action"] in ("edit", "merge_into"):
             fields = _changed(event["before"] or {}, event["after"] or {})
             if fields:
-                changes.append(Change(at, "Corrected: " + ", ".join(fields)))
-        elif event["action"] == "merge_into":
-            fields = _changed(event["before"] or {}, event["after"] or {})
-            if fields:
-                changes.append(Change(at, f"A reader's report added: {', '.join(fields)}"))
-        elif event["action"] in ACTION_WORDS:
-            changes.append(Change(at, ACTION_WORDS[event["action"]]))
+                changes.append(Change(at, event["action"], fields))
+        else:
+            changes.append(Change(at, event["action"]))
     return changes
 
 
-def _changed(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    return [words for key, words in FIELD_WORDS.items() if before.get(key) != after.get(key)]
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(key for key in FIELD_WORDS if before.get(key) != after.get(key))

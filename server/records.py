@@ -41,6 +41,13 @@ ROLES = ("original", "misused", "variant")  # of an entry's images
 USER_ROLES = ("volunteer", "moderator", "admin")
 FEEDBACK_VERDICTS = ("helpful", "not_a_match", "wrong_verdict")
 
+
+def N_(text: str) -> str:  # noqa: N802
+    """Marks words for translation where they are defined (``pybabel extract -k N_``);
+    the pages translate them in the reader's language (``web/i18n.py``)."""
+    return text
+
+
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL
 #: A row id as clients send it; out of range is a validation error, not an overflow.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -64,12 +71,12 @@ Role = Literal[ROLES]  # type: ignore[valid-type]
 Result = Literal["match", "possible_match", "no_match", "too_simple"]
 
 CATEGORY_LABELS = {
-    "DecontextualizedContent": "Real image, false context",
-    "EditedOrCroppedContent": "Edited or cropped",
-    "TransformedContent": "Transformed (manipulated)",
-    "StagedContent": "Staged",
-    "SatireOrParodyContent": "Satire or parody",
-    "OriginalMediaContent": "Original, unaltered",
+    "DecontextualizedContent": N_("Real image, false context"),
+    "EditedOrCroppedContent": N_("Edited or cropped"),
+    "TransformedContent": N_("Transformed (manipulated)"),
+    "StagedContent": N_("Staged"),
+    "SatireOrParodyContent": N_("Satire or parody"),
+    "OriginalMediaContent": N_("Original, unaltered"),
 }
 
 
@@ -434,10 +441,10 @@ class PageCheckRequest(Strict):
 #: What an item of the negative bank is (``store.models.Negative``).
 NEGATIVE_KINDS = ("lookalike", "overlay", "frame", "template")
 NEGATIVE_LABELS = {
-    "lookalike": "Lookalike: a picture that is not a fake (another shot, a neighbouring frame)",
-    "overlay": "Overlay: a logo, watermark, lower third or interface shown over pictures",
-    "frame": "Frame: a post's, page's or player's chrome around pictures",
-    "template": "Template: a meme's picture, shared by every meme made from it",
+    "lookalike": N_("Lookalike: a picture that is not a fake (another shot, a neighbouring frame)"),
+    "overlay": N_("Overlay: a logo, watermark, lower third or interface shown over pictures"),
+    "frame": N_("Frame: a post's, page's or player's chrome around pictures"),
+    "template": N_("Template: a meme's picture, shared by every meme made from it"),
 }
 NegativeKind = Literal[NEGATIVE_KINDS]  # type: ignore[valid-type]
 

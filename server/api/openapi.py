@@ -546,7 +546,13 @@ def document() -> dict[str, Any]:
     paths = {**_readers_paths(), **_more_paths()}
     for operations in paths.values():
         for operation in operations.values():
-            operation["responses"] = {**_errors(400, 503), **operation["responses"]}
+            operation["responses"] = {
+                **_errors(400, 503),
+                # Refused by the HTTP server before the app (gunicorn's, or nginx's, limit on
+                # the request line): a plain page, not JSON.
+                "414": {"description": "The address is longer than the server accepts."},
+                **operation["responses"],
+            }
     return {
         "openapi": "3.1.0",
         "info": {

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image, UnidentifiedImageError
 
+from ..records import N_
+
 #: XMP packets are a few kilobytes; a hostile file may carry megabytes. Read no further.
 MAX_XMP_BYTES = 256 * 1024
 #: Longest text kept from any field: a caption is not a novel.
@@ -23,34 +25,34 @@ MAX_TEXT = 120
 IPTC_SOURCE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 #: IPTC digital source types, in the reader's words; the AI ones are marked.
 SOURCE_TYPES: dict[str, tuple[str, bool]] = {
-    "trainedAlgorithmicMedia": ("Created by generative AI", True),
-    "compositeWithTrainedAlgorithmicMedia": ("Edited or combined with generative AI", True),
-    "algorithmicMedia": ("Created by a computer algorithm", True),
-    "compositeSynthetic": ("A composite that includes synthetic elements", True),
-    "digitalCapture": ("Captured by a digital camera", False),
-    "computationalCapture": ("Captured by a camera with computational processing", False),
-    "negativeFilm": ("Scanned from a film negative", False),
-    "positiveFilm": ("Scanned from a film positive", False),
-    "print": ("Scanned from a print", False),
-    "humanEdits": ("Edited by a person", False),
-    "minorHumanEdits": ("Lightly edited by a person", False),
-    "compositeCapture": ("A composite of captured images", False),
-    "algorithmicallyEnhanced": ("Enhanced by an algorithm", False),
-    "dataDrivenMedia": ("Made from data", False),
-    "digitalArt": ("Digital art made by a person", False),
-    "virtualRecording": ("A recording of a virtual scene", False),
-    "screenCapture": ("A screenshot", False),
-    "digitalCreation": ("Created digitally by a person", False),
+    "trainedAlgorithmicMedia": (N_("Created by generative AI"), True),
+    "compositeWithTrainedAlgorithmicMedia": (N_("Edited or combined with generative AI"), True),
+    "algorithmicMedia": (N_("Created by a computer algorithm"), True),
+    "compositeSynthetic": (N_("A composite that includes synthetic elements"), True),
+    "digitalCapture": (N_("Captured by a digital camera"), False),
+    "computationalCapture": (N_("Captured by a camera with computational processing"), False),
+    "negativeFilm": (N_("Scanned from a film negative"), False),
+    "positiveFilm": (N_("Scanned from a film positive"), False),
+    "print": (N_("Scanned from a print"), False),
+    "humanEdits": (N_("Edited by a person"), False),
+    "minorHumanEdits": (N_("Lightly edited by a person"), False),
+    "compositeCapture": (N_("A composite of captured images"), False),
+    "algorithmicallyEnhanced": (N_("Enhanced by an algorithm"), False),
+    "dataDrivenMedia": (N_("Made from data"), False),
+    "digitalArt": (N_("Digital art made by a person"), False),
+    "virtualRecording": (N_("A recording of a virtual scene"), False),
+    "screenCapture": (N_("A screenshot"), False),
+    "digitalCreation": (N_("Created digitally by a person"), False),
 }
 
 #: PNG text chunks that image generators write with the prompt and settings.
 GENERATOR_CHUNKS = {
-    "parameters": "Stable Diffusion (AUTOMATIC1111) generation settings",
-    "prompt": "ComfyUI prompt",
-    "workflow": "ComfyUI workflow",
-    "invokeai_metadata": "InvokeAI generation settings",
-    "sd-metadata": "Stable Diffusion generation settings",
-    "Dream": "InvokeAI generation settings",
+    "parameters": N_("Stable Diffusion (AUTOMATIC1111) generation settings"),
+    "prompt": N_("ComfyUI prompt"),
+    "workflow": N_("ComfyUI workflow"),
+    "invokeai_metadata": N_("InvokeAI generation settings"),
+    "sd-metadata": N_("Stable Diffusion generation settings"),
+    "Dream": N_("InvokeAI generation settings"),
 }
 #: Names of generators, as found in EXIF Software or XMP CreatorTool.
 GENERATOR_NAMES = re.compile(

@@ -19,8 +19,9 @@ async function lookUp(file) {
     const link = document.createElement('a');
     link.href = match.entry.url;
     link.textContent = match.entry.title;
-    notice.append('This image is already in the database: ', link,
-      '. You can still send it if you saw it used for a new false claim.');
+    // The sentence comes from the page, in its language; the link goes where it says.
+    const [before, after] = notice.dataset.known.split('{link}');
+    notice.append(before, link, after ?? '');
     notice.hidden = false;
   } catch {
     // The check is a courtesy: the report works without it.
@@ -66,7 +67,7 @@ document.addEventListener('submit', async (event) => {
     const message = document.createElement('p');
     message.className = 'error';
     message.setAttribute('role', 'alert');
-    message.textContent = 'The report could not be sent (no connection?). Nothing was lost: try again.';
+    message.textContent = form.dataset.offline;
     slot.replaceChildren(message);
   }
 });

@@ -20,6 +20,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..cache import get_cache
@@ -32,7 +33,7 @@ from ..limits import check_limit, client_key, limiter
 from ..links import base_url, public_check, public_entry
 from ..matching.decode import ImageError, decode
 from ..matching.video import is_video
-from ..records import CATEGORY_LABELS, FEEDBACK_VERDICTS, MAX_ID
+from ..records import CATEGORY_LABELS, FEEDBACK_VERDICTS, MAX_ID, N_
 from ..references import thumbnail_jpeg
 from ..store import NotFound, get_moderation, get_store, get_videos
 from ..store.moderation import audit_dict
@@ -70,10 +71,10 @@ def index() -> str | tuple[str, int]:
             result = check_image(data, image_url=url)
         else:
             return render_template(
-                "index.html", error="Choose an image file or paste its URL."
+                "index.html", error=_("Choose an image file or paste its URL.")
             ), 400
     except (ImageError, FetchError) as exc:
-        return render_template("index.html", error=exc.message, url=url), exc.status
+        return render_template("index.html", error=_(exc.message), url=url), exc.status
     check = public_check(result)
     return render_template(
         "index.html",
@@ -103,7 +104,7 @@ def keep_result(check: dict[str, Any]) -> str:
 def result(token: str) -> str | tuple[str, int]:
     kept = get_cache().get(RESULT_KEY.format(token)) if RESULT_TOKEN.fullmatch(token) else None
     if kept is None:
-        message = (
+        message = N_(
             "This result link has expired: results are kept for a day, without the image. "
             "Check the image again to see today's answer."
         )
@@ -178,7 +179,7 @@ def feedback() -> Response:
         get_moderation().add_feedback(entry_id, verdict, None, None, client_key())
     except NotFound:
         abort(404)
-    flash("Thank you: your answer was recorded, and moderators will see it.")
+    flash(_("Thank you: your answer was recorded, and moderators will see it."))
     return redirect(url_for("web.entry", entry_id=entry_id))
 
 

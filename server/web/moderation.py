@@ -23,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
@@ -100,7 +101,7 @@ def _patch_from_form() -> EntryPatch:
         data["origin"] = _origin_from_form(form)
     if "sources" in form:  # the review page's box: one URL per line
         data["sources"] = [{"url": u} for u in form["sources"].split() if u]
-    for field, (prefix, _) in LINK_ROWS.items():
+    for field, (prefix, _names) in LINK_ROWS.items():
         if f"{prefix}-0-url" in form:
             data[field] = _link_rows(form, field)
     return EntryPatch.model_validate(data)
@@ -195,12 +196,12 @@ def find_by_image(submission_id: int) -> str:
     upload = request.files.get("image")  # MAX_CONTENT_LENGTH caps it (a 413)
     data = upload.read() if upload else b""
     if not data:
-        flash("Choose an image file to search by.")
+        flash(_("Choose an image file to search by."))
         return _review_page(submission_id, "", [])
     try:
-        _, found = find_matches(data)
+        found = find_matches(data)[1]
     except ImageError as exc:
-        flash(f"That file could not be read as an image: {exc.message}")
+        flash(_("That file could not be read as an image: %(why)s", why=exc.message))
         return _review_page(submission_id, "", [])
     ids = [f.entry_id for f in found or []]
     entries = get_store().get_entries(ids)
@@ -261,7 +262,7 @@ def act(submission_id: int, action: str) -> Any:
     try:
         if action == "approve":
             entry_id = approve(submission_id, _patch_from_form(), g.actor)
-            flash(f"Approved: entry {entry_id} is live for every check within a second.")
+            flash(_("Approved: entry %(id)s is live for every check within a second.", id=entry_id))
         elif action == "merge":
             number = {"entry_id": form.get("entry_number") or form.get("entry_id") or "0"}
             target = int_arg("entry_id", 0, args=number) or 0
@@ -271,35 +272,43 @@ def act(submission_id: int, action: str) -> Any:
             store.reject(
                 submission_id, form.get("reason", "").strip() or "No reason given", g.actor
             )
-            flash(f"Submission {submission_id} rejected.")
+            flash(_("Submission %(id)s rejected.", id=submission_id))
         elif action == "request-info":
             store.request_info(
                 submission_id, form.get("message", "").strip() or "Please add evidence.", g.actor
             )
-            flash(f"Asked the submitter of {submission_id} for more.")
+            flash(_("Asked the submitter of %(id)s for more.", id=submission_id))
         else:
             abort(404)
     except ValidationError as exc:
-        flash(f"Not saved: {_problems(exc)}")
+        flash(_("Not saved: %(why)s", why=_problems(exc)))
         return redirect(url_for("moderation.review", submission_id=submission_id))
     except (NotFound, InvalidState, DuplicateImage, ValueError) as exc:
-        flash(f"Not saved: {exc}")
+        flash(_("Not saved: %(why)s", why=exc))
         return redirect(url_for("moderation.review", submission_id=submission_id))
     return redirect(url_for("moderation.queue"))
 
 
 def _merged_message(entry_id: int, merged: Merged) -> str:
-    added = []
-    if merged.image_added:
-        added.append("its image as a new variant")
-    if merged.appearance_added:
-        added.append("where it was seen, with the reporter's words and language")
-    if not added:
-        return (
-            f"Merged into entry {entry_id}: the entry already had this exact image and "
-            "address; the report stays linked to the entry with its claim."
+    if merged.image_added and merged.appearance_added:
+        return _(
+            "Merged into entry %(id)s: added its image as a new variant and where it was "
+            "seen, with the reporter's words and language.",
+            id=entry_id,
         )
-    return f"Merged into entry {entry_id}: added {' and '.join(added)}."
+    if merged.image_added:
+        return _("Merged into entry %(id)s: added its image as a new variant.", id=entry_id)
+    if merged.appearance_added:
+        return _(
+            "Merged into entry %(id)s: added where it was seen, with the reporter's words "
+            "and language.",
+            id=entry_id,
+        )
+    return _(
+        "Merged into entry %(id)s: the entry already had this exact image and address; "
+        "the report stays linked to the entry with its claim.",
+        id=entry_id,
+    )
 
 
 @bp.get("/entries")
@@ -346,9 +355,9 @@ def edit(entry_id: int) -> Any:
                 values=_form_values(),
                 version=request.form.get("version", "0"),
                 conflict=None,
-                error=f"Not saved: {_problems(exc)}",
+                error=_("Not saved: %(why)s", why=_problems(exc)),
             ), 400
-        flash(f"Entry {entry_id} saved.")
+        flash(_("Entry %(id)s saved.", id=entry_id))
         return redirect(url_for("moderation.edit", entry_id=entry_id))
     return render_template(
         "moderation/edit.html",
@@ -374,18 +383,18 @@ def add_video_form(entry_id: int) -> Any:
             policy = replace(fetch_policy(), max_bytes=current_app.config["VIDEO_MAX_BYTES"])
             data = fetch(url, policy)
         else:
-            flash("Choose a video file or give its address.")
+            flash(_("Choose a video file or give its address."))
             return redirect(url_for("moderation.edit", entry_id=entry_id))
         if role not in ROLES or not is_video(data):
-            flash("Not added: this file is not a video (MP4, MOV, WebM, animated GIF or WebP).")
+            flash(_("Not added: this file is not a video (MP4, MOV, WebM, animated GIF or WebP)."))
             return redirect(url_for("moderation.edit", entry_id=entry_id))
         video_id = add_video(entry_id, data, role=role, source_url=url, actor=g.actor)
     except (ApiError, ImageError) as exc:  # FetchError is an ApiError
-        flash(f"Not added: {exc.message}")
+        flash(_("Not added: %(why)s", why=exc.message))
     except DuplicateVideo as exc:
-        flash(f"This entry has this video already (video {exc.video_id}).")
+        flash(_("This entry has this video already (video %(id)s).", id=exc.video_id))
     else:
-        flash(f"Video {video_id} added; its frames are being indexed.")
+        flash(_("Video %(id)s added; its frames are being indexed.", id=video_id))
     return redirect(url_for("moderation.edit", entry_id=entry_id))
 
 
@@ -397,13 +406,18 @@ def set_status(entry_id: int) -> Any:
         abort(400)
     reason = request.form.get("reason", "").strip()[:2000]
     if status != "published" and not (reason and request.form.get("confirm") == "yes"):
-        flash(f"Entry {entry_id} is unchanged: to take it down, give the reason and confirm.")
+        flash(
+            _(
+                "Entry %(id)s is unchanged: to take it down, give the reason and confirm.",
+                id=entry_id,
+            )
+        )
         return redirect(url_for("moderation.edit", entry_id=entry_id))
     try:
         get_moderation().set_entry_status(entry_id, status, g.actor, reason or None)
     except NotFound:
         abort(404)
-    flash(f"Entry {entry_id} is now {status}.")
+    flash(_("Entry %(id)s is now %(status)s.", id=entry_id, status=_(status)))
     return redirect(url_for("moderation.edit", entry_id=entry_id))
 
 
@@ -442,20 +456,24 @@ def negatives() -> Any:
                     {"kind": form.get("kind", ""), "note": form.get("note", "")}
                 )
                 negative_id = add_negative(fields, data, url, g.actor)
-                flash(f"Item {negative_id} is in the negative bank for every check.")
+                flash(_("Item %(id)s is in the negative bank for every check.", id=negative_id))
             elif action in ("retract", "restore"):
                 negative_id = int(form.get("negative_id") or "0")
                 status = "retracted" if action == "retract" else "active"
                 store.set_negative_status(negative_id, status, g.actor)
-                flash(f"Item {negative_id} {'retracted' if action == 'retract' else 'restored'}.")
+                flash(
+                    _("Item %(id)s retracted.", id=negative_id)
+                    if action == "retract"
+                    else _("Item %(id)s restored.", id=negative_id)
+                )
             else:
                 abort(400)
         except ValidationError as exc:
-            flash(f"Not saved: {_problems(exc)}")
+            flash(_("Not saved: %(why)s", why=_problems(exc)))
         except (ApiError, FetchError, ImageError) as exc:
-            flash(f"Not saved: {exc.message}")
+            flash(_("Not saved: %(why)s", why=exc.message))
         except (NotFound, DuplicateNegative, ValueError) as exc:
-            flash(f"Not saved: {exc}")
+            flash(_("Not saved: %(why)s", why=exc))
         return redirect(url_for("moderation.negatives"))
     kind = request.args.get("kind") or None
     kind = kind if kind in NEGATIVE_KINDS else None
@@ -494,7 +512,7 @@ def check_page_view() -> Any:
             url = str(PageCheckRequest.model_validate({"url": url}).url)
             report = check_page(url, fetch_policy(), current_app.config["PAGE_CHECK_BUDGET"])
         except ValidationError:
-            error = "Enter a full http(s) address of a post or page."
+            error = _("Enter a full http(s) address of a post or page.")
         except (FetchError, ImageError) as exc:
             error = exc.message
     return render_template("moderation/check_page.html", report=report, error=error, url=url)
@@ -511,11 +529,11 @@ def import_article() -> Any:
         url = str(PageCheckRequest.model_validate({"url": url}).url)
         submission_id = create_submission(report_from_article(url), None, g.actor)
     except ValidationError:
-        error = "Enter the full http(s) address of a fact-check article."
+        error = _("Enter the full http(s) address of a fact-check article.")
     except (ApiError, FetchError, ImageError) as exc:
         error = exc.message
     else:
-        flash("A draft from the fact-check: check its fields, then approve or merge it.")
+        flash(_("A draft from the fact-check: check its fields, then approve or merge it."))
         return redirect(url_for("moderation.review", submission_id=submission_id))
     return render_template("moderation/import_article.html", url=url, error=error), 400
 
@@ -544,19 +562,29 @@ def users() -> Any:
                     form.get("role", "volunteer"),
                     g.actor,
                 )
-                flash(f"Account created for {email}.")
+                flash(_("Account created for %(email)s.", email=email))
             elif action == "role":
                 store.set_role(email, form.get("role", ""), g.actor)
-                flash(f"{email} is now {form.get('role')}; their sign-ins have ended.")
+                flash(
+                    _(
+                        "%(email)s is now %(role)s; their sign-ins have ended.",
+                        email=email,
+                        role=_(form.get("role", "")),
+                    )
+                )
             elif action in ("deactivate", "activate"):
                 store.set_active(email, action == "activate", g.actor)
-                flash(f"{email} is {'active' if action == 'activate' else 'deactivated'}.")
+                flash(
+                    _("%(email)s is active.", email=email)
+                    if action == "activate"
+                    else _("%(email)s is deactivated.", email=email)
+                )
             elif action == "password":
                 problem = password_problem(form.get("password", ""))
                 if problem:
                     raise ValueError(problem)
                 store.set_password(email, form["password"], g.actor)
-                flash(f"New password set for {email}; their sign-ins have ended.")
+                flash(_("New password set for %(email)s; their sign-ins have ended.", email=email))
             elif action == "token":
                 days = int(form.get("days") or current_app.config["TOKEN_DAYS"])
                 new_token = store.create_token(
@@ -564,14 +592,14 @@ def users() -> Any:
                 )
             elif action == "revoke":
                 store.revoke_token(int(form.get("token_id", "0")), g.actor)
-                flash(f"Token {form.get('token_id')} is revoked.")
+                flash(_("Token %(id)s is revoked.", id=form.get("token_id")))
             else:
                 abort(400)
         except (NotFound, LastAdmin, ValueError, IntegrityError) as exc:
             message = (
                 "That email already has an account." if isinstance(exc, IntegrityError) else exc
             )
-            flash(f"Not saved: {message}")
+            flash(_("Not saved: %(why)s", why=message))
         if new_token is None:
             return redirect(url_for("moderation.users"))
     return render_template(

@@ -6,21 +6,24 @@ shown raw at the top of the form; each field now gets its own sentence beside it
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from pydantic import ValidationError
+
+from ..records import N_
 
 #: pydantic error types → a sentence; ``{max_length}`` and the like come from its context.
 SENTENCES = {
-    "url_parsing": "Enter a whole address, starting with https://",
-    "url_scheme": "Enter an address starting with https:// or http://",
-    "url_too_long": "This address is too long (at most {max_length} characters).",
-    "date_from_datetime_parsing": "Enter a real date (year, month, day).",
-    "date_parsing": "Enter a real date (year, month, day).",
-    "date_type": "Enter a real date (year, month, day).",
-    "string_too_long": "Too long: at most {max_length} characters.",
-    "string_too_short": "This cannot be empty.",
-    "too_long": "At most {max_length} of these.",
-    "missing": "This is needed.",
-    "literal_error": "Choose one of the options.",
+    "url_parsing": N_("Enter a whole address, starting with https://"),
+    "url_scheme": N_("Enter an address starting with https:// or http://"),
+    "url_too_long": N_("This address is too long (at most {max_length} characters)."),
+    "date_from_datetime_parsing": N_("Enter a real date (year, month, day)."),
+    "date_parsing": N_("Enter a real date (year, month, day)."),
+    "date_type": N_("Enter a real date (year, month, day)."),
+    "string_too_long": N_("Too long: at most {max_length} characters."),
+    "string_too_short": N_("This cannot be empty."),
+    "too_long": N_("At most {max_length} of these."),
+    "missing": N_("This is needed."),
+    "literal_error": N_("Choose one of the options."),
 }
 
 
@@ -31,12 +34,12 @@ def field_messages(exc: ValidationError) -> dict[str, str]:
         field = str(error["loc"][0]) if error["loc"] else "form"
         if field in messages:
             continue
-        sentence = SENTENCES.get(error["type"], error["msg"])
+        sentence = _(SENTENCES[error["type"]]) if error["type"] in SENTENCES else error["msg"]
         try:
             sentence = sentence.format(**(error.get("ctx") or {}))
         except (KeyError, IndexError):
             pass
         if len(error["loc"]) > 1 and isinstance(error["loc"][1], int):
-            sentence = f"Line {error['loc'][1] + 1}: {sentence}"
+            sentence = _("Line %(n)s: %(problem)s", n=error["loc"][1] + 1, problem=sentence)
         messages[field] = sentence
     return messages

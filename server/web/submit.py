@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from pydantic import ValidationError
@@ -18,7 +19,7 @@ from ..errors import ApiError
 from ..fetch import FetchError
 from ..limits import limiter
 from ..matching.decode import ImageError
-from ..records import SUBMISSION_STATUSES, SubmissionIn
+from ..records import N_, SUBMISSION_STATUSES, SubmissionIn
 from ..store import NotFound, get_moderation
 from ..submissions import (
     allow_video_uploads,
@@ -64,7 +65,7 @@ def form() -> Any:
                 "submit.html",
                 form=csrf,
                 values=values,
-                error="Nothing was sent yet: please correct what is marked below.",
+                error=_("Nothing was sent yet: please correct what is marked below."),
                 problems=field_messages(exc),
                 mine=_mine(),
             ), 400
@@ -74,7 +75,7 @@ def form() -> Any:
                 "submit.html",
                 form=csrf,
                 values=values,
-                error="Nothing was sent yet: please correct what is marked below.",
+                error=_("Nothing was sent yet: please correct what is marked below."),
                 problems={"image": exc.message},
                 mine=_mine(),
             ), exc.status
@@ -90,11 +91,11 @@ def _mine() -> list[Any]:
 
 
 STATUS_WORDS = {
-    "pending": "waiting for a moderator",
-    "needs_info": "waiting for more from you: see the moderator's note",
-    "approved": "published as a known fake",
-    "merged": "added to a known fake that was already in the database",
-    "rejected": "not published: see the moderator's note",
+    "pending": N_("waiting for a moderator"),
+    "needs_info": N_("waiting for more from you: see the moderator's note"),
+    "approved": N_("published as a known fake"),
+    "merged": N_("added to a known fake that was already in the database"),
+    "rejected": N_("not published: see the moderator's note"),
 }
 
 
@@ -108,5 +109,5 @@ def status(submission_id: int) -> str | tuple[str, int]:
     except NotFound:
         abort(404)
     return render_template(
-        "submit_status.html", sub=sub, words=STATUS_WORDS.get(sub.status, sub.status)
+        "submit_status.html", sub=sub, state=STATUS_WORDS.get(sub.status, sub.status)
     )

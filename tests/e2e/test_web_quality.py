@@ -163,3 +163,33 @@ def test_moderation_pages(site: str, browser) -> None:  # type: ignore[no-untype
         problems += audit(page, name)
     page.close()
     assert problems == [], "\n".join(problems)
+
+
+def test_pages_in_greek(site: str, files: dict[str, Path], browser) -> None:  # type: ignore[no-untyped-def]
+    """Greek words are longer: the same pages, chosen with the switch, in Greek."""
+    context = browser.new_context(locale="el-GR", timezone_id="Europe/Athens")
+    page = context.new_page()
+    problems = []
+    page.goto(f"{site}/")
+    assert page.evaluate("document.documentElement.lang") == "el"
+    problems += audit(page, "el-home")
+    page.set_input_files("input[type=file]", str(files["copy"]))
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_load_state("load")
+    assert "Γνωστό ψεύδος" in page.locator(".result h2").inner_text()
+    problems += audit(page, "el-check-copy")
+    for path, name in (
+        ("/entries", "el-entries"),
+        ("/entries/1", "el-entry"),
+        ("/submit", "el-submit"),
+        ("/no-such-page", "el-not-found"),
+    ):
+        page.goto(f"{site}{path}")
+        problems += audit(page, name)
+    # The zone came from the browser (zone.js): times say Athens, not UTC.
+    page.goto(f"{site}/entries/1")
+    assert "UTC" not in page.locator("p.meta time").first.inner_text()
+    page.click("text=English")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    context.close()
+    assert problems == [], "\n".join(problems)
