@@ -27,12 +27,13 @@ from flask import (
 from flask_babel import lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired
 from zxcvbn import zxcvbn
 
 from .errors import ApiError
 from .limits import limiter
+from .records import N_
 from .store import Actor, get_moderation
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -175,6 +176,36 @@ def login() -> Any:
             return redirect(target)
         flash(lazy_gettext("Wrong email or password."))
     return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 401
+
+
+class InviteForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def invite(token: str) -> Any:
+    """An invited person chooses their password (and name) and is signed in."""
+    store = get_moderation()
+    invited = store.invited(token)
+    if invited is None:
+        message = N_("This invitation has expired or was already used; ask for a new one.")
+        return current_app.extensions["origincheck.error_page"](410, message)
+    form = InviteForm(name=invited.name)
+    problem = None
+    if form.validate_on_submit():
+        problem = password_problem(form.password.data or "")
+        if problem is None:
+            user = store.accept_invite(token, form.name.data or "", form.password.data or "")
+            login_user(
+                SignedIn(user.id, user.name, user.email, user.role, store.start_session(user.id))
+            )
+            flash(lazy_gettext("Welcome: your account is ready."))
+            return redirect(
+                url_for("moderation.queue") if user.role != "volunteer" else url_for("submit.form")
+            )
+    return render_template("auth/invite.html", form=form, email=invited.email, problem=problem)
 
 
 @bp.post("/logout")

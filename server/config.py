@@ -107,6 +107,16 @@ DEFAULTS: dict[str, Any] = {
     # X-OriginCheck-Worker: <pid> on every answer (tests and load tests watch workers).
     "EXPOSE_WORKER": False,
     "RATELIMIT_HEADERS_ENABLED": True,
+    # Mail (reporters' updates, invitations). No MAIL_SERVER: nothing is sent; reporters
+    # are not offered updates by mail and admins are shown the invitation link to pass on.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 587,
+    "MAIL_STARTTLS": True,  # upgrade the connection before logging in (port 587)
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "OriginCheck <noreply@localhost>",
+    "MAIL_TIMEOUT": 10.0,
+    "INVITE_DAYS": 7,
 }
 
 

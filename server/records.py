@@ -364,6 +364,12 @@ class SubmissionIn(Strict):
     language: str | None = Field(
         default=None, max_length=20, description="Of the post the image was seen in (e.g. el)."
     )
+    notify_email: str | None = Field(
+        default=None,
+        max_length=320,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="Where to tell the reporter of the decision (kept until then only).",
+    )
     seen_url: Url | None = None
     seen_date: Date | None = None
     origin_url: Url | None = None
@@ -388,6 +394,7 @@ class SubmissionIn(Strict):
         "seen_date",
         "origin_date",
         "language",
+        "notify_email",
         mode="before",
     )
     @classmethod

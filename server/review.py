@@ -27,6 +27,7 @@ from .records import EntryFields, EntryPatch
 from .references import beside_of, prepare
 from .store import Actor, DuplicateVideo, Merged, NewImage, get_moderation, get_store
 from .store import models as m
+from .submissions import tell_reporter
 from .videos import add_video
 
 OPEN = ("pending", "needs_info")
@@ -85,6 +86,7 @@ def approve(submission_id: int, patch: EntryPatch | None, actor: Actor) -> int:
         submission_id, entry_fields(sub, patch), stored_image(sub, "misused"), actor
     )
     _index_video_of(submission_id, entry_id, "misused", actor)
+    tell_reporter(submission_id)
     return entry_id
 
 
@@ -93,7 +95,18 @@ def merge(submission_id: int, entry_id: int, actor: Actor) -> Merged:
     sub = store.submission(submission_id, with_image=True)
     merged = store.merge(submission_id, entry_id, stored_image(sub, "variant", entry_id), actor)
     _index_video_of(submission_id, entry_id, "variant", actor)
+    tell_reporter(submission_id)
     return merged
+
+
+def reject(submission_id: int, reason: str, actor: Actor) -> None:
+    get_moderation().reject(submission_id, reason, actor)
+    tell_reporter(submission_id)
+
+
+def request_info(submission_id: int, message: str, actor: Actor) -> None:
+    get_moderation().request_info(submission_id, message, actor)
+    tell_reporter(submission_id)
 
 
 def _index_video_of(submission_id: int, entry_id: int, role: str, actor: Actor) -> None:

@@ -14,6 +14,7 @@ import hmac
 from dataclasses import replace
 
 from flask import current_app, request, url_for
+from flask_babel import force_locale, gettext
 
 from .checks import video_limits
 from .errors import ApiError
@@ -21,9 +22,10 @@ from .fetch import fetch, fetch_policy
 from .jobs import enqueue
 from .limits import charge_work, client_key, require_work_budget
 from .links import base_url
+from .mail import mail_enabled, queue_mail
 from .matching.decode import decode
 from .matching.video import is_video, key_frames
-from .records import SubmissionIn
+from .records import N_, SubmissionIn
 from .references import jpeg, prepare
 from .store import Actor, IdempotencyConflict, NewImage, get_moderation
 
@@ -39,6 +41,8 @@ def create_submission(
     A request retried with the same ``idempotency_key`` (the ``Idempotency-Key``
     header) answers with the first one's id instead of queueing the report twice.
     """
+    if fields.notify_email and not mail_enabled():
+        fields = fields.model_copy(update={"notify_email": None})  # nothing would be sent
     if data is None:
         if fields.image_url is None:
             raise ApiError("missing_image", "Send the image as a file or give its image_url.")
@@ -129,3 +133,48 @@ def valid_status_token(submission_id: int, token: str) -> bool:
 
 def submit_limit() -> str:
     return current_app.config["RATELIMIT_SUBMIT"]
+
+
+#: Where a report is, in words (the status page and the reporter's mail).
+STATUS_WORDS = {
+    "pending": N_("waiting for a moderator"),
+    "needs_info": N_("waiting for more from you: see the moderator's note"),
+    "approved": N_("published as a known fake"),
+    "merged": N_("added to a known fake that was already in the database"),
+    "rejected": N_("not published: see the moderator's note"),
+}
+DECIDED = ("approved", "merged", "rejected")
+
+
+def tell_reporter(submission_id: int) -> None:
+    """Mail the reporter who asked for it what became of their report, in the language
+    of the post they reported when the pages speak it; once it is decided, forget the
+    address."""
+    store = get_moderation()
+    sub = store.submission(submission_id)
+    if not sub.notify_email:
+        return
+    language = sub.language.split("-")[0].lower() if sub.language else "en"
+    with force_locale(language if language in ("en", "el") else "en"):
+        subject = gettext(
+            "Your OriginCheck report %(id)s: %(status)s",
+            id=sub.id,
+            status=gettext(STATUS_WORDS[sub.status]),
+        )
+        lines = [subject, ""]
+        if sub.reason:
+            lines += [gettext("Moderator's note: %(note)s", note=sub.reason), ""]
+        if sub.entry_id and sub.status in ("approved", "merged"):
+            entry = base_url() + url_for("web.entry", entry_id=sub.entry_id)
+            lines += [gettext("The entry: %(url)s", url=entry), ""]
+        lines += [
+            gettext("Follow your report: %(url)s", url=status_page(submission_id)),
+            "",
+            gettext(
+                "You get this mail because you gave this address with your report. "
+                "It is deleted once the report is decided."
+            ),
+        ]
+    queue_mail(sub.notify_email, subject, "\n".join(lines))
+    if sub.status in DECIDED:
+        store.forget_notify_email(submission_id)

@@ -24,7 +24,8 @@ from ..records import (
     NegativeOut,
     PageCheckRequest,
 )
-from ..review import OPEN, approve, candidates, merge
+from ..review import OPEN, approve, candidates, merge, reject
+from ..review import request_info as ask_for_more
 from ..store import (
     DuplicateNegative,
     DuplicateVideo,
@@ -124,14 +125,14 @@ def merge_submission(submission_id: int) -> Response:
 @bp.post("/submissions/<id:submission_id>/reject")
 @api_role("moderator")
 def reject_submission(submission_id: int) -> Response:
-    get_moderation().reject(submission_id, parse(RejectRequest, _body()).reason, g.actor)
+    reject(submission_id, parse(RejectRequest, _body()).reason, g.actor)
     return jsonify(id=submission_id, status="rejected")
 
 
 @bp.post("/submissions/<id:submission_id>/request-info")
 @api_role("moderator")
 def request_info(submission_id: int) -> Response:
-    get_moderation().request_info(submission_id, parse(InfoRequest, _body()).message, g.actor)
+    ask_for_more(submission_id, parse(InfoRequest, _body()).message, g.actor)
     return jsonify(id=submission_id, status="needs_info")
 
 

@@ -280,6 +280,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="volunteer")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    # An invitation not yet taken: the link's token, hashed, and until when it works.
+    invite_sha256: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    invite_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LoginSession(Base):
@@ -306,6 +309,8 @@ class Submission(Base):
     submitter_label: Mapped[str] = mapped_column(String(200), default="anonymous")
     claim: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str | None] = mapped_column(String(20))  # of the post it was seen in
+    # Where to tell the reporter of a decision; forgotten once the report is decided.
+    notify_email: Mapped[str | None] = mapped_column(String(320))
     seen_url: Mapped[str | None] = mapped_column(String(2000))
     seen_date: Mapped[dt.date | None] = mapped_column(Date)
     origin_url: Mapped[str | None] = mapped_column(String(2000))
@@ -374,3 +379,19 @@ class Feedback(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
     __table_args__ = (Index("ix_feedback_entry_client", "entry_id", "client_key", unique=True),)
+
+
+class OutboxMail(Base):
+    """A mail to send. The row, not the queue, is the record: a lost job is found again
+    by the sweep, and a sent one is never sent twice."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)

@@ -127,6 +127,57 @@ class ModerationStore:
             write_audit(session, actor, "create_user", f"user:{user.id}", None, _user_state(user))
             return user.id
 
+    def invite_user(self, email: str, name: str, role: str, actor: Actor, days: int) -> str:
+        """An account that its owner opens with a password of their own, through the link
+        of the returned token (kept only hashed, working for ``days``)."""
+        if role not in ROLE_RANK:
+            raise ValueError(f"unknown role {role!r}")
+        token = secrets.token_urlsafe(32)
+        with self._sessions.begin() as session:
+            user = m.User(
+                email=email.strip().lower(),
+                name=name,
+                # No password works until the invitation is taken.
+                password_hash=generate_password_hash(secrets.token_hex(32)),
+                role=role,
+                invite_sha256=_sha256(token),
+                invite_expires_at=dt.datetime.now(dt.UTC) + dt.timedelta(days=days),
+            )
+            session.add(user)
+            session.flush()
+            write_audit(session, actor, "invite_user", f"user:{user.id}", None, _user_state(user))
+        return token
+
+    def invited(self, token: str) -> m.User | None:
+        """The account an invitation link opens, while it works."""
+        stmt = select(m.User).where(m.User.invite_sha256 == _sha256(token))
+        with self._sessions() as session:
+            user = session.scalar(stmt)
+        if user is None or not user.active or user.invite_expires_at is None:
+            return None
+        return user if _aware(user.invite_expires_at) > dt.datetime.now(dt.UTC) else None
+
+    def accept_invite(self, token: str, name: str, password: str) -> m.User:
+        """Take an invitation: the owner's password and name; the link stops working."""
+        invited = self.invited(token)
+        if invited is None:
+            raise NotFound("invitation")
+        with self._sessions.begin() as session:
+            user = session.get(m.User, invited.id, with_for_update=True)
+            if user is None or user.invite_sha256 != _sha256(token):
+                raise NotFound("invitation")  # taken meanwhile
+            before = _user_state(user)
+            user.name = name.strip() or user.name
+            user.password_hash = generate_password_hash(password)
+            user.invite_sha256 = user.invite_expires_at = None
+            session.flush()
+            actor = Actor(f"user:{user.id} {user.name}", user.role, user.id)
+            write_audit(
+                session, actor, "accept_invite", f"user:{user.id}", before, _user_state(user)
+            )
+            session.expunge(user)
+            return user
+
     def set_role(self, email: str, role: str, actor: Actor) -> None:
         """Change a role; the account's sign-ins end (they carried the old one)."""
         if role not in ROLE_RANK:
@@ -314,6 +365,7 @@ class ModerationStore:
                 submitter_label=actor.label if actor else "anonymous",
                 claim=fields.claim,
                 language=fields.language,
+                notify_email=fields.notify_email,
                 seen_url=_str(fields.seen_url),
                 seen_date=fields.seen_date,
                 origin_url=_str(fields.origin_url),
@@ -760,6 +812,53 @@ class ModerationStore:
         with self._sessions() as session:
             for event in session.scalars(select(m.AuditEvent).order_by(m.AuditEvent.id)):
                 yield audit_dict(event)
+
+    # --- mail ------------------------------------------------------------------
+
+    def add_mail(self, to_address: str, subject: str, body: str) -> int:
+        with self._sessions.begin() as session:
+            row = m.OutboxMail(to_address=to_address, subject=subject[:300], body=body)
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def mail(self, mail_id: int) -> m.OutboxMail | None:
+        with self._sessions() as session:
+            return session.get(m.OutboxMail, mail_id)
+
+    def mail_done(self, mail_id: int, error: str | None = None) -> None:
+        """Sent (``error`` None), or one more failed attempt and why."""
+        with self._sessions.begin() as session:
+            row = session.get(m.OutboxMail, mail_id, with_for_update=True)
+            if row is None:
+                return
+            row.attempts += 1
+            if error is None:
+                row.sent_at = dt.datetime.now(dt.UTC)
+            row.last_error = error
+
+    def unsent_mail(self, older_than: dt.timedelta, max_attempts: int) -> list[int]:
+        """Mail whose job was lost or failed, to try again (the sweep)."""
+        cutoff = dt.datetime.now(dt.UTC) - older_than
+        stmt = (
+            select(m.OutboxMail.id)
+            .where(
+                m.OutboxMail.sent_at.is_(None),
+                m.OutboxMail.attempts < max_attempts,
+                m.OutboxMail.created_at < cutoff,
+            )
+            .order_by(m.OutboxMail.id)
+            .limit(100)
+        )
+        with self._sessions() as session:
+            return list(session.scalars(stmt))
+
+    def forget_notify_email(self, submission_id: int) -> None:
+        """A decided report keeps no address: its reporter has been told."""
+        with self._sessions.begin() as session:
+            sub = session.get(m.Submission, submission_id)
+            if sub is not None:
+                sub.notify_email = None
 
     # --- reader feedback ------------------------------------------------------
 

@@ -11,6 +11,7 @@ import json
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFProtect
 
+from ..mail import mail_enabled
 from ..records import N_
 from . import check, i18n, moderation, submit
 
@@ -42,6 +43,8 @@ def init_app(app: Flask, csrf: CSRFProtect) -> None:
     csrf.exempt(check.index)
     app.add_template_filter(timecode)
     app.add_template_filter(readable)
+    # Whether mail goes out: forms offer updates by mail, invitations say how they travel.
+    app.context_processor(lambda: {"mail_enabled": mail_enabled()})
     app.extensions["origincheck.error_page"] = error_page
 
 

@@ -33,6 +33,8 @@ from ..checks import find_matches
 from ..errors import ApiError
 from ..fetch import FetchError, fetch, fetch_policy
 from ..inputs import int_arg
+from ..links import base_url
+from ..mail import queue_mail
 from ..matching.decode import ImageError
 from ..matching.video import is_video
 from ..negatives import add_negative
@@ -48,7 +50,7 @@ from ..records import (
     PageCheckRequest,
     Provenance,
 )
-from ..review import OPEN, approve, candidates, merge
+from ..review import OPEN, approve, candidates, merge, reject, request_info
 from ..store import (
     DuplicateImage,
     DuplicateNegative,
@@ -257,7 +259,6 @@ def submission_thumbnail(submission_id: int) -> Response:
 @bp.post("/submissions/<id:submission_id>/<action>")
 @web_role("moderator")
 def act(submission_id: int, action: str) -> Any:
-    store = get_moderation()
     form = request.form
     try:
         if action == "approve":
@@ -269,12 +270,10 @@ def act(submission_id: int, action: str) -> Any:
             merged = merge(submission_id, target, g.actor)
             flash(_merged_message(target, merged))
         elif action == "reject":
-            store.reject(
-                submission_id, form.get("reason", "").strip() or "No reason given", g.actor
-            )
+            reject(submission_id, form.get("reason", "").strip() or "No reason given", g.actor)
             flash(_("Submission %(id)s rejected.", id=submission_id))
         elif action == "request-info":
-            store.request_info(
+            request_info(
                 submission_id, form.get("message", "").strip() or "Please add evidence.", g.actor
             )
             flash(_("Asked the submitter of %(id)s for more.", id=submission_id))
@@ -545,13 +544,15 @@ def users() -> Any:
     and revoke tokens. Every change ends the account's sign-ins and is audited; the
     last active admin cannot be demoted or deactivated."""
     store = get_moderation()
-    new_token = None
+    new_token = invite_link = None
     if request.method == "POST":
         form = request.form
         email = form.get("email", "")
         try:
             action = form.get("action", "role")
-            if action == "add":
+            if action == "invite":
+                invite_link = _invite(store, email, form.get("name", ""), form.get("role", ""))
+            elif action == "add":
                 problem = password_problem(form.get("password", ""))
                 if problem:
                     raise ValueError(problem)
@@ -600,8 +601,31 @@ def users() -> Any:
                 "That email already has an account." if isinstance(exc, IntegrityError) else exc
             )
             flash(_("Not saved: %(why)s", why=message))
-        if new_token is None:
+        if new_token is None and invite_link is None:
             return redirect(url_for("moderation.users"))
     return render_template(
-        "moderation/users.html", users=store.users(), tokens=store.tokens(), new_token=new_token
+        "moderation/users.html",
+        users=store.users(),
+        tokens=store.tokens(),
+        new_token=new_token,
+        invite_link=invite_link,
     )
+
+
+def _invite(store: Any, email: str, name: str, role: str) -> str | None:
+    """Invite by mail; without mail, the link for the admin to pass on (shown once)."""
+    days = current_app.config["INVITE_DAYS"]
+    token = store.invite_user(email, name.strip() or email, role, g.actor, days)
+    link = base_url() + url_for("auth.invite", token=token)
+    body = _(
+        "%(who)s invites you to OriginCheck as %(role)s. Choose your password here "
+        "(the link works for %(days)s days, once):\n\n%(link)s",
+        who=g.actor.label.partition(" ")[2] or "OriginCheck",
+        role=_(role),
+        days=days,
+        link=link,
+    )
+    if queue_mail(email, _("Your invitation to OriginCheck"), body) is None:
+        return link
+    flash(_("Invitation sent to %(email)s.", email=email))
+    return None

@@ -24,6 +24,7 @@ SENTENCES = {
     "too_long": N_("At most {max_length} of these."),
     "missing": N_("This is needed."),
     "literal_error": N_("Choose one of the options."),
+    "string_pattern_mismatch": N_("This does not look right; check what you typed."),
 }
 
 

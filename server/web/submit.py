@@ -19,9 +19,10 @@ from ..errors import ApiError
 from ..fetch import FetchError
 from ..limits import limiter
 from ..matching.decode import ImageError
-from ..records import N_, SUBMISSION_STATUSES, SubmissionIn
+from ..records import SUBMISSION_STATUSES, SubmissionIn
 from ..store import NotFound, get_moderation
 from ..submissions import (
+    STATUS_WORDS,
     allow_video_uploads,
     create_submission,
     status_page,
@@ -88,15 +89,6 @@ def _mine() -> list[Any]:
     if not current_user.is_authenticated:
         return []
     return get_moderation().submissions(list(SUBMISSION_STATUSES), submitter_id=current_user.id)
-
-
-STATUS_WORDS = {
-    "pending": N_("waiting for a moderator"),
-    "needs_info": N_("waiting for more from you: see the moderator's note"),
-    "approved": N_("published as a known fake"),
-    "merged": N_("added to a known fake that was already in the database"),
-    "rejected": N_("not published: see the moderator's note"),
-}
 
 
 @bp.get("/submit/<id:submission_id>")

@@ -29,6 +29,8 @@ def test_every_word_of_the_pages_has_a_greek_translation(tmp_path: Path) -> None
             "_l",
             "-k",
             "N_",
+            "-k",
+            "lazy_gettext",
             "-o",
             str(pot),
             ".",
