@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 from .errors import ApiError
-from .factchecks import entry_imports
+from .factchecks import as_report, entry_imports
 from .fetch import fetch, fetch_policy
 from .records import EntryImport, SubmissionIn
 
@@ -71,24 +71,4 @@ def read_article(html: str, url: str) -> EntryImport:
 def report_from_article(url: str) -> SubmissionIn:
     """What a reporter would have typed, read from the article at ``url``."""
     raw = fetch(url, fetch_policy())
-    item = read_article(raw.decode("utf-8", errors="replace"), url)
-    first = item.appearances[0] if item.appearances else None
-    evidence = [url] + [str(s.url) for s in item.sources if str(s.url) != url]
-    notes = f"From the fact-check {url}: “{item.title}”"
-    if item.rating:
-        notes += f", rated “{item.rating}”"
-    return SubmissionIn.model_validate(
-        {
-            "image_url": str(item.images[0].url),
-            "claim": item.claim,
-            "language": first.language if first else None,
-            "seen_url": str(first.url) if first else None,
-            "seen_date": first.date if first else None,
-            "origin_url": str(item.origin.url) if item.origin.url else None,
-            "origin_description": item.origin.description,
-            "origin_author": item.origin.author,
-            "origin_date": item.origin.date,
-            "evidence_urls": evidence[:20],
-            "notes": notes + ".",
-        }
-    )
+    return as_report(read_article(raw.decode("utf-8", errors="replace"), url), url)

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -19,8 +20,15 @@ from sqlalchemy.exc import IntegrityError
 from . import jobs
 from .auth import password_problem
 from .factchecks import entry_imports, is_fact_check_markup
-from .fetch import fetch_policy
-from .importer import LineResult, export_lines, import_items, import_negative_lines, parsed_lines
+from .fetch import fetch, fetch_policy
+from .importer import (
+    LineResult,
+    export_lines,
+    import_items,
+    import_negative_lines,
+    parsed_lines,
+    report_items,
+)
 from .jsonld import fact_check
 from .matching.features import QUANTIZER_LISTS
 from .records import USER_ROLES
@@ -34,29 +42,43 @@ DEMO_FILE = Path(__file__).parent / "demo" / "demo.jsonl"
 
 @click.command("import")
 @with_appcontext
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source")
 @click.option(
     "--wait/--no-wait",
     default=True,
     show_default=True,
     help="Wait for the lines' videos to be indexed, with a progress bar.",
 )
-def import_command(file: Path, wait: bool) -> None:
-    """Import entries from FILE: JSON Lines (image paths relative to its folder), or
-    fact-check markup — ClaimReview/MediaReview JSON-LD as one document, an array, one
-    per line, a Data Commons feed or a Fact-Check Insights download (told by content).
+@click.option(
+    "--review",
+    is_flag=True,
+    help="Queue each item as a report for moderators to review, instead of publishing it.",
+)
+def import_command(source: str, wait: bool, review: bool) -> None:
+    """Import entries from SOURCE, a file or an http(s) address (fetched safely):
+    JSON Lines (image paths relative to its folder), or fact-check markup — ClaimReview/
+    MediaReview JSON-LD as one document, an array, one per line, a Data Commons feed, a
+    Fact-Check Insights download in JSON or CSV (told by content, not by name).
 
     An ``images`` item that is a video (MP4, MOV, WebM, animated GIF/WebP; told by its
     content) is queued for indexing as the entry's reference video. Images given by
     address are fetched through the safe fetcher."""
-    _import(file, wait=wait)
+    if source.startswith(("http://", "https://")):
+        policy = replace(fetch_policy(), max_bytes=current_app.config["IMPORT_MAX_BYTES"])
+        text, base_dir, name = fetch(source, policy).decode("utf-8"), Path.cwd(), source
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise click.BadParameter(f"no such file: {source}", param_hint="SOURCE")
+        text, base_dir, name = path.read_text(encoding="utf-8"), path.parent, path.name
+    _import(text, base_dir, name, wait=wait, review=review)
 
 
 @click.command("demo-data")
 @with_appcontext
 def demo_data_command() -> None:
     """Load the small, clearly labelled demo set (freely licensed images)."""
-    _import(DEMO_FILE)
+    _import(DEMO_FILE.read_text(encoding="utf-8"), DEMO_FILE.parent, DEMO_FILE.name)
 
 
 @click.command("import-negatives")
@@ -79,12 +101,26 @@ def import_negatives_command(file: Path) -> None:
         sys.exit(1)
 
 
-def _import(file: Path, *, wait: bool = True) -> None:
-    text = file.read_text(encoding="utf-8")
+def _import(
+    text: str, base_dir: Path, name: str, *, wait: bool = True, review: bool = False
+) -> None:
     if is_fact_check_markup(text):
         items = list(entry_imports(text))
     else:
         items = list(parsed_lines(text.splitlines()))
+    if review:
+        reports = report_items(
+            iter(items),
+            base_dir=base_dir,
+            store=get_moderation(),
+            max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
+            fetch_policy=fetch_policy(),
+            actor=CLI_ACTOR,
+            queued=lambda report: jobs.enqueue("analyze_submission", report),
+        )
+        if _report(reports, len(items), name):
+            sys.exit(1)
+        return
     videos: list[int] = []
 
     def queue(entry_id: int, data: bytes, role: str, source_url: str | None) -> int:
@@ -94,14 +130,14 @@ def _import(file: Path, *, wait: bool = True) -> None:
 
     results = import_items(
         iter(items),
-        base_dir=file.parent,
+        base_dir=base_dir,
         store=get_store(),
         max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
         fetch_policy=fetch_policy(),
         add_video=queue,
         known_video=get_videos().entry_for_sha256,
     )
-    failed = _report(results, len(items), file.name)
+    failed = _report(results, len(items), name)
     if videos and wait:
         failed |= _wait_for_videos(videos)
     if failed:

@@ -117,6 +117,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_FROM": "OriginCheck <noreply@localhost>",
     "MAIL_TIMEOUT": 10.0,
     "INVITE_DAYS": 7,
+    "IMPORT_MAX_BYTES": 200 * MB,  # a fact-check feed fetched by `flask import URL`
 }
 
 

@@ -15,13 +15,15 @@ image anywhere, is reported and skipped: there is nothing for a reader's check t
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
-from .records import CATEGORIES, CATEGORY_LABELS, EntryImport
+from .records import CATEGORIES, CATEGORY_LABELS, EntryImport, SubmissionIn
 
 REVIEW_TYPES = ("ClaimReview", "MediaReview")
 
@@ -39,7 +41,10 @@ Item = tuple[int, "EntryImport | str"]
 
 def is_fact_check_markup(text: str) -> bool:
     """Told by content, not by name: JSON-LD (``@context``, ``@type`` or ``@graph`` at
-    the top of the document or of its first line) rather than our JSON Lines."""
+    the top of the document or of its first line), or a CSV export of reviews, rather
+    than our JSON Lines."""
+    if _is_csv(text):
+        return True
     for document in _documents(text, first_only=True):
         top = document[0] if isinstance(document, list) and document else document
         return isinstance(top, dict) and bool({"@context", "@type", "@graph"} & top.keys())
@@ -73,8 +78,71 @@ def entry_imports(text: str, images_if_none: Sequence[str] = ()) -> Iterator[Ite
             yield number, _entry(None, claim, images_if_none)
 
 
+def _is_csv(text: str) -> bool:
+    header = text.lstrip("\ufeff").partition("\n")[0]
+    return not header.lstrip().startswith(("{", "[")) and bool(
+        {"claimReviewed", "@type", "mediaAuthenticityCategory"}
+        & {name.strip().strip('"') for name in header.split(",")}
+    )
+
+
+def _csv_records(text: str) -> Iterator[dict[str, Any]]:
+    """Rows of a CSV export (Fact-Check Insights): dotted column names are nested keys
+    (``reviewRating.alternateName``), and a cell holding JSON is read as JSON."""
+    for row in csv.DictReader(io.StringIO(text.lstrip("\ufeff"))):
+        record: dict[str, Any] = {}
+        for key, cell in row.items():
+            if not key or cell in (None, ""):
+                continue
+            value: Any = cell
+            if cell.lstrip().startswith(("{", "[")):
+                try:
+                    value = json.loads(cell)
+                except json.JSONDecodeError:
+                    pass
+            *parents, last = key.split(".")
+            node = record
+            for part in parents:
+                node = node.setdefault(part, {}) if isinstance(node.get(part, {}), dict) else {}
+            node[last] = value
+        yield record
+
+
+def as_report(item: EntryImport, fact_check_url: str | None = None) -> SubmissionIn:
+    """What a reporter would have typed, read from a fact-check: a draft for moderators
+    (an article's address, or a partner's feed imported for review)."""
+    first = item.appearances[0] if item.appearances else None
+    sources = [str(s.url) for s in item.sources]
+    evidence = ([fact_check_url] if fact_check_url else []) + [
+        url for url in sources if url != fact_check_url
+    ]
+    where = fact_check_url or (sources[0] if sources else "a fact-check")
+    notes = f"From the fact-check {where}: “{item.title}”"
+    if item.rating:
+        notes += f", rated “{item.rating}”"
+    return SubmissionIn.model_validate(
+        {
+            "image_url": str(item.images[0].url) if item.images[0].url else None,
+            "claim": item.claim,
+            "language": first.language if first else None,
+            "seen_url": str(first.url) if first else None,
+            "seen_date": first.date if first else None,
+            "origin_url": str(item.origin.url) if item.origin.url else None,
+            "origin_description": item.origin.description,
+            "origin_author": item.origin.author,
+            "origin_date": item.origin.date,
+            "evidence_urls": evidence[:20],
+            "notes": notes[:5000] + ".",
+        }
+    )
+
+
 def _documents(text: str, first_only: bool = False) -> Iterator[Any]:
-    """One JSON document, or one per line; a line that is not JSON is yielded as None."""
+    """One JSON document, or one per line (a line that is not JSON is yielded as None),
+    or the records of a CSV export."""
+    if _is_csv(text):
+        yield list(_csv_records(text))
+        return
     try:
         yield json.loads(text)
         return

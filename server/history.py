@@ -34,6 +34,9 @@ ACTION_WORDS = {
     "disable": N_("Taken down for review"),
     "retract": N_("Retracted"),
     "add_video": N_("Reference video added"),
+    "add_image": N_("Image added"),
+    "remove_image": N_("Image removed"),
+    "set_original": N_("Original image chosen"),
     "edit": N_("Corrected: %(fields)s"),
     "merge_into": N_("A reader's report added: %(fields)s"),
 }

@@ -18,6 +18,7 @@ from typing import IO
 
 from pydantic import ValidationError
 
+from .factchecks import as_report
 from .fetch import FetchError, FetchPolicy, fetch
 from .matching.decode import ImageError
 from .matching.video import is_video
@@ -96,6 +97,40 @@ def import_items(
         else:
             note = f" ({len(queued)} video(s) being indexed)" if queued else ""
             yield LineResult(number, "added", f"added entry {entry_id}{note}", entry_id, queued)
+
+
+def report_items(
+    items: Iterator[tuple[int, EntryImport | str]],
+    *,
+    base_dir: Path,
+    store: ModerationStore,
+    max_pixels: int,
+    fetch_policy: FetchPolicy,
+    actor: Actor,
+    queued: Callable[[int], None],
+) -> Iterator[LineResult]:
+    """Items as reports for moderators to review (a partner's feed), not as entries: each
+    its first image and what the fact-check says. Idempotent: an item sent again (same
+    fact-check, same image) is the same report. ``queued`` is told each new report."""
+    for number, item in items:
+        if isinstance(item, str):
+            yield LineResult(number, "error", item)
+            continue
+        try:
+            upload = _load(item.images[0], base_dir, fetch_policy)
+            fields = as_report(item)
+            image = prepare(upload.data, role="misused", max_pixels=max_pixels)
+            key = _sha256(f"{fields.evidence_urls}|{image.fingerprint.sha256}".encode())
+            known = store.submission_for_key(key)
+            report = store.add_submission(fields, image, upload.data, actor, key)
+        except (ImageError, FetchError, OSError, ValidationError) as exc:
+            yield LineResult(number, "error", getattr(exc, "message", None) or str(exc))
+            continue
+        if known is not None:
+            yield LineResult(number, "skipped", f"already queued as report {report}", report)
+        else:
+            queued(report)
+            yield LineResult(number, "added", f"queued report {report} for review", report)
 
 
 def _sha256(data: bytes) -> str:

@@ -33,18 +33,25 @@ from .videos import add_video
 OPEN = ("pending", "needs_info")
 
 
-def stored_image(sub: m.Submission, role: str, entry_id: int | None = None) -> NewImage:
-    """The report's image as the entry stores it: when it joins an entry, cut to where
-    the entry's original shows in it (a screenshot of the post it circulated in)."""
+def entry_image(
+    data: bytes, role: str, entry_id: int | None = None, source_url: str | None = None
+) -> NewImage:
+    """An image as an entry stores it: when it joins an entry, cut to where the entry's
+    original shows in it (a screenshot of the post it circulated in)."""
     max_pixels = current_app.config["MAX_IMAGE_PIXELS"]
     originals = get_store().originals_of(entry_id) if entry_id is not None else []
-    image = prepare(
-        sub.image,
+    return prepare(
+        data,
         role=role,
         max_pixels=max_pixels,
-        source_url=sub.image_url,
+        source_url=source_url,
         beside=beside_of(originals, max_pixels=max_pixels),
     )
+
+
+def stored_image(sub: m.Submission, role: str, entry_id: int | None = None) -> NewImage:
+    """The report's image as the entry stores it (``entry_image``)."""
+    image = entry_image(sub.image, role, entry_id, sub.image_url)
     # A large report is kept re-encoded, without its credentials: keep what was read
     # from the bytes as sent.
     return replace(image, provenance=sub.provenance or image.provenance)

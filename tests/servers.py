@@ -3,8 +3,10 @@ plain HTTP servers standing in for the web pages and images the app and the exte
 
 from __future__ import annotations
 
+import ctypes
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +34,14 @@ def http_server(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
         httpd.shutdown()
+
+
+def dies_with_the_tests() -> None:
+    """``preexec_fn`` of every server or worker a test starts: the kernel kills the child
+    when the test process dies, even by SIGKILL or a timeout. An orphaned ``flask worker``
+    would otherwise go on taking later runs' jobs from the shared Redis queue."""
+    PR_SET_PDEATHSIG = 1  # noqa: N806 - <linux/prctl.h>
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -98,6 +108,7 @@ def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=log,
+        preexec_fn=dies_with_the_tests,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -200,3 +200,46 @@ def test_a_fact_check_article_s_address_opens_a_prefilled_draft(sqlite_url) -> N
     assert "rated “Old photo”" in draft.notes
     page = client.get(read.headers["Location"]).get_data(as_text=True)
     assert f"entry {entry_id}:" in page  # the share image is a known fake: said at once
+
+
+def test_a_partner_s_csv_feed_by_address_is_queued_for_review(sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    """Fact-Check Insights' CSV: dotted columns are nested keys; cells may hold JSON."""
+    from .conftest import settle
+
+    photo = edits.archetype(demo_image("chelsea"))
+    header = (
+        "id,@type,url,claimReviewed,reviewRating.alternateName,author.name,"
+        "itemReviewed.appearance,mediaAuthenticityCategory\n"
+    )
+
+    class Feed(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            base = f"http://{self.headers['Host']}"
+            appearance = json.dumps(
+                [{"url": "https://social.example/c/1", "image": f"{base}/cat.jpg"}]
+            ).replace('"', '""')
+            rows = (
+                f'1,ClaimReview,https://fc.example/cat,"Cat saved from the quake",'
+                f'False context,Fact desk,"{appearance}",\n'
+                "2,ClaimReview,https://fc.example/text,A statement only,False,Fact desk,,\n"
+            )
+            body = photo if self.path == "/cat.jpg" else (header + rows).encode()
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body)
+
+    app = make_app(sqlite_url, FETCH_ALLOW_LOOPBACK=True)
+    runner = app.test_cli_runner()
+    with http_server(Feed) as base:
+        first = runner.invoke(args=["import", f"{base}/feed.csv", "--review"])
+        assert "1 added" in first.output and "1 failed" in first.output, first.output
+        assert "no image to match" in first.output  # the text claim, said per line
+        again = runner.invoke(args=["import", f"{base}/feed.csv", "--review"])
+        assert "0 added, 1 already present" in again.output, again.output
+    settle(app)
+    (report,) = moderation_of(app).submissions(["pending"])
+    assert report.claim == "Cat saved from the quake"
+    assert report.seen_url == "https://social.example/c/1"
+    assert json.loads(report.evidence_urls) == ["https://fc.example/cat"]
+    assert "rated “False context”" in report.notes
+    assert store_of(app).get_entries([1]) == {}  # nothing published unseen

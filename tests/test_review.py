@@ -31,7 +31,7 @@ from .conftest import (
     submit,
     token,
 )
-from .servers import BIN, ROOT, flask, server_env
+from .servers import BIN, ROOT, dies_with_the_tests, flask, server_env
 
 
 def test_the_queue_lists_reports_without_decoding_any(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -109,6 +109,7 @@ def test_jobs_run_on_redis_and_survive_a_killed_worker(postgres_url, redis_url, 
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=dies_with_the_tests,
     )
     time.sleep(4)  # it loads the index and starts on the queue
     os.kill(worker.pid, signal.SIGKILL)
@@ -119,6 +120,7 @@ def test_jobs_run_on_redis_and_survive_a_killed_worker(postgres_url, redis_url, 
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=dies_with_the_tests,
     )
     try:
         deadline = time.monotonic() + 60

@@ -222,7 +222,7 @@ def test_indexing_runs_on_the_job_worker_and_survives_a_kill_9(postgres_url, red
     import time
 
     from .conftest import REDIS_URL
-    from .servers import BIN, ROOT, flask, server_env
+    from .servers import BIN, ROOT, dies_with_the_tests, flask, server_env
 
     env = server_env(
         postgres_url,
@@ -250,7 +250,12 @@ def test_indexing_runs_on_the_job_worker_and_survives_a_kill_9(postgres_url, red
     def worker() -> subprocess.Popen:  # type: ignore[type-arg]
         command = [BIN / "flask", "--app", "server", "worker"]
         return subprocess.Popen(
-            command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            command,
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=dies_with_the_tests,
         )
 
     first = worker()

@@ -109,7 +109,14 @@ class Store(Protocol):
         self, *, query: str | None, after: int | None, limit: int
     ) -> list[EntryOut]: ...
     def browse(
-        self, *, query: str | None, category: str | None, before: int | None, limit: int
+        self,
+        *,
+        query: str | None,
+        category: str | None,
+        before: int | None,
+        limit: int,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
     ) -> list[EntryOut]: ...
     def entry_status(self, entry_id: int) -> EntryStatus | None: ...
     def published_ids(self, limit: int) -> list[tuple[int, dt.datetime]]: ...
@@ -196,12 +203,26 @@ class SqlStore:
             return [entry_out(row) for row in session.scalars(stmt)]
 
     def browse(
-        self, *, query: str | None, category: str | None, before: int | None, limit: int
+        self,
+        *,
+        query: str | None,
+        category: str | None,
+        before: int | None,
+        limit: int,
+        since: dt.date | None = None,
+        until: dt.date | None = None,
     ) -> list[EntryOut]:
-        """Published entries, newest first, before the id ``before`` (the public pages)."""
+        """Published entries, newest first, before the id ``before`` (the public pages),
+        first published from ``since`` to ``until`` (whole UTC days) when given."""
         stmt = _searched(_entries().where(m.Entry.status == "published"), query)
         if category:
             stmt = stmt.where(m.Entry.category == category)
+        if since is not None:
+            start = dt.datetime.combine(since, dt.time(), dt.UTC)
+            stmt = stmt.where(m.Entry.created_at >= start)
+        if until is not None:
+            end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC)
+            stmt = stmt.where(m.Entry.created_at < end)
         if before is not None:
             stmt = stmt.where(m.Entry.id < before)
         with self._sessions() as session:

@@ -337,6 +337,12 @@ class ModerationStore:
                 raise
             return known
 
+    def submission_for_key(self, key: str) -> int | None:
+        """The report first sent with this idempotency key, if any."""
+        stmt = select(m.Submission.id).where(m.Submission.idempotency_key == key)
+        with self._sessions() as session:
+            return session.scalar(stmt)
+
     def _by_idempotency_key(self, key: str | None, sha256: str) -> int | None:
         stmt = select(m.Submission.id, m.Submission.sha256).where(
             m.Submission.idempotency_key == key
@@ -677,6 +683,72 @@ class ModerationStore:
                 session, actor, "edit", f"entry:{entry_id}", before, _entry_state(session, entry_id)
             )
 
+    # --- an entry's images -------------------------------------------------------
+
+    def add_image(self, entry_id: int, image: NewImage, actor: Actor) -> int:
+        """Another image of an entry (an original found later, a copy that circulated)."""
+        stored = select(m.Image.entry_id).where(m.Image.sha256 == image.fingerprint.sha256)
+        with self._same_bytes_as(stored, DuplicateImage):
+            with self._sessions.begin() as session:
+                entry = session.get(m.Entry, entry_id)
+                if entry is None:
+                    raise NotFound(entry_id)
+                known = session.scalar(stored)
+                if known is not None:
+                    raise DuplicateImage(known)
+                before = _entry_state(session, entry_id)
+                row = image_row(image, filing_quantizer(session))
+                entry.images.append(row)
+                session.flush()
+                add_frames(session, [(row, image)])
+                self._changed(session, entry, actor, "add_image", before)
+                return row.id
+
+    def remove_image(self, entry_id: int, image_id: int, actor: Actor) -> None:
+        """Take an image off an entry; its last still image stays (an entry is a picture)."""
+        with self._sessions.begin() as session:
+            entry, image = self._image_of(session, entry_id, image_id)
+            stills = [i for i in entry.images if i.video_id is None]
+            if len(stills) <= 1:
+                raise InvalidState("an entry keeps at least one image; add another first")
+            before = _entry_state(session, entry_id)
+            session.execute(delete(m.Negative).where(m.Negative.image_id == image.id))
+            entry.images.remove(image)
+            session.flush()
+            self._changed(session, entry, actor, "remove_image", before)
+
+    def set_original(self, entry_id: int, image_id: int, actor: Actor) -> None:
+        """Make one image the entry's original (the true source); a former original
+        becomes a variant."""
+        with self._sessions.begin() as session:
+            entry, chosen = self._image_of(session, entry_id, image_id)
+            before = _entry_state(session, entry_id)
+            for image in entry.images:
+                if image.video_id is None and image.role == "original" and image is not chosen:
+                    image.role = "variant"
+            chosen.role = "original"
+            session.flush()
+            self._changed(session, entry, actor, "set_original", before)
+
+    @staticmethod
+    def _image_of(session: Session, entry_id: int, image_id: int) -> tuple[m.Entry, m.Image]:
+        entry = session.get(m.Entry, entry_id, with_for_update=True)
+        image = session.get(m.Image, image_id)
+        if entry is None or image is None or image.entry_id != entry_id or image.video_id:
+            raise NotFound(image_id)
+        return entry, image
+
+    @staticmethod
+    def _changed(
+        session: Session, entry: m.Entry, actor: Actor, action: str, before: dict[str, Any]
+    ) -> None:
+        """An entry's images changed: a new version, every worker reloads it, audited."""
+        entry.updated_at = dt.datetime.now(dt.UTC)  # a row change moves the version
+        session.flush()
+        index_changed(session, entry.id)
+        after = _entry_state(session, entry.id)
+        write_audit(session, actor, action, f"entry:{entry.id}", before, after)
+
     def set_entry_status(
         self, entry_id: int, status: str, actor: Actor, reason: str | None = None
     ) -> None:
@@ -965,7 +1037,7 @@ def _entry_state(session: Session, entry_id: int) -> dict[str, Any]:
     session.flush()
     entry = session.get(m.Entry, entry_id)
     state = entry_out(entry).model_dump(mode="json", exclude={"images", "created_at", "url"})
-    state["images"] = [image.id for image in entry.images]
+    state["images"] = [f"{image.id}:{image.role}" for image in entry.images]
     state["status_reason"] = entry.status_reason
     return state
 

@@ -194,20 +194,39 @@ def entries() -> str:
     if category not in CATEGORY_LABELS:
         category = None
     before = int_arg("before", None)
-    found = get_store().browse(query=query, category=category, before=before, limit=BROWSE_PAGE + 1)
+    since, until = _day_arg("since"), _day_arg("until")
+    found = get_store().browse(
+        query=query,
+        category=category,
+        before=before,
+        limit=BROWSE_PAGE + 1,
+        since=since,
+        until=until,
+    )
     older = None
+    kept = {"q": query, "category": category, "since": since, "until": until}
     if len(found) > BROWSE_PAGE:
         found = found[:BROWSE_PAGE]
-        older = url_for("web.entries", q=query, category=category, before=found[-1].id)
+        older = url_for("web.entries", before=found[-1].id, **kept)
     return render_template(
         "entries.html",
         entries=[public_entry(e.model_dump(mode="json")) for e in found],
         q=query or "",
         category=category or "",
+        since=since,
+        until=until,
         categories=CATEGORY_LABELS,
         older=older,
         newest=before is not None,
     )
+
+
+def _day_arg(name: str) -> dt.date | None:
+    """A YYYY-MM-DD query argument; anything else is no filter (a form left empty)."""
+    try:
+        return dt.date.fromisoformat(request.args.get(name, "").strip())
+    except ValueError:
+        return None
 
 
 @bp.get("/entries/<id:entry_id>")

@@ -50,7 +50,7 @@ from ..records import (
     PageCheckRequest,
     Provenance,
 )
-from ..review import OPEN, approve, candidates, merge, reject, request_info
+from ..review import OPEN, approve, candidates, entry_image, merge, reject, request_info
 from ..store import (
     DuplicateImage,
     DuplicateNegative,
@@ -394,6 +394,58 @@ def add_video_form(entry_id: int) -> Any:
         flash(_("This entry has this video already (video %(id)s).", id=exc.video_id))
     else:
         flash(_("Video %(id)s added; its frames are being indexed.", id=video_id))
+    return redirect(url_for("moderation.edit", entry_id=entry_id))
+
+
+@bp.post("/entries/<id:entry_id>/images")
+@web_role("moderator")
+def add_image_form(entry_id: int) -> Any:
+    """The edit page's "Add an image": a file or an address, as the original or a copy."""
+    upload = request.files.get("image")
+    url = (request.form.get("url") or "").strip() or None
+    role = request.form.get("role", "misused")
+    try:
+        if role not in ROLES:
+            abort(400)
+        if upload is not None and upload.filename:
+            data = upload.read()
+        elif url:
+            data = fetch(url, fetch_policy())
+        else:
+            flash(_("Choose an image file or paste its URL."))
+            return redirect(url_for("moderation.edit", entry_id=entry_id))
+        image_id = get_moderation().add_image(
+            entry_id, entry_image(data, role, entry_id, url), g.actor
+        )
+    except (ApiError, ImageError) as exc:  # FetchError is an ApiError
+        flash(_("Not added: %(why)s", why=exc.message))
+    except DuplicateImage as exc:
+        flash(_("Not added: this image is already stored, in entry %(id)s.", id=exc.entry_id))
+    else:
+        flash(_("Image %(id)s added; every check finds it within a second.", id=image_id))
+    return redirect(url_for("moderation.edit", entry_id=entry_id))
+
+
+@bp.post("/entries/<id:entry_id>/images/<id:image_id>/<action>")
+@web_role("moderator")
+def change_image(entry_id: int, image_id: int, action: str) -> Any:
+    store = get_moderation()
+    try:
+        if action == "original":
+            store.set_original(entry_id, image_id, g.actor)
+            flash(_("Image %(id)s is now the original.", id=image_id))
+        elif action == "remove":
+            if request.form.get("confirm") != "yes":
+                flash(_("Image %(id)s is kept: to remove it, confirm.", id=image_id))
+            else:
+                store.remove_image(entry_id, image_id, g.actor)
+                flash(_("Image %(id)s removed from the entry.", id=image_id))
+        else:
+            abort(404)
+    except NotFound:
+        abort(404)
+    except InvalidState:
+        flash(_("Image %(id)s is kept: an entry keeps at least one image.", id=image_id))
     return redirect(url_for("moderation.edit", entry_id=entry_id))
 
 

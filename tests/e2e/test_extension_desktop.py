@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from ..conftest import service_missing
+from ..servers import dies_with_the_tests
 from .cards import Cards, assert_on_screen, seek_video, use_server
 from .conftest import CHROMIUM_ARGS, EXTENSION, artifacts, require_chromium
 
@@ -33,6 +34,7 @@ def display() -> Iterator[str]:
         ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
         pass_fds=(write,),
         stderr=subprocess.DEVNULL,
+        preexec_fn=dies_with_the_tests,
     )
     os.close(write)
     with os.fdopen(read) as pipe:

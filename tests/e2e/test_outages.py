@@ -24,7 +24,7 @@ from server.checks import _warm_up_jpeg
 
 from .. import edits
 from ..conftest import POSTGRES_URL, REDIS_URL, demo_image
-from ..servers import BIN, ROOT, flask, free_port, gunicorn, server_env
+from ..servers import BIN, ROOT, dies_with_the_tests, flask, free_port, gunicorn, server_env
 
 MATCHING = edits.archetype(demo_image("rocket"))
 NOT_MATCHING = _warm_up_jpeg()  # textured, and like nothing in the demo bank
@@ -126,7 +126,13 @@ def test_after_a_killed_master_the_port_is_free_for_the_restart(tmp_path) -> Non
     command.append("server:create_app()")
 
     def start() -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=ROOT,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=dies_with_the_tests,
+        )
         deadline = time.monotonic() + 20
         while True:
             try:

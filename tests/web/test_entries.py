@@ -128,3 +128,18 @@ def test_an_entry_page_names_its_reviewer_and_tells_its_public_history(app, clie
     assert "Corrected: rating, what the image really is" in history
     assert "Published" in history and history.index("Corrected") < history.index("Published")
     assert "moderator@example.org" not in page and "user:" not in page
+
+
+def test_the_database_is_filtered_by_first_published_date(app, client) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    add_fake(app, "rocket", title="Rocket misused")
+    today = dt.datetime.now(dt.UTC).date()
+    later = (today + dt.timedelta(days=1)).isoformat()
+    earlier = (today - dt.timedelta(days=1)).isoformat()
+    assert "Rocket misused" in client.get(f"/entries?since={today}").get_data(as_text=True)
+    assert "Rocket misused" not in client.get(f"/entries?since={later}").get_data(as_text=True)
+    assert "Rocket misused" not in client.get(f"/entries?until={earlier}").get_data(as_text=True)
+    both = client.get(f"/entries?since={earlier}&until={today}").get_data(as_text=True)
+    assert "Rocket misused" in both and f'value="{earlier}"' in both
+    assert client.get("/entries?since=not-a-date").status_code == 200  # no filter

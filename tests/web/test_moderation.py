@@ -43,6 +43,9 @@ MODERATION_PAGES = [
     ("GET", "/moderation/import-article"),
     ("POST", "/moderation/import-article"),
     ("POST", "/moderation/submissions/1/find"),
+    ("POST", "/moderation/entries/1/images"),
+    ("POST", "/moderation/entries/1/images/1/original"),
+    ("POST", "/moderation/entries/1/images/1/remove"),
 ]
 
 
@@ -430,3 +433,45 @@ def test_a_refused_report_says_what_is_wrong_beside_each_field(client) -> None: 
     assert 'value="Strike photo"' not in text and ">Strike photo</textarea>" in text
     no_image = client.post("/submit", data={"claim": "x"}, content_type="multipart/form-data")
     assert 'aria-describedby="problem-image"' in no_image.get_data(as_text=True)
+
+
+def test_moderators_add_an_image_choose_the_original_and_remove_one(app, client) -> None:  # type: ignore[no-untyped-def]
+    entry_id = add_fake(app, "rocket")
+    sign_in(app, client, "moderator")
+    copy = edits.archetype(demo_image("rocket"))
+    added = client.post(
+        f"/moderation/entries/{entry_id}/images",
+        data={"image": (io.BytesIO(copy), "copy.jpg"), "role": "misused"},
+        content_type="multipart/form-data",
+    )
+    assert added.status_code == 302
+    images = store_of(app).get_entry(entry_id).images
+    assert [i.role for i in images] == ["original", "misused"]
+    again = client.post(
+        f"/moderation/entries/{entry_id}/images",
+        data={"image": (io.BytesIO(copy), "copy.jpg"), "role": "misused"},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "already stored, in entry" in again.get_data(as_text=True)
+    first, second = (i.id for i in images)
+    client.post(f"/moderation/entries/{entry_id}/images/{second}/original")
+    roles = {i.id: i.role for i in store_of(app).get_entry(entry_id).images}
+    assert roles == {first: "variant", second: "original"}
+    kept = client.post(
+        f"/moderation/entries/{entry_id}/images/{first}/remove", follow_redirects=True
+    )
+    assert "to remove it, confirm" in kept.get_data(as_text=True)
+    client.post(f"/moderation/entries/{entry_id}/images/{first}/remove", data={"confirm": "yes"})
+    assert [i.id for i in store_of(app).get_entry(entry_id).images] == [second]
+    last = client.post(
+        f"/moderation/entries/{entry_id}/images/{second}/remove",
+        data={"confirm": "yes"},
+        follow_redirects=True,
+    )
+    assert "keeps at least one image" in last.get_data(as_text=True)
+    # The removed picture is no longer matched; the public history tells the changes.
+    page = client.get(f"/entries/{entry_id}").get_data(as_text=True)
+    assert "Image removed" in page and "Original image chosen" in page and "Image added" in page
+    assert client.get(f"/moderation/entries/{entry_id}/images/{first}/original").status_code == 405
+    assert client.post(f"/moderation/entries/{entry_id}/images/999/original").status_code == 404
