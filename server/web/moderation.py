@@ -367,21 +367,26 @@ def edit(entry_id: int) -> Any:
     )
 
 
+def _sent_or_fetched(field: str, url: str | None, max_bytes: int) -> bytes | None:
+    """The file sent in ``field``, else the one at ``url`` (the safe fetcher), else None."""
+    upload = request.files.get(field)
+    if upload is not None and upload.filename:
+        return upload.read()
+    if url:
+        return fetch(url, replace(fetch_policy(), max_bytes=max_bytes))
+    return None
+
+
 @bp.post("/entries/<id:entry_id>/videos")
 @web_role("moderator")
 def add_video_form(entry_id: int) -> Any:
     """The edit page's "Add a reference video": a file or an address."""
     request.max_content_length = current_app.config["VIDEO_MAX_BYTES"]
-    upload = request.files.get("video")
     url = (request.form.get("url") or "").strip() or None
     role = request.form.get("role", "original")
     try:
-        if upload is not None and upload.filename:
-            data = upload.read()
-        elif url:
-            policy = replace(fetch_policy(), max_bytes=current_app.config["VIDEO_MAX_BYTES"])
-            data = fetch(url, policy)
-        else:
+        data = _sent_or_fetched("video", url, current_app.config["VIDEO_MAX_BYTES"])
+        if data is None:
             flash(_("Choose a video file or give its address."))
             return redirect(url_for("moderation.edit", entry_id=entry_id))
         if role not in ROLES or not is_video(data):
@@ -401,17 +406,13 @@ def add_video_form(entry_id: int) -> Any:
 @web_role("moderator")
 def add_image_form(entry_id: int) -> Any:
     """The edit page's "Add an image": a file or an address, as the original or a copy."""
-    upload = request.files.get("image")
     url = (request.form.get("url") or "").strip() or None
     role = request.form.get("role", "misused")
+    if role not in ROLES:
+        abort(400)
     try:
-        if role not in ROLES:
-            abort(400)
-        if upload is not None and upload.filename:
-            data = upload.read()
-        elif url:
-            data = fetch(url, fetch_policy())
-        else:
+        data = _sent_or_fetched("image", url, current_app.config["FETCH_MAX_BYTES"])
+        if data is None:
             flash(_("Choose an image file or paste its URL."))
             return redirect(url_for("moderation.edit", entry_id=entry_id))
         image_id = get_moderation().add_image(
