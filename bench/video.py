@@ -185,6 +185,8 @@ def main() -> None:
     client = app.test_client()
     rng = random.Random(5)
     found = {name: [0, 0] for name in EDITS}
+    in_range = {name: 0 for name in EDITS}  # the moment inside the range the answer gives
+    widths: list[float] = []
     timings_frame: list[float] = []
     for n in range(args.queries):
         t = rng.uniform(0, seconds - 0.1)
@@ -206,6 +208,18 @@ def main() -> None:
         )
         found[name][0] += hit
         found[name][1] += 1
+        said = next(
+            (
+                m
+                for m in body["matches"]
+                if m["entry"]["id"] == entry_id and m["confirmed"] and m["frame_time_s"] is not None
+            ),
+            None,
+        )
+        if said is not None and body["result"] == "match":
+            first, last = said.get("frame_range_s") or [said["frame_time_s"]] * 2
+            widths.append(last - first)
+            in_range[name] += first - 2.0 <= t <= last + 2.0
         if not hit and os.environ.get("VERBOSE"):
             print(
                 "  miss",
@@ -221,6 +235,13 @@ def main() -> None:
     print(f"recall (right entry, frame within 2 s): {recalled:.3f} over {args.queries} stills")
     for name, (hits, total) in found.items():
         print(f"  {name}: {hits}/{total}")
+    print(
+        f"recall (right entry, moment within the range the answer gives, ± 2 s): "
+        f"{sum(in_range.values()) / args.queries:.3f}; ranges p50 "
+        f"{statistics.median(widths) if widths else 0:.1f} s, max {max(widths, default=0):.1f} s"
+    )
+    for name, hits in in_range.items():
+        print(f"  {name}: {hits}/{found[name][1]}")
 
     false = 0
     for n in range(args.queries):

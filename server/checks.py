@@ -184,9 +184,9 @@ def _verdict(
     """The answer; ``size`` is the uploaded image's (None for a hash sent alone)."""
     found = found[:MAX_MATCHES]
     entries = get_store().get_entries([f.entry_id for f in found])
-    frames = get_videos().frames_of([f.image_id for f in found])
+    frames = get_videos().frames_of([i for f in found for i in (f.image_id, *f.alike_frames)])
     matches = [
-        _match(f, entries[f.entry_id], snapshot, size, frames.get(f.image_id))
+        _match(f, entries[f.entry_id], snapshot, size, frames.get(f.image_id), frames)
         for f in found
         if f.entry_id in entries
     ]
@@ -205,8 +205,10 @@ def _match(
     snapshot: Snapshot,
     size: tuple[int, int] | None,
     frame: tuple[int, float] | None = None,
+    frames: dict[int, tuple[int, float]] | None = None,
 ) -> Match:
-    """``frame``: (video id, seconds) when the matched image is a frame of a video."""
+    """``frame``: (video id, seconds) when the matched image is a frame of a video;
+    ``frames``: where the frames that agree as well are (``Found.alike_frames``)."""
     whole = (
         size is None
         or f.query_box is None
@@ -227,12 +229,15 @@ def _match(
         coverage=f.coverage,
         words=f.words,
         explanation=explanation(f, whole),
-        **(_frame_fields(f, entry, frame) if frame else {}),
+        **(_frame_fields(f, entry, frame, frames or {}) if frame else {}),
     )
 
 
-def _frame_fields(f: Found, entry: EntryOut, frame: tuple[int, float]) -> dict[str, Any]:
+def _frame_fields(
+    f: Found, entry: EntryOut, frame: tuple[int, float], frames: dict[int, tuple[int, float]]
+) -> dict[str, Any]:
     video_id, seconds = frame
+    alike = [frames[i][1] for i in f.alike_frames if i in frames and frames[i][0] == video_id]
     video = next((v for v in entry.videos if v.id == video_id), None)
     origin = entry.origin.url if entry.origin else None
     url = (video.source_url if video else None) or (
@@ -241,6 +246,11 @@ def _frame_fields(f: Found, entry: EntryOut, frame: tuple[int, float]) -> dict[s
     return {
         "video_id": video_id,
         "frame_time_s": round(seconds, 2),
+        # The same picture at other moments (a still shot, a slow zoom): say so, rather
+        # than claim one moment that the pixels cannot single out.
+        "frame_range_s": [round(min(alike + [seconds]), 2), round(max(alike + [seconds]), 2)]
+        if alike
+        else None,
         "frame_thumbnail_url": f"/images/{f.image_id}/thumbnail.jpg",
         "origin_at_url": at_time(url, seconds),
     }

@@ -313,6 +313,13 @@ class Match(BaseModel):
     frame_time_s: float | None = Field(
         default=None, description="Where that frame is in the video, in seconds."
     )
+    frame_range_s: list[float] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="[first, last] seconds of the video's frames that show the same picture "
+        "as well (a still shot, a slow zoom): the moment lies in this range.",
+    )
     frame_thumbnail_url: str | None = Field(
         default=None, description="A thumbnail of the matched frame."
     )

@@ -110,9 +110,10 @@ def test_jobs_run_on_redis_and_survive_a_killed_worker(postgres_url, redis_url, 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         preexec_fn=dies_with_the_tests,
+        start_new_session=True,
     )
     time.sleep(4)  # it loads the index and starts on the queue
-    os.kill(worker.pid, signal.SIGKILL)
+    os.killpg(worker.pid, signal.SIGKILL)  # the worker and the job's forked work-horse
     worker.wait()
     restarted = subprocess.Popen(
         [BIN / "flask", "--app", "server", "worker"],
@@ -121,6 +122,7 @@ def test_jobs_run_on_redis_and_survive_a_killed_worker(postgres_url, redis_url, 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         preexec_fn=dies_with_the_tests,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -128,7 +130,7 @@ def test_jobs_run_on_redis_and_survive_a_killed_worker(postgres_url, redis_url, 
             assert time.monotonic() < deadline, [store.submission(i).analysis for i in ids]
             time.sleep(0.5)
     finally:
-        restarted.terminate()
+        os.killpg(restarted.pid, signal.SIGTERM)
         restarted.wait(timeout=20)
     found = store.submission(ids[0]).candidates
     assert found and '"confirmed": true' in found

@@ -192,6 +192,12 @@ function matchModel(body, t, base, context, links) {
   const lines = entryLines(entry, t);
   if (match.video_id != null && match.frame_time_s != null) {
     const at = [t('cardFrameAt', [timecode(match.frame_time_s)])];
+    // A still shot or a slow zoom shows the same picture for a while: say when, rather
+    // than pretend the pixels single out one moment.
+    const [first, last] = match.frame_range_s ?? [];
+    if (first != null && timecode(first) !== timecode(last)) {
+      at.push(t('cardFrameRange', [timecode(first), timecode(last)]));
+    }
     if (match.clip_time_s != null) at.push(t('cardClipAt', [timecode(match.clip_time_s)]));
     lines.push({ label: t('cardFrame'), text: at.join(' · '), href: match.origin_at_url ?? undefined });
   }

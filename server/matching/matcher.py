@@ -97,6 +97,9 @@ class Found:
     evidence: Evidence | None = None  # what the pixel check found
     #: For a picture made of words: how much of what it says the query says (0-1).
     words: float | None = None
+    #: For a frame of a video: its other frames that agree as well (the same picture at
+    #: other moments of a shot, which the pixels cannot tell apart).
+    alike_frames: tuple[int, ...] = ()
 
 
 def find(
@@ -235,6 +238,7 @@ def _find(
                 reference_box=m.evidence.reference_box,
                 shown_at=scaled(m.evidence.shown_at, 1 / ratio),
                 evidence=m.evidence,
+                alike_frames=m.alike,
             )
             for m in local_matches(larger, boxes, snapshot, th.min_inliers, th.min_agreement, query)
             if _shown(m.evidence, th) and m.evidence.coverage >= th.min_coverage
@@ -273,6 +277,8 @@ class LocalMatch:
     evidence: Evidence
     region: str  # "whole" or "picture-N" (N-th picture found inside the query)
     sequence: int | None = None  # the stored image's video, for a frame of one
+    #: Other frames of that video that agree as well: the same picture at other moments.
+    alike: tuple[int, ...] = ()
 
 
 def local_matches(
@@ -291,6 +297,7 @@ def local_matches(
     """
     query = query or _Query(grey_pixels(image), None)
     best: dict[int, LocalMatch] = {}
+    agreeing: dict[int, list[int]] = {}  # video → its frames that agree enough
     for number, box in enumerate([None, *boxes]):
         if len(boxes) < 2 and any(m.evidence.agreement >= enough for m in best.values()):
             break
@@ -316,11 +323,19 @@ def local_matches(
                 "whole" if box is None else f"picture-{number}",
                 stored.sequence,
             )
+            if stored.sequence is not None and evidence.agreement >= enough:
+                agreeing.setdefault(stored.sequence, []).append(candidate.image_id)
             kept = best.get(match.entry_id)
             size = query.grey.shape[0] * query.grey.shape[1]
             if kept is None or _closer(match, kept, size, enough):
                 best[match.entry_id] = match  # one per entry, as stage 1 reports
-    return sorted(best.values(), key=lambda m: (-m.evidence.agreement, -m.inliers))
+    found = [
+        replace(m, alike=tuple(i for i in agreeing.get(m.sequence, []) if i != m.image_id))
+        if m.sequence is not None
+        else m
+        for m in best.values()
+    ]
+    return sorted(found, key=lambda m: (-m.evidence.agreement, -m.inliers))
 
 
 #: Frames of one video whose pixels stage 2 compares, best by points first: a video holds

@@ -154,6 +154,10 @@ test('a match on a frame of a video says where in the video, links to that momen
   assert.equal(frame.href, 'https://www.youtube.com/watch?v=x&t=83s');
   assert.deepEqual(model.thumbs.map((x) => x.alt), ['Your image', 'Matching frame']);
   assert.equal(model.thumbs[1].src, match.frame_thumbnail_url);
+  // A still shot shows the same picture for a while: the card says from when to when.
+  const still = toCardModel(result('match', { matches: [{ ...match, clip_time_s: null, frame_range_s: [80.0, 86.1] }] }), t, context);
+  assert.equal(still.lines.find((l) => l.label === 'From a video').text,
+    'Frame at 1:23 of the video · the same picture shows from 1:20 to 1:26');
 });
 
 test('with no server chosen the card asks for one instead of failing', () => {
