@@ -188,8 +188,10 @@ def main() -> None:
     in_range = {name: 0 for name in EDITS}  # the moment inside the range the answer gives
     widths: list[float] = []
     timings_frame: list[float] = []
+    moments: list[float] = []
     for n in range(args.queries):
         t = rng.uniform(0, seconds - 0.1)
+        moments.append(t)
         name = list(EDITS)[n % len(EDITS)]
         still = frame_of(known_pictures, seconds, t, SIZE, moving=args.moving)
         data = apply(EDITS[name], still, n)
@@ -243,6 +245,16 @@ def main() -> None:
     for name, hits in in_range.items():
         print(f"  {name}: {hits}/{found[name][1]}")
 
+    # The same moments again, each with another edit (seed): the stored frames' shared
+    # points are computed once per frame and kept, so this is a check on a warm server.
+    timings_frame_warm: list[float] = []
+    for n, t in enumerate(moments):
+        still = frame_of(known_pictures, seconds, t, SIZE, moving=args.moving)
+        data = apply(EDITS[list(EDITS)[n % len(EDITS)]], still, n + args.queries)
+        started = time.perf_counter()
+        _check(client, data)
+        timings_frame_warm.append((time.perf_counter() - started) * 1000)
+
     false = 0
     for n in range(args.queries):
         t = rng.uniform(0, other_seconds - 0.1)
@@ -268,8 +280,14 @@ def main() -> None:
         _check(client, data)
         timings_photo.append((time.perf_counter() - started) * 1000)
     print(
-        f"check p50: a still matched to a video frame {statistics.median(timings_frame):.1f} ms, "
-        f"to a photo {statistics.median(timings_photo):.1f} ms"
+        f"check p50, first look at each stored picture: a still matched to a video frame "
+        f"{statistics.median(timings_frame):.1f} ms (210 queries over {video.frames} frames), "
+        f"to a photo {statistics.median(timings_photo[:40]):.1f} ms (40 queries over 40 photos)"
+    )
+    print(
+        f"check p50, warm (each stored picture seen before): to a video frame "
+        f"{statistics.median(timings_frame_warm):.1f} ms, "
+        f"to a photo {statistics.median(timings_photo[40:]):.1f} ms"
     )
 
 
