@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 from .errors import ApiError
 from .factchecks import as_report, entry_imports
 from .fetch import fetch, fetch_policy
+from .pagecheck import SHARE_IMAGE_META
 from .records import EntryImport, SubmissionIn
 
 MAX_MARKUP_BLOCKS = 20
@@ -37,7 +38,7 @@ class _Page(HTMLParser):
                 self.blocks.append("")
         elif tag == "meta" and self.share_image is None:
             key = (found.get("property") or found.get("name") or "").lower()
-            if key in ("og:image", "og:image:url", "twitter:image") and found.get("content"):
+            if key in SHARE_IMAGE_META and found.get("content"):
                 self.share_image = found["content"]
 
     def handle_endtag(self, tag: str) -> None:

@@ -21,6 +21,8 @@ from .matching.decode import ImageError
 
 MAX_IMAGES = 30
 MAX_PAGE_BYTES = 2 * 1024 * 1024  # a post's HTML; the rest of a page is not read
+#: ``<meta>`` names of the picture a page shows when shared (Open Graph, Twitter cards).
+SHARE_IMAGE_META = ("og:image", "og:image:url", "twitter:image", "twitter:image:src")
 
 
 class _Images(HTMLParser):
@@ -35,12 +37,7 @@ class _Images(HTMLParser):
             self.base = urljoin(self.base, a["href"])
         elif tag == "img":
             self._add(largest_candidate(a.get("srcset", "")) or a.get("src", ""))
-        elif tag == "meta" and (a.get("property") or a.get("name", "")).lower() in (
-            "og:image",
-            "og:image:url",
-            "twitter:image",
-            "twitter:image:src",
-        ):
+        elif tag == "meta" and (a.get("property") or a.get("name", "")).lower() in SHARE_IMAGE_META:
             self._add(a.get("content", ""))
 
     def _add(self, url: str) -> None:

@@ -44,6 +44,35 @@ def dies_with_the_tests() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+def job_worker(env: dict[str, str]) -> subprocess.Popen:  # type: ignore[type-arg]
+    """``flask worker`` as production runs it, in a session of its own: ``stop_session``
+    reaches the forked work-horse of a running job as well (RQ gives the horse a process
+    group of its own, so a kill of the worker's group misses it)."""
+    return subprocess.Popen(
+        [BIN / "flask", "--app", "server", "worker"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=dies_with_the_tests,
+        start_new_session=True,
+    )
+
+
+def stop_session(process: subprocess.Popen, sig: int) -> None:  # type: ignore[type-arg]
+    """Send ``sig`` to every process of ``process``'s session (it leads one)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[3]) == process.pid:  # the session id, after state, ppid, pgrp
+            try:
+                os.kill(int(stat.parent.name), sig)
+            except ProcessLookupError:
+                pass
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -8,9 +8,7 @@ and reports were stored whole, 20 MB each, with no limit.
 from __future__ import annotations
 
 import io
-import os
 import signal
-import subprocess
 import time
 
 import numpy as np
@@ -31,7 +29,7 @@ from .conftest import (
     submit,
     token,
 )
-from .servers import BIN, ROOT, dies_with_the_tests, flask, server_env
+from .servers import flask, job_worker, server_env, stop_session
 
 
 def test_the_queue_lists_reports_without_decoding_any(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -103,35 +101,20 @@ def test_jobs_run_on_redis_and_survive_a_killed_worker(postgres_url, redis_url, 
     store = moderation_of(app)
     assert {store.submission(i).analysis for i in ids} == {"pending"}
 
-    worker = subprocess.Popen(
-        [BIN / "flask", "--app", "server", "worker"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=dies_with_the_tests,
-        start_new_session=True,
-    )
+    worker = job_worker(env)
     time.sleep(4)  # it loads the index and starts on the queue
-    os.killpg(worker.pid, signal.SIGKILL)  # the worker and the job's forked work-horse
+    stop_session(worker, signal.SIGKILL)  # the worker and the job's forked work-horse
     worker.wait()
-    restarted = subprocess.Popen(
-        [BIN / "flask", "--app", "server", "worker"],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        preexec_fn=dies_with_the_tests,
-        start_new_session=True,
-    )
+    restarted = job_worker(env)
     try:
         deadline = time.monotonic() + 60
         while {store.submission(i).analysis for i in ids} != {"done"}:
             assert time.monotonic() < deadline, [store.submission(i).analysis for i in ids]
             time.sleep(0.5)
     finally:
-        os.killpg(restarted.pid, signal.SIGTERM)
+        stop_session(restarted, signal.SIGTERM)
         restarted.wait(timeout=20)
+        stop_session(restarted, signal.SIGKILL)  # a work-horse left behind, if any
     found = store.submission(ids[0]).candidates
     assert found and '"confirmed": true' in found
 

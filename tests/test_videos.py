@@ -220,13 +220,12 @@ def test_a_moderator_adds_a_video_on_the_edit_page_and_sees_it_indexed(sqlite_ur
 def test_indexing_runs_on_the_job_worker_and_survives_a_kill_9(postgres_url, redis_url) -> None:  # type: ignore[no-untyped-def]
     """Production: the video is indexed by `flask worker` on Redis, never by the web
     worker; killed mid-video, the sweep queues it again and it ends indexed once."""
-    import os
     import signal
     import subprocess
     import time
 
     from .conftest import REDIS_URL
-    from .servers import BIN, ROOT, dies_with_the_tests, flask, server_env
+    from .servers import flask, job_worker, server_env, stop_session
 
     env = server_env(
         postgres_url,
@@ -251,27 +250,15 @@ def test_indexing_runs_on_the_job_worker_and_survives_a_kill_9(postgres_url, red
         assert video is not None
         return video.status, video.progress
 
-    def worker() -> subprocess.Popen:  # type: ignore[type-arg]
-        command = [BIN / "flask", "--app", "server", "worker"]
-        return subprocess.Popen(
-            command,
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=dies_with_the_tests,
-            start_new_session=True,
-        )
-
-    first = worker()
+    first = job_worker(env)
     deadline = time.monotonic() + 60
     while status()[0] != "indexing" or status()[1] == 0:
         assert time.monotonic() < deadline, status()
         time.sleep(0.1)
-    os.killpg(first.pid, signal.SIGKILL)  # the worker and the job's forked work-horse
+    stop_session(first, signal.SIGKILL)  # the worker and the job's forked work-horse
     first.wait()
     assert status()[0] == "indexing"
-    second = worker()
+    second = job_worker(env)
     try:
         deadline = time.monotonic() + 120
         while status()[0] != "done":
@@ -279,12 +266,13 @@ def test_indexing_runs_on_the_job_worker_and_survives_a_kill_9(postgres_url, red
             assert status()[0] != "failed"
             time.sleep(0.5)
     finally:
-        os.killpg(second.pid, signal.SIGTERM)  # warm: waits for a job (a queued retry)
+        stop_session(second, signal.SIGTERM)  # warm: waits for a job (a queued retry)
         try:
             second.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            os.killpg(second.pid, signal.SIGKILL)  # what is asserted is in the database
+            stop_session(second, signal.SIGKILL)  # what is asserted is in the database
             second.wait(timeout=10)
+        stop_session(second, signal.SIGKILL)  # a work-horse left behind, if any
     with app.app_context():
         video = get_videos().get(video_id)
         frames = get_videos().frames_of(list(range(1, 2000)))
