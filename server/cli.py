@@ -108,15 +108,19 @@ def _import(
         items = list(entry_imports(text))
     else:
         items = list(parsed_lines(text.splitlines()))
+    # Where the items' images are read from, and how they are read: the same either way.
+    reading = {
+        "base_dir": base_dir,
+        "max_pixels": current_app.config["MAX_IMAGE_PIXELS"],
+        "fetch_policy": fetch_policy(),
+    }
     if review:
         reports = report_items(
             iter(items),
-            base_dir=base_dir,
             store=get_moderation(),
-            max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
-            fetch_policy=fetch_policy(),
             actor=CLI_ACTOR,
             queued=lambda report: jobs.enqueue("analyze_submission", report),
+            **reading,
         )
         if _report(reports, len(items), name):
             sys.exit(1)
@@ -130,12 +134,10 @@ def _import(
 
     results = import_items(
         iter(items),
-        base_dir=base_dir,
         store=get_store(),
-        max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
-        fetch_policy=fetch_policy(),
         add_video=queue,
         known_video=get_videos().entry_for_sha256,
+        **reading,
     )
     failed = _report(results, len(items), name)
     if videos and wait:
