@@ -11,9 +11,7 @@ connections must not be shared across a fork. Workers die with their master
 supervisor's restart binds at once (reliability review P4).
 """
 
-import ctypes
 import os
-import signal
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gevent"
@@ -24,15 +22,12 @@ graceful_timeout = 10
 keepalive = 5
 accesslog = "-"
 
-_PR_SET_PDEATHSIG = 1
-
 
 def post_fork(server, worker):  # type: ignore[no-untyped-def]
     """Ask the kernel to stop this worker when the master dies."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() != server.pid:  # the master died before prctl took effect
-        os._exit(0)
+    from server.orphans import die_with_parent
+
+    die_with_parent(server.pid)
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]

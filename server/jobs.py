@@ -18,6 +18,8 @@ Production: ``flask --app server worker`` (the Procfile's ``worker:`` line).
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from flask import Flask, current_app
+
+from .orphans import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +139,11 @@ def work(app: Flask, *, burst: bool = False, sweep_every: float = 60.0) -> None:
                     log.exception("sweep failed")
             stop.wait(sweep_every)
 
+    # RQ forks a work-horse per job and a scheduler process (retries at their times):
+    # both die with this worker (``orphans``). After a kill -9 of the worker its job is
+    # retried by the next one, not run twice at once, and no scheduler lingers.
+    worker_pid = os.getpid()
+    os.register_at_fork(after_in_child=lambda: die_with_parent(worker_pid, signal.SIGKILL))
     threading.Thread(target=sweeping, daemon=True).start()
     try:
         Worker([Queue(QUEUE, connection=connection)], connection=connection).work(

@@ -61,16 +61,25 @@ def job_worker(env: dict[str, str]) -> subprocess.Popen:  # type: ignore[type-ar
 
 def stop_session(process: subprocess.Popen, sig: int) -> None:  # type: ignore[type-arg]
     """Send ``sig`` to every process of ``process``'s session (it leads one)."""
+    for pid in in_session(process.pid):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def in_session(session: int) -> list[int]:
+    """The live processes of a session (zombies are dead: their parent has not reaped
+    them yet)."""
+    found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue  # gone meanwhile
-        if int(fields[3]) == process.pid:  # the session id, after state, ppid, pgrp
-            try:
-                os.kill(int(stat.parent.name), sig)
-            except ProcessLookupError:
-                pass
+        if int(fields[3]) == session and fields[0] != "Z":  # state, ppid, pgrp, session
+            found.append(int(stat.parent.name))
+    return found
 
 
 def free_port() -> int:

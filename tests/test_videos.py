@@ -225,7 +225,7 @@ def test_indexing_runs_on_the_job_worker_and_survives_a_kill_9(postgres_url, red
     import time
 
     from .conftest import REDIS_URL
-    from .servers import flask, job_worker, server_env, stop_session
+    from .servers import flask, in_session, job_worker, server_env, stop_session
 
     env = server_env(
         postgres_url,
@@ -255,8 +255,12 @@ def test_indexing_runs_on_the_job_worker_and_survives_a_kill_9(postgres_url, red
     while status()[0] != "indexing" or status()[1] == 0:
         assert time.monotonic() < deadline, status()
         time.sleep(0.1)
-    stop_session(first, signal.SIGKILL)  # the worker and the job's forked work-horse
+    first.send_signal(signal.SIGKILL)  # the worker alone: its work-horse must die with it
     first.wait()
+    deadline = time.monotonic() + 5
+    while in_session(first.pid):  # the horse, in a process group of its own
+        assert time.monotonic() < deadline, "the work-horse outlived its worker"
+        time.sleep(0.05)
     assert status()[0] == "indexing"
     second = job_worker(env)
     try:
