@@ -226,6 +226,7 @@ class FeatureIndex:
         self._ids = [(entry_id, image_id) for entry_id, image_id, _ in kept]
         self._entry_of = np.fromiter((entry for entry, _, _ in kept), np.int64, len(kept))
         self._remembered_common = functools.lru_cache(maxsize=512)(self._common_points)
+        self._pinned_common: dict[int, np.ndarray] = {}
         in_memory = {image_id: f for _, image_id, f in kept} if keypoints is None else {}
         self._keypoints: Callable[[int], Features | None] = keypoints or in_memory.get
         self._index: faiss.IndexBinary | None = None
@@ -310,17 +311,34 @@ class FeatureIndex:
         return self._keypoints(image_id)
 
     def common_points(self, image_id: int) -> np.ndarray:
-        """``_common_points``, remembered for the last 512 images asked about."""
-        return self._remembered_common(image_id)
+        """``_common_points``: worked out ahead for frames of videos (``pin_common_points``),
+        else remembered for the last 512 images asked about."""
+        pinned = self._pinned_common.get(image_id)
+        return pinned if pinned is not None else self._remembered_common(image_id)
+
+    def pin_common_points(self, images: list[tuple[int, Features]]) -> None:
+        """Work out and keep the common points of ``images`` (frames of videos) ahead of
+        any check, on a background thread after each load.
+
+        A check compares up to ``matcher.PER_VIDEO`` frames of a shot, and each first
+        look at a stored picture costs ~12 ms for its common points: without this, a
+        still matched to a frame paid that four times where one matched to a photo pays
+        it once (BENCHMARKS.md, "Videos as origins").
+        """
+        for image_id, features in images:
+            if image_id not in self._pinned_common:
+                self._pinned_common[image_id] = self._common_of(features)
 
     def _common_points(self, image_id: int) -> np.ndarray:
+        return self._common_of(self._keypoints(image_id))
+
+    def _common_of(self, stored: Features | None) -> np.ndarray:
         """Where a stored image's common keypoints are (what it shares with pictures of
         three or more entries: an interface, a frame, a logo), in its work picture.
 
         The pixel check leaves those places out, so that a query agreeing with the
         shared part of a stored picture is not taken for a copy of the picture itself.
         """
-        stored = self._keypoints(image_id)
         if self._index is None or stored is None or not len(stored):
             return np.zeros((0, 2), np.float32)
         descriptors = np.ascontiguousarray(stored.descriptors)

@@ -26,7 +26,14 @@ import numpy as np
 
 from .features import Candidate, FeatureIndex, Features
 from .negatives import NO_NEGATIVES, NegativeBank, material_index
-from .source import IndexRows, IndexSource, NegativeImage, StoredPicture, stored_picture
+from .source import (
+    FeatureRows,
+    IndexRows,
+    IndexSource,
+    NegativeImage,
+    StoredPicture,
+    stored_picture,
+)
 
 _log = logging.getLogger(__name__)
 #: Hashes (~40,000 images) above which the multi-index replaces the flat scan. A check's
@@ -219,6 +226,9 @@ class LayeredFeatures:
     def common_points(self, image_id: int) -> np.ndarray:
         return self.base.common_points(image_id)
 
+    def pin_common_points(self, images: list[tuple[int, Features]]) -> None:
+        self.base.pin_common_points(images)
+
     def keypoints_of(self, image_id: int) -> Features | None:
         return self.delta.keypoints_of(image_id) or self.base.keypoints_of(image_id)
 
@@ -383,6 +393,7 @@ class IndexHolder:
         base_hashes = getattr(snapshot.hashes, "base", snapshot.hashes)
         base_features = getattr(snapshot.features, "base", snapshot.features)
         features = FeatureIndex(stored.images, stored.quantizer, self._keypoints())
+        self._pin_frames_later(base_features, stored)
         return Snapshot(
             LayeredHashes(base_hashes, changed, HashIndex(rows)),
             LayeredFeatures(base_features, changed, features),
@@ -401,6 +412,13 @@ class IndexHolder:
         finally:
             self._rebuilding = False
 
+    def _pin_frames_later(self, features: FeatureIndex, stored: FeatureRows) -> None:
+        """Work out the common points of the video frames in ``stored`` off the request
+        path (``FeatureIndex.pin_common_points``)."""
+        frames = [(image, f) for _, image, f in stored.images if image in stored.frames]
+        if frames:
+            self._background(lambda: features.pin_common_points(frames))
+
     def _keypoints(self) -> Callable[[int], Features | None]:
         """Stage 2 reads candidates' keypoints back (a cache per snapshot, so a reindex
         is never answered from old keypoints) instead of holding them all."""
@@ -415,6 +433,7 @@ class IndexHolder:
         hashes = HashIndex(rows)
         stored = self._source.feature_rows()
         features = FeatureIndex(stored.images, stored.quantizer, self._keypoints())
+        self._pin_frames_later(features, stored)
         negatives = negative_bank(self._source.negative_images())
         snapshot = Snapshot(
             hashes, features, self._load_picture, rows.version, rows.change, negatives=negatives

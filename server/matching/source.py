@@ -78,6 +78,7 @@ class FeatureRows:
 
     images: list[tuple[int, int, Features]]  # (entry id, image id, features)
     quantizer: Quantizer | None
+    frames: frozenset[int] = frozenset()  # which of the images are frames of videos
 
 
 @dataclass(frozen=True)

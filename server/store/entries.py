@@ -467,6 +467,7 @@ class SqlStore:
                 m.Image.orb_descriptors,
                 m.Image.orb_lists,
                 m.Image.orb_quantizer_id,
+                m.Image.video_id,
             )
             .join(m.Entry, m.Entry.id == m.Image.entry_id)
             .where(m.Entry.status == "published", m.Image.orb_descriptors.is_not(None))
@@ -477,11 +478,13 @@ class SqlStore:
         with self._sessions() as session:
             quantizer = current_quantizer(session)
             current = quantizer.id if quantizer else None
-            images = [
-                (entry, image, Features.from_bytes(xy, codes, lists if qid == current else None))
-                for entry, image, xy, codes, lists, qid in session.execute(stmt)
-            ]
-        return FeatureRows(images, quantizer)
+            rows = session.execute(stmt).all()
+        images = [
+            (entry, image, Features.from_bytes(xy, codes, lists if qid == current else None))
+            for entry, image, xy, codes, lists, qid, _ in rows
+        ]
+        frames = frozenset(row[1] for row in rows if row[6] is not None)
+        return FeatureRows(images, quantizer, frames)
 
     def train_quantizer(self, lists: int, progress: Callable[[int], None]) -> int:
         """Train stage 2's quantizer from the stored descriptors, keep it, refile every image.

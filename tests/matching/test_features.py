@@ -112,3 +112,25 @@ def test_the_keypoints_of_a_box_are_given_in_the_whole_pictures_pixels() -> None
     assert (query.xy >= box[:2]).all() and (query.xy < box[2:]).all()
     found = FeatureIndex(stored()).search(query, 12)
     assert found and found[0].image_id == 1
+
+
+def test_frames_common_points_are_worked_out_ahead_and_agree_with_a_first_look() -> None:
+    """A frame's common points (what it shares with three or more entries) are ready
+    before any check asks, without reading its keypoints back, and are the same points a
+    first look would compute."""
+    coffee = demo_image("coffee")
+    images = stored() + [(20 + k, 20 + k, extract(coffee)) for k in range(3)]
+    by_id = {image: f for _, image, f in images}
+    asked: list[int] = []
+
+    def keypoints(image_id: int) -> Features | None:
+        asked.append(image_id)
+        return by_id.get(image_id)
+
+    ahead = FeatureIndex(images, keypoints=keypoints)
+    ahead.pin_common_points([(1, by_id[1])])
+    pinned = ahead.common_points(1)
+    assert asked == []  # nothing read back: worked out from the keypoints at load
+    first_look = FeatureIndex(images, keypoints=keypoints).common_points(1)
+    assert asked == [1]
+    assert len(pinned) > 20 and np.array_equal(pinned, first_look)  # coffee is in 4 entries

@@ -9,8 +9,11 @@ from dataclasses import replace
 
 import numpy as np
 
+from server.matching.features import extract
 from server.matching.index import HashIndex, IndexHolder
 from server.matching.source import FeatureRows, IndexChanges, IndexRows, NegativeImage
+
+from ..conftest import demo_image
 
 
 def bank(n: int, seed: int = 3) -> IndexRows:
@@ -227,3 +230,24 @@ def test_a_reindex_or_too_many_changes_rebuild_everything(monkeypatch) -> None: 
     snapshot = holder.current()
     assert snapshot.changed == frozenset() and source.loads[-1] is None
     assert type(snapshot.hashes) is HashIndex
+
+
+def test_the_frames_of_videos_get_their_common_points_in_the_background_after_a_load() -> None:
+    """The holder hands the frames of a load (``FeatureRows.frames``) to its background,
+    so a first check against a shot does not pay for them (``pin_common_points``)."""
+    coffee = extract(demo_image("coffee"))
+    images = [(10 + k, k, coffee) for k in range(4)]  # a frame of entry 10 and 3 copies
+
+    class WithFrames(MemorySource):
+        def feature_rows(self, entries: Collection[int] | None = None) -> FeatureRows:
+            return FeatureRows(images, None, frozenset({0}))
+
+        def image_keypoints(self, image_id: int) -> None:
+            raise AssertionError("read back: the frame's points were not worked out ahead")
+
+    later: list = []  # type: ignore[type-arg]
+    holder = IndexHolder(WithFrames(bank(8)), lambda _: None, 0.0, background=later.append)
+    features = holder.current().features
+    assert len(later) == 1  # handed to the background, not done in the request
+    later[0]()
+    assert len(features.common_points(0)) > 20
