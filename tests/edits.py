@@ -105,3 +105,14 @@ def statement(words: str) -> Image.Image:
         draw.text((24, 130 + 44 * n), line, fill="black", font_size=30)
     draw.text((24, 470), "12:41 · 1 Mar 2026 · 48.2K views", fill="grey", font_size=20)
     return out
+
+
+def collage(pictures: list[Image.Image], gap: int = 0) -> Image.Image:
+    """Four pictures in a 2x2 grid of 400x300 cells, ``gap`` white pixels between them
+    (each picture resized to its cell, as collage apps do)."""
+    out = Image.new("RGB", (800 + gap, 600 + gap), "white")
+    for k, picture in enumerate(pictures):
+        out.paste(
+            picture.convert("RGB").resize((400, 300)), (k % 2 * (400 + gap), k // 2 * (300 + gap))
+        )
+    return out

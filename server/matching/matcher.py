@@ -40,7 +40,7 @@ from .geometry import Box, area, hash_homography, reference_window, scaled
 from .hashing import Fingerprint, picture_hashes
 from .index import Hit, Snapshot
 from .negatives import shown_over_share
-from .regions import picture_boxes
+from .regions import MAX_BOXES, overlap, panel_boxes, picture_boxes
 from .source import StoredPicture
 from .text import MIN_WORDS, SAME_WORDS, Words, same_words
 
@@ -100,6 +100,7 @@ class Found:
     #: For a frame of a video: its other frames that agree as well (the same picture at
     #: other moments of a shot, which the pixels cannot tell apart).
     alike_frames: tuple[int, ...] = ()
+    sequence: int | None = None  # the video of a frame (``StoredPicture.sequence``)
 
 
 def find(
@@ -170,7 +171,7 @@ def _explains(negative: Found, f: Found, kind: str) -> bool:
     """
     if f.agreement is None or negative.agreement is None:
         return False
-    if f.query_box and negative.query_box and _iou(f.query_box, negative.query_box) < 0.3:
+    if f.query_box and negative.query_box and overlap(f.query_box, negative.query_box) < 0.3:
         return False
     if kind == "lookalike":
         return _closeness(negative) >= _closeness(f)
@@ -183,12 +184,6 @@ def _closeness(f: Found) -> tuple[int, int, float, float]:
     hashed = f.distance is not None
     correlation = f.evidence.correlation if f.evidence else 0.0
     return int(hashed), -(f.distance or 0), f.agreement or 0.0, correlation
-
-
-def _iou(a: Box, b: Box) -> float:
-    inter = area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
-    union = area(a) + area(b) - inter
-    return inter / union if union else 0.0
 
 
 def _find(
@@ -205,11 +200,13 @@ def _find(
     names = [name for name, _ in fp.hashes]
     hits = _distinct_hits(snapshot.hashes.search([c for _, c in fp.hashes], th.possible), names)
     found = _best([_from_hit(hit, names, regions, query, snapshot, th) for hit in hits])
-    if any(f.confirmed for f in found) or th.min_inliers is None:
+    if _settled(found) or th.min_inliers is None:
         return _ordered(found)
-    # Stage 2 only when the hashes found nothing certain: crops, screenshots, rotations.
-    # First the pictures inside the query (a screenshot's photo, a collage's cells),
-    # hashed on their own.
+    # Stage 2 only when the hashes found nothing certain: crops, screenshots, rotations;
+    # and after a near hash of a video's frame: a hash names the frame whose crop variant
+    # is nearest, stage 2 the frame that shows the query most fully and the other moments
+    # that show it too (``local_matches``). First the pictures inside the query (a
+    # screenshot's photo, a collage's panels), hashed on their own.
     larger, boxes = pictures_inside(image, sharper)
     ratio = larger.width / image.width
     inner = picture_hashes(larger, boxes, th.min_quality)
@@ -218,7 +215,7 @@ def _find(
         inside = {f"picture-{n}": scaled(box, 1 / ratio) for n, box in enumerate(boxes, start=1)}
         hits = _distinct_hits(snapshot.hashes.search([c for _, c in inner], th.possible), names)
         found = _best(found + [_from_hit(h, names, inside, query, snapshot, th) for h in hits])
-        if any(f.confirmed for f in found) and len(boxes) < 2:
+        if _settled(found) and len(boxes) < 2:
             return _ordered(found)
     if larger is not image:  # stage 2 looks at the larger decode, in its colour too
         query = _Query(grey_pixels(larger), query.chroma_at)
@@ -239,12 +236,21 @@ def _find(
                 shown_at=scaled(m.evidence.shown_at, 1 / ratio),
                 evidence=m.evidence,
                 alike_frames=m.alike,
+                sequence=m.sequence,
             )
-            for m in local_matches(larger, boxes, snapshot, th.min_inliers, th.min_agreement, query)
+            for m in local_matches(
+                larger, boxes, snapshot, th.min_inliers, th.min_agreement, query, th.max_hole
+            )
             if _shown(m.evidence, th) and m.evidence.coverage >= th.min_coverage
         ]
     )
     return _ordered(_best(found + stage2))
+
+
+def _settled(found: list[Found]) -> bool:
+    """Whether stage 1's answer stands: a confirmed match, and none on a video's frame."""
+    confirmed = [f for f in found if f.confirmed]
+    return bool(confirmed) and all(f.sequence is None for f in confirmed)
 
 
 def pictures_inside(
@@ -253,9 +259,13 @@ def pictures_inside(
     """The picture stage 2 should look at, and the boxes of the pictures inside it.
 
     A screenshot's pictures are small in the work picture, so when there are any, the
-    larger decode from ``sharper`` is used instead, with the boxes scaled to it.
+    larger decode from ``sharper`` is used instead, with the boxes scaled to it. A
+    collage's panels come first (every one is searched), then the outlined pictures
+    that are not one of them.
     """
-    boxes = picture_boxes(image)
+    panels = panel_boxes(image)
+    outlined = [b for b in picture_boxes(image) if all(overlap(b, p) < 0.5 for p in panels)]
+    boxes = (panels + outlined)[: max(MAX_BOXES, len(panels))]
     if not boxes or sharper is None:
         return image, boxes
     larger = sharper()
@@ -288,12 +298,15 @@ def local_matches(
     min_inliers: int,
     enough: float,
     query: _Query | None = None,
+    max_hole: int | None = None,
 ) -> list[LocalMatch]:
     """Stored images that fit the query geometrically, with their pixel evidence.
 
     The whole query is looked at first; the pictures found inside it (``boxes``, from
     ``regions.picture_boxes``) only if that gave no image with ``enough`` agreement, or
     when there are several of them (a collage shows several known pictures). Best first.
+    A match with a hole of ``max_hole`` cells or more (``Thresholds.max_hole``) is not
+    shown, so any match without one is kept before it.
     """
     query = query or _Query(grey_pixels(image), None)
     best: dict[int, LocalMatch] = {}
@@ -327,7 +340,7 @@ def local_matches(
                 agreeing.setdefault(stored.sequence, []).append(candidate.image_id)
             kept = best.get(match.entry_id)
             size = query.grey.shape[0] * query.grey.shape[1]
-            if kept is None or _closer(match, kept, size, enough):
+            if kept is None or _closer(match, kept, size, enough, max_hole):
                 best[match.entry_id] = match  # one per entry, as stage 1 reports
     found = [
         replace(m, alike=tuple(i for i in agreeing.get(m.sequence, []) if i != m.image_id))
@@ -343,17 +356,26 @@ def local_matches(
 PER_VIDEO = 4
 
 
-def _closer(match: LocalMatch, kept: LocalMatch, query_area: int, enough: float) -> bool:
+def _closer(
+    match: LocalMatch, kept: LocalMatch, query_area: int, enough: float, max_hole: int | None
+) -> bool:
     """Whether ``match`` shows the query better than ``kept``, an image of the same entry:
-    one that agrees ``enough`` to confirm first, then the pixels, then the points.
+    one that agrees ``enough`` to confirm without a hole first, then the pixels, then
+    the points. (The whole of a collage fits a known panel's picture with a few points
+    that agree but leave a hole where the next panel starts; the panel alone fits it
+    with many and no hole.)
 
     Between frames of one video the pixels do not decide: every frame of a shot agrees
     with a screenshot of it. There the frame that shows the query most fully wins (a
     frame further into a zoom covers less of the screenshot, one further out is covered
     less by it), which is the frame nearest in time."""
     a, b = match.evidence, kept.evidence
-    if (a.agreement >= enough) != (b.agreement >= enough):
-        return a.agreement >= enough
+
+    def usable(e: Evidence) -> bool:
+        return e.agreement >= enough and (max_hole is None or e.largest_hole < max_hole)
+
+    if usable(a) != usable(b):
+        return usable(a)
     if match.sequence is not None and match.sequence == kept.sequence:
         return _fullness(a, query_area) > _fullness(b, query_area)
     return (a.agreement, match.inliers) > (b.agreement, kept.inliers)
@@ -426,6 +448,7 @@ def _from_hit(
         reference_box=evidence.reference_box,
         shown_at=evidence.shown_at,
         evidence=evidence,
+        sequence=stored.sequence,
     )
 
 
@@ -565,15 +588,38 @@ def _rivals(other: Found, f: Found) -> bool:
 
 
 def _best(found: list[Found | None]) -> list[Found]:
-    """One result per entry: confirmed over unconfirmed, then the stronger evidence."""
+    """One result per entry: confirmed over unconfirmed, then the stronger evidence.
+
+    Between confirmed frames of one video, the one stage 2 chose (it names the frame
+    that shows the query most fully) is kept, and the others join its agreeing frames.
+    """
     best: dict[int, Found] = {}
     for f in found:
         if f is None:
             continue
         kept = best.get(f.entry_id)
-        if kept is None or _strength(f) > _strength(kept):
+        if kept is None:
+            best[f.entry_id] = f
+        elif f.confirmed and kept.confirmed and _same_video(f, kept):
+            best[f.entry_id] = _frames_together(f, kept)
+        elif _strength(f) > _strength(kept):
             best[f.entry_id] = f
     return list(best.values())
+
+
+def _same_video(a: Found, b: Found) -> bool:
+    return a.sequence is not None and a.sequence == b.sequence
+
+
+def _frames_together(a: Found, b: Found) -> Found:
+    """Two confirmed frames of one video as one match (``_best``): stage 2's first."""
+
+    def rank(f: Found) -> tuple[bool, tuple[bool, float, float]]:
+        return f.inliers is not None, _strength(f)
+
+    first, other = (a, b) if rank(a) > rank(b) else (b, a)
+    frames = {*first.alike_frames, *other.alike_frames, other.image_id} - {first.image_id}
+    return replace(first, alike_frames=tuple(sorted(frames)))
 
 
 def _strength(f: Found) -> tuple[bool, float, float]:

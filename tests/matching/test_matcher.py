@@ -131,3 +131,26 @@ def test_a_page_stored_alone_does_not_accuse_other_pictures_in_the_same_page() -
     assert bank_check(bank, edits.jpeg(edits.web_page(demo_image("rocket")), 70)) == "match"
     for innocent in ("coffee", "chelsea", "astronaut"):
         assert bank_check(bank, edits.jpeg(edits.web_page(demo_image(innocent)), 70)) == "no_match"
+
+
+@pytest.mark.parametrize("gap", [0, 6], ids=["touching", "gutter"])
+def test_every_known_picture_in_a_collage_is_reported_by_its_panel(gap: int) -> None:
+    """Two of the four panels are known fakes: both are confirmed, each with the panel
+    it is in as its region of the query, and the innocent panels accuse nobody."""
+    names = ("rocket", "coffee", "astronaut", "chelsea")
+    known = {"coffee": 0, "chelsea": 1}
+    bank = snapshot(
+        [[prepare(edits.jpeg(demo_image(n), 90), role="original", max_pixels=10**8)] for n in known]
+    )
+    query = edits.collage([demo_image(n) for n in names], gap)
+    _, found = look_up(edits.jpeg(query, 85), bank, DEFAULT_THRESHOLDS, max_pixels=10**8)
+    assert found is not None
+    confirmed = {f.entry_id: f.query_box for f in found if f.confirmed}
+    assert set(confirmed) == set(known.values()), found
+    for name, entry in known.items():
+        k = names.index(name)
+        left, top = k % 2 * (400 + gap), k // 2 * (300 + gap)
+        box = confirmed[entry]
+        assert box is not None
+        centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        assert left < centre[0] < left + 400 and top < centre[1] < top + 300, (name, box)
