@@ -97,7 +97,9 @@ def build(photos: list[Path]) -> tuple[list[Query], dict[str, int]]:
         add("framed", "player", entry, _framed(path, "player", 0.75))
         add("framed", "tv", entry, _framed(path, "tv", 0.75))
         add("framed", "page", entry, _framed(path, "page", 0.75))
-        add("collage", "2x2", entry, _collage(path, innocent, seed, gap=entry % 2 * 6))
+        add("framed", "tv-small", entry, _framed(path, "tv", 0.45))
+        add("collage", "2x2", entry, _collage(path, innocent, seed, gap=0))
+        add("collage", "2x2-gutter", entry, _collage(path, innocent, seed + 1, gap=6))
         add("screen-photo", "screen-photo", entry, _scene(path, scenes.screen_photo, seed))
         add("heavy-filter", "heavy-filter", entry, _scene(path, scenes.heavy_filter, seed))
         add("logo-border", "logo-border", entry, _scene(path, scenes.logo_on_border, seed))
@@ -116,15 +118,16 @@ def build(photos: list[Path]) -> tuple[list[Query], dict[str, int]]:
             None,
             _scene(path, lambda im, r: scenes.fixed_watermark(im), seed),
         )
-        add("trap-collage", "2x2", None, _collage(path, innocent, seed, gap=n % 2 * 6))
+        add("trap-collage", "2x2", None, _collage(path, innocent, seed, gap=0))
+        add("trap-collage", "2x2-gutter", None, _collage(path, innocent, seed + 1, gap=6))
 
-    # Statements: 20 known, 60 innocent in the same chrome with other words.
+    # Statements: 20 known, 170 innocent in the same chrome with other words.
     for k in range(20):
         entries.append([stored(scenes.text_post(scenes.statement(1000 + k)), "misused")])
         entry = len(entries) - 1
         for edit, make in _text_edits(lambda k=k: scenes.text_post(scenes.statement(1000 + k))):
             add("text-post", edit, entry, make)
-    for k in range(60):
+    for k in range(170):
         for edit, make in _text_edits(lambda k=k: scenes.text_post(scenes.statement(5000 + k))):
             add("trap-text-post", edit, None, make)
 
@@ -138,12 +141,12 @@ def build(photos: list[Path]) -> tuple[list[Query], dict[str, int]]:
         entry = len(entries) - 1
         for edit, make in _text_edits(lambda t=template, a=top, b=bottom: scenes.meme(t, a, b)):
             add("meme", edit, entry, make)
-        for m in range(3):
+        for m in range(6):
             other = (scenes.statement(6000 + 10 * k + m, 6), scenes.statement(6500 + 10 * k + m, 6))
             for edit, make in _text_edits(lambda t=template, o=other: scenes.meme(t, *o)):
                 add("trap-meme", edit, None, make)
 
-    # Lock screens: 20 known, 60 innocent (other smooth wallpapers, the same interface).
+    # Lock screens: 20 known, 170 innocent (other smooth wallpapers, the same interface).
     # Moderators keep the interface in the negative bank, as an overlay.
     negatives.append(("overlay", stored(scenes.lock_screen_interface(), "original")))
     for k in range(20):
@@ -151,7 +154,7 @@ def build(photos: list[Path]) -> tuple[list[Query], dict[str, int]]:
         entry = len(entries) - 1
         for edit, make in _text_edits(lambda k=k: scenes.lock_screen(3000 + k)):
             add("lock-screen", edit, entry, make)
-    for k in range(60):
+    for k in range(170):
         for edit, make in _text_edits(lambda k=k: scenes.lock_screen(7000 + k)):
             add("trap-lock-screen", edit, None, make)
 
@@ -166,6 +169,9 @@ def build(photos: list[Path]) -> tuple[list[Query], dict[str, int]]:
             ("jpeg-40", FAMILIES["easy"]["jpeg-40"]),
             ("crop-5", FAMILIES["crop"]["crop-5"]),
             ("band-top", FAMILIES["caption"]["band-top"]),
+            ("scale-0.5", FAMILIES["easy"]["scale-0.5"]),
+            ("crop-10", FAMILIES["crop"]["crop-10"]),
+            ("emoji", FAMILIES["overlay"]["emoji"]),
         ):
             add("burst", name, entry, _edited_picture(first, edit, entry))
             add("trap-lookalike", name, None, _edited_picture(second, edit, entry))
@@ -233,7 +239,8 @@ def _cropped(picture: Image.Image, share: float) -> Image.Image:
 
 
 def run_query(job: tuple[int, str, str, int | None]) -> tuple:
-    """(family, edit, expected, confirmed entries, possible entries, seconds)."""
+    """(family, edit, expected, confirmed entries, possible entries, seconds, shown), where
+    ``shown`` is (entry, confirmed, pixel agreement) of every match shown (for the ROC)."""
     number, family, edit, expected = job
     make = STATE["queries"][number][3]  # type: ignore[index]
     data = make()
@@ -241,13 +248,14 @@ def run_query(job: tuple[int, str, str, int | None]) -> tuple:
     try:
         _, found = look_up(data, STATE["snapshot"], thresholds(), max_pixels=MAX_PIXELS)  # type: ignore[arg-type]
     except ImageError:  # an unreadable edit answers nothing
-        return family, edit, expected, [], [], 0.0
+        return family, edit, expected, [], [], 0.0, []
     if found is None:  # too flat to fingerprint
-        return family, edit, expected, [], [], time.perf_counter() - started
+        return family, edit, expected, [], [], time.perf_counter() - started, []
     label = verdict(found)
     confirmed = [f.entry_id for f in found if f.confirmed]
     possible = [f.entry_id for f in found if not f.confirmed] if label != "no_match" else []
-    return family, edit, expected, confirmed, possible, time.perf_counter() - started
+    shown = [(f.entry_id, f.confirmed, f.agreement or 0.0) for f in found]
+    return family, edit, expected, confirmed, possible, time.perf_counter() - started, shown
 
 
 def main() -> None:
@@ -276,7 +284,7 @@ def main() -> None:
 def summarise(rows: list[tuple], sizes: dict[str, int], built: float, seconds: float) -> dict:
     families: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     false_examples = []
-    for family, edit, expected, confirmed, possible, took in rows:
+    for family, edit, expected, confirmed, possible, took, _ in rows:
         f = families[family]
         f["queries"] += 1
         f["seconds"] += took
@@ -307,7 +315,32 @@ def summarise(rows: list[tuple], sizes: dict[str, int], built: float, seconds: f
         "total": total,
         "families": {k: dict(v) for k, v in sorted(families.items())},
         "false_examples": false_examples,
+        "roc": roc(rows),
     }
+
+
+#: Pixel agreement a shown match needs to count as confirmed, swept around the server's
+#: 0.6 (``Thresholds.min_agreement``, ``hash_agreement``).
+SWEEP = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9)
+
+
+def roc(rows: list[tuple]) -> list[dict]:
+    """Recall and false matches if confirmation took agreement ``t`` instead of 0.6: at
+    or above 0.6 a match counts when the server confirmed it and it agrees ``t``; below,
+    any match shown (agreement 0.5 or more) that agrees ``t`` counts (the server's other
+    conditions, such as the words of a text picture, are not replayed there)."""
+    points = []
+    for t in SWEEP:
+        recalled = positives = false = 0
+        for _, _, expected, _, _, _, shown in rows:
+            counted = {e for e, ok, a in shown if a >= t and (ok or t < 0.6)}
+            positives += expected is not None
+            recalled += expected in counted
+            false += bool(counted - {expected})
+        points.append(
+            {"agreement": t, "recall": recalled / max(1, positives), "false_matches": false}
+        )
+    return points
 
 
 def markdown(report: dict) -> str:
@@ -331,6 +364,17 @@ def markdown(report: dict) -> str:
         lines.append(
             f"| {name} | {f['queries']:.0f} | {recall} | {f.get('false_matches', 0):.0f} | "
             f"{f.get('wrong_entry', 0):.0f} | {possible} | {1000 * f['seconds'] / f['queries']:.1f} |"
+        )
+    lines += [
+        "",
+        "Operating points (ROC over the pixel agreement a match needs; the server uses 0.6):",
+        "",
+        "| agreement ≥ | recall (all positive families) | false matches |",
+        "|---|---|---|",
+    ]
+    for point in report["roc"]:
+        lines.append(
+            f"| {point['agreement']:.2f} | {point['recall']:.4f} | {point['false_matches']} |"
         )
     return "\n".join(lines)
 
