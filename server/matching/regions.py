@@ -107,29 +107,31 @@ def overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float
 
 
 def panel_boxes(image: Image.Image) -> list[tuple[int, int, int, int]]:
-    """The panels of a 2x1, 1x2 or 2x2 collage (none for anything else), row by row.
+    """The four panels of a 2x2 collage (none for anything else), row by row.
 
     A seam crosses the whole picture: a gutter (a thin run of flat columns between
     textured ones) or a cut (a step between every pair of neighbouring pixels along a
-    column, several times the steps beside it). One seam down the middle, then one
-    across either half, is applied to both halves: a half that is a single picture is
-    then searched in two parts, which costs a search and finds it all the same. On the
-    738 corpus photos 24 found panels that are not there (3 %; each costs 2-4 more
-    searches, never a match: a panel is matched like any part of a picture).
+    column, several times the steps beside it). A seam down the middle and one across
+    either half make the grid; the one across is applied to both halves (a half that is
+    a single picture is then searched in two parts, which finds it all the same).
+
+    One seam alone is not taken for a collage: a phone's lock screen has one where its
+    interface ends, and a half of a smooth wallpaper agrees with a half of another
+    (bench/accuracy/answers.py). On the 738 corpus photos 24 showed a seam and 3 a grid
+    (each costs four more searches, never a match of its own making).
     """
     grey = grey_pixels(image)
     height, width = grey.shape
     down = _seam(grey)
+    across = None
     if down is not None:
         across = _seam(grey[:, : down[0]].T) or _seam(grey[:, down[1] :].T)
-        columns = [(0, down[0]), (down[1], width)]
-        rows = [(0, across[0]), (across[1], height)] if across else [(0, height)]
     elif (across := _seam(grey.T)) is not None:
-        split = _seam(grey[: across[0]]) or _seam(grey[across[1] :])
-        rows = [(0, across[0]), (across[1], height)]
-        columns = [(0, split[0]), (split[1], width)] if split else [(0, width)]
-    else:
+        down = _seam(grey[: across[0]]) or _seam(grey[across[1] :])
+    if down is None or across is None:
         return []
+    rows = [(0, across[0]), (across[1], height)]
+    columns = [(0, down[0]), (down[1], width)]
     return [(left, top, right, bottom) for top, bottom in rows for left, right in columns]
 
 
