@@ -116,3 +116,14 @@ def collage(pictures: list[Image.Image], gap: int = 0) -> Image.Image:
             picture.convert("RGB").resize((400, 300)), (k % 2 * (400 + gap), k // 2 * (300 + gap))
         )
     return out
+
+
+def logo_on_border(image: Image.Image, colour: str = "white") -> Image.Image:
+    """A border with the reposter's logo placed across its inner edge, bottom left."""
+    pad = max(12, round(max(image.size) * 0.06))
+    out = Image.new("RGB", (image.width + 2 * pad, image.height + 2 * pad), colour)
+    out.paste(image.convert("RGB"), (pad, pad))
+    w, h = round(out.width * 0.22), round(pad * 1.8)
+    y = out.height - pad - h // 2
+    ImageDraw.Draw(out).rounded_rectangle((pad // 2, y, pad // 2 + w, y + h), h // 4, (230, 120, 0))
+    return out

@@ -8,6 +8,7 @@ const BAND_FRACTION = 0.5; // lines at least this much edge-coloured are part of
 const FLAT_FRACTION = 0.97; // lines at least this much edge-coloured may be cut
 const EDGE_JUMP = 0.3; // a band ends where this share of the line changes colour at once
 const MAX_CUT = 0.4; // never cut more than this share of a side in one pass
+const STRADDLE_SPAN = 0.35; // a logo across a band's inner edge spans at most this share of it
 const MIN_SIDE = 32; // never leave fewer pixels than this
 const PASSES = 3;
 
@@ -66,8 +67,28 @@ function band(depth, across, at) {
   // No sharp edge within reach: a smooth sky or wall, not a band. (As numpy reads
   // index -1, a first line already outside compares with the last line looked at.)
   if (outside < 0 || close.at(outside - 1) - close[outside] < EDGE_JUMP) return 0;
-  for (let d = outside - 1; d >= 0; d--) if (close[d] >= FLAT_FRACTION) return d + 1;
-  return 0;
+  let cut = 0;
+  for (let d = outside - 1; d >= 0 && !cut; d--) if (close[d] >= FLAT_FRACTION) cut = d + 1;
+  // A logo across the band's inner edge: the band ends at the edge (trim.py's _straddled).
+  if (cut < outside && straddled(cut, outside, across, at, low, high)) return outside;
+  return cut;
+}
+
+/** Whether lines [from, to) are off the edge colour only within one compact span. */
+function straddled(from, to, across, at, low, high) {
+  let first = -1;
+  let last = -1;
+  for (let j = 0; j < across; j++) {
+    for (let d = from; d < to; d++) {
+      const v = at(d, j);
+      if (v < low || v > high) {
+        if (first < 0) first = j;
+        last = j;
+        break;
+      }
+    }
+  }
+  return first >= 0 && last - first + 1 <= STRADDLE_SPAN * across;
 }
 
 /** The pixels inside [left, top, right, bottom]. */

@@ -6,7 +6,9 @@ queries and stored references are also hashed after cutting such flat edge bands
 The rule (measured in ``../shared/research/matching-performance.md``, appendix A):
 walk inward from each side while at least half of the row is the edge colour
 (caption text is allowed), then cut after the last row that is almost entirely
-that colour, but only where the walk ends at a real edge within reach.
+that colour, but only where the walk ends at a real edge within reach. When the rows
+between that last flat row and the edge are off-colour only within one compact span
+(a reposter's logo placed across the edge of the picture), the cut goes to the edge.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ BAND_FRACTION = 0.5  # rows at least this much edge-coloured are part of a band
 FLAT_FRACTION = 0.97  # rows at least this much edge-coloured may be cut
 EDGE_JUMP = 0.3  # a band ends where this share of the row changes colour at once
 MAX_CUT = 0.4  # never cut more than this share of a side in one pass
+STRADDLE_SPAN = 0.35  # a logo across a band's inner edge spans at most this share of it
 MIN_SIDE = 32  # never leave fewer pixels than this
 PASSES = 3
 
@@ -92,7 +95,21 @@ def _band(pixels: np.ndarray, axis: int) -> int:
         # would make the trimmed hash depend on how far a gradient happens to reach.
         return 0
     flat = np.flatnonzero(close[: outside[0]] >= FLAT_FRACTION)
-    return int(flat[-1]) + 1 if flat.size else 0
+    cut = int(flat[-1]) + 1 if flat.size else 0
+    uncut = block[cut : outside[0]] if axis == 0 else block[:, cut : outside[0]]
+    if cut < outside[0] and _straddled(uncut, low, high, axis):
+        return int(outside[0])  # a logo across the band's inner edge: the band ends there
+    return cut
+
+
+def _straddled(rows: np.ndarray, low: int, high: int, axis: int) -> bool:
+    """Whether the band's rows left uncut are off its colour only within one compact
+    span (at most ``STRADDLE_SPAN`` of the width): a reposter's logo or a short caption
+    placed across the edge of the picture, which the rows of the picture continue."""
+    off = np.subtract(rows, np.uint8(low)) > np.uint8(high - low)
+    columns = np.flatnonzero(np.logical_or.reduce(off, axis=axis))
+    width = rows.shape[1 - axis]
+    return bool(columns.size) and columns[-1] - columns[0] + 1 <= STRADDLE_SPAN * width
 
 
 def trim(image: Image.Image) -> Image.Image:

@@ -61,6 +61,21 @@ def test_caption_band_is_trimmed_but_smooth_sky_is_not() -> None:
     assert abs(top - (captioned.height - rocket.height)) <= 2
 
 
+@pytest.mark.parametrize("colour", ["white", "black"])
+def test_a_border_is_trimmed_with_a_logo_across_its_edge(colour: str) -> None:
+    """Reposters put their logo across the border and the picture; the border is cut
+    all the same (it used to stop at the logo)."""
+    for name in ("rocket", "coffee", "astronaut", "chelsea"):
+        photo = demo_image(name)
+        framed = edits.logo_on_border(photo, colour)
+        pad = (framed.width - photo.width) // 2
+        box = trim_box(framed)
+        assert all(
+            abs(a - b) <= 2
+            for a, b in zip(box, (pad, pad, pad + photo.width, pad + photo.height), strict=True)
+        ), (name, box)
+
+
 def test_flat_image_has_low_quality() -> None:
     flat = edits.jpeg(Image.new("RGB", (300, 200), (128, 128, 128)))
     assert query_fingerprint(flat, decode(flat, max_pixels=10**8)).quality < 50
