@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from server.matching.decode import decode
 from server.matching.hashing import query_fingerprint, reference_fingerprint
@@ -79,3 +79,24 @@ def test_a_border_is_trimmed_with_a_logo_across_its_edge(colour: str) -> None:
 def test_flat_image_has_low_quality() -> None:
     flat = edits.jpeg(Image.new("RGB", (300, 200), (128, 128, 128)))
     assert query_fingerprint(flat, decode(flat, max_pixels=10**8)).quality < 50
+
+
+def test_flat_artwork_is_fingerprinted_only_bare_tones_are_too_simple() -> None:
+    """``too_simple`` is for what no reader could tell from another copy of it (one tone,
+    a bare gradient); a flag, a logo on white or a chart is a picture like any other."""
+
+    def quality(picture: Image.Image) -> int:
+        data = edits.jpeg(picture, 85)
+        return query_fingerprint(data, decode(data, max_pixels=10**8)).quality
+
+    flag = Image.new("RGB", (600, 400))
+    for k, colour in enumerate([(0, 85, 164), (255, 255, 255), (239, 65, 53)]):
+        ImageDraw.Draw(flag).rectangle((k * 200, 0, k * 200 + 200, 400), fill=colour)
+    logo = Image.new("RGB", (600, 400), "white")
+    ImageDraw.Draw(logo).ellipse((200, 100, 400, 300), fill=(188, 0, 45))
+    chart = Image.new("RGB", (600, 400), "white")
+    for k in range(5):
+        ImageDraw.Draw(chart).rectangle((60 + k * 100, 340 - 60 * k, 120 + k * 100, 380), "blue")
+    assert all(quality(p) >= 50 for p in (flag, logo, chart))
+    gradient = Image.linear_gradient("L").resize((600, 400)).convert("RGB")
+    assert quality(gradient) < 50
