@@ -175,8 +175,9 @@ def _explains(negative: Found, f: Found, kind: str) -> bool:
         return False
     if kind == "lookalike":
         return _closeness(negative) >= _closeness(f)
-    if kind == "template" and f.words is not None and f.words >= SAME_WORDS:
+    if kind == "template" and f.words is not None and (f.words >= SAME_WORDS or f.confirmed):
         return False  # the words are what the fake adds to its template, and they match
+        # (confirmed with words: all of them, or a crop's part and nothing else)
     return negative.agreement >= f.agreement - MATERIAL_MARGIN
 
 

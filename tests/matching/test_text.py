@@ -60,3 +60,18 @@ def test_a_known_meme_is_found_by_its_words_and_its_template_with_other_words_is
     assert bank_check(bank, edits.jpeg(in_a_post, 80)) == "match"
     other = edits.jpeg(edits.meme(template, "monday morning again"), 70)
     assert bank_check(bank, other) == "no_match"
+
+
+def test_a_crop_that_cuts_a_memes_caption_lines_says_the_same_and_nothing_else() -> None:
+    """What the reader reads of a meme cropped by 8 %: the first and last caption lines
+    cut away, the letters at the ends of the others lost. (Strings, as read in
+    bench/accuracy: the rule, not the reader.)"""
+    stored = "HAVE FOREIGN FULL BY AFTER HEAVY. ABOUT OUR AND RESIDENTS TODAY SPREADING."
+    cropped = "FTER HEAVY. BOUT OUR AND RESIDENTS"
+    assert same_words(stored, cropped).same
+    # The same template with other words, cut the same way, and one that shares only a
+    # meme's usual last line: not the known meme.
+    assert same_words(stored, "OTHER MEN. WEEK THEIR LOCAL SCHOOLS").different
+    boilerplate = "TROOPS POISONED THE WATER SHARE BEFORE IT IS DELETED"
+    assert not same_words(boilerplate, "MONDAY MORNING SHARE BEFORE IT IS DELETED").same
+    assert not same_words(boilerplate, "SHARE BEFORE IT IS DELETED").same
