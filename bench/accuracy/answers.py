@@ -249,8 +249,8 @@ def run_query(job: tuple[int, str, str, int | None]) -> tuple:
         _, found = look_up(data, STATE["snapshot"], thresholds(), max_pixels=MAX_PIXELS)  # type: ignore[arg-type]
     except ImageError:  # an unreadable edit answers nothing
         return family, edit, expected, [], [], 0.0, []
-    if found is None:  # too flat to fingerprint
-        return family, edit, expected, [], [], time.perf_counter() - started, []
+    if found is None:  # too flat to fingerprint: answered too_simple
+        return family, edit, expected, [], [], time.perf_counter() - started, None
     label = verdict(found)
     confirmed = [f.entry_id for f in found if f.confirmed]
     possible = [f.entry_id for f in found if not f.confirmed] if label != "no_match" else []
@@ -284,10 +284,11 @@ def main() -> None:
 def summarise(rows: list[tuple], sizes: dict[str, int], built: float, seconds: float) -> dict:
     families: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     false_examples = []
-    for family, edit, expected, confirmed, possible, took, _ in rows:
+    for family, edit, expected, confirmed, possible, took, shown in rows:
         f = families[family]
         f["queries"] += 1
         f["seconds"] += took
+        f["too_simple"] += shown is None
         wrong = [e for e in confirmed if e != expected]
         if expected is not None:
             f["positives"] += 1
@@ -305,6 +306,7 @@ def summarise(rows: list[tuple], sizes: dict[str, int], built: float, seconds: f
         "false_matches": sum(v["false_matches"] for v in families.values()),
         "innocent_queries": sum(v["queries"] - v["positives"] for v in families.values()),
         "innocent_possible": sum(v["possible"] for v in families.values()),
+        "too_simple": sum(v["too_simple"] for v in families.values()),
     }
     return {
         "date": time.strftime("%Y-%m-%d"),
@@ -333,7 +335,7 @@ def roc(rows: list[tuple]) -> list[dict]:
     for t in SWEEP:
         recalled = positives = false = 0
         for _, _, expected, _, _, _, shown in rows:
-            counted = {e for e, ok, a in shown if a >= t and (ok or t < 0.6)}
+            counted = {e for e, ok, a in shown or [] if a >= t and (ok or t < 0.6)}
             positives += expected is not None
             recalled += expected in counted
             false += bool(counted - {expected})
@@ -352,7 +354,8 @@ def markdown(report: dict) -> str:
         f"{report['seconds']} s on {report['machine']}, {report['date']}.",
         "",
         f"False matches: **{total['false_matches']}**; possible matches shown on innocent queries: "
-        f"{total['innocent_possible']} ({total['innocent_possible'] / max(1, total['innocent_queries']):.2%}).",
+        f"{total['innocent_possible']} ({total['innocent_possible'] / max(1, total['innocent_queries']):.2%}); "
+        f"answered too_simple: {total['too_simple']}.",
         "",
         "| family | queries | recall | false matches | wrong entry | possible on innocent | mean ms |",
         "|---|---|---|---|---|---|---|",

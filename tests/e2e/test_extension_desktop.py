@@ -79,9 +79,11 @@ def keys(display: str, *names: str) -> None:
 def open_page(desktop, site: str, server: str, path: str):  # type: ignore[no-untyped-def]
     context, worker, _ = desktop
     use_server(worker, server)
-    for old in [p for p in context.pages if p.url.startswith("chrome-extension://")]:
-        old.close()  # the options page opened at install
+    # The new tab first: the options page opened at install may be the window's only
+    # tab, and closing the last tab closes the window (Chromium 156 then quits).
     page = context.new_page()
+    for old in [p for p in context.pages if p.url.startswith("chrome-extension://")]:
+        old.close()
     page.goto(f"{site}/{path}")
     page.wait_for_load_state("load")
     page.bring_to_front()
