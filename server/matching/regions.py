@@ -139,7 +139,7 @@ def _seam(grey: np.ndarray) -> tuple[int, int] | None:
     """The columns (first, end) of a vertical seam in the middle of ``grey``, or None."""
     height, width = grey.shape
     first, last = (round(share * width) for share in SEAM_MIDDLE)
-    if height < MIN_SIDE or last - first < 4:
+    if height < MIN_SIDE or width < 2 * MIN_SIDE:  # too small to hold two pictures
         return None
     spread = grey.std(axis=0)
     flat = spread < GUTTER_FLAT

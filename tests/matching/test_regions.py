@@ -88,3 +88,10 @@ def test_one_seam_is_not_a_collage() -> None:
     pair.paste(demo_image("coffee").resize((400, 300)), (0, 0))
     pair.paste(demo_image("chelsea").resize((400, 300)), (400, 0))
     assert panel_boxes(decode(edits.jpeg(pair, 85), max_pixels=10**8).image) == []
+
+
+@pytest.mark.parametrize("size", [(12, 300), (300, 12), (40, 40), (95, 95), (1, 1)])
+def test_narrow_and_tiny_pictures_have_no_panels(size: tuple[int, int]) -> None:
+    """(A 30 px wide picture once broke the seam search's sliding window.)"""
+    picture = demo_image("coffee").resize(size)
+    assert panel_boxes(picture) == []
