@@ -249,9 +249,11 @@ def _find(
 
 
 def _settled(found: list[Found]) -> bool:
-    """Whether stage 1's answer stands: a confirmed match, and none on a video's frame."""
+    """Whether stage 1's answer stands: a confirmed match, and on a video's frame only
+    when other frames agree as well (they give the moments; a frame alone may be the
+    nearest crop variant, not the moment, and stage 2 looks again)."""
     confirmed = [f for f in found if f.confirmed]
-    return bool(confirmed) and all(f.sequence is None for f in confirmed)
+    return bool(confirmed) and all(f.sequence is None or f.alike_frames for f in confirmed)
 
 
 def pictures_inside(
