@@ -63,6 +63,9 @@ def desktop(driver, display: str, tmp_path_factory: pytest.TempPathFactory):  # 
     )
     worker = context.service_workers[0] if context.service_workers else None
     worker = worker or context.wait_for_event("serviceworker", timeout=15_000)
+    # A blank tab kept open for the whole module: each test closes its own page, and
+    # Chromium (156) quits when its window's last tab closes.
+    context.new_page()
     yield context, worker, display
     context.close()
 
@@ -79,11 +82,9 @@ def keys(display: str, *names: str) -> None:
 def open_page(desktop, site: str, server: str, path: str):  # type: ignore[no-untyped-def]
     context, worker, _ = desktop
     use_server(worker, server)
-    # The new tab first: the options page opened at install may be the window's only
-    # tab, and closing the last tab closes the window (Chromium 156 then quits).
-    page = context.new_page()
     for old in [p for p in context.pages if p.url.startswith("chrome-extension://")]:
-        old.close()
+        old.close()  # the options page opened at install (the blank tab stays)
+    page = context.new_page()
     page.goto(f"{site}/{path}")
     page.wait_for_load_state("load")
     page.bring_to_front()
