@@ -175,9 +175,10 @@ def _explains(negative: Found, f: Found, kind: str) -> bool:
         return False
     if kind == "lookalike":
         return _closeness(negative) >= _closeness(f)
+    # The words are what the fake adds to its template, and they match (all of them, or,
+    # confirmed, a crop's part of them and nothing else).
     if kind == "template" and f.words is not None and (f.words >= SAME_WORDS or f.confirmed):
-        return False  # the words are what the fake adds to its template, and they match
-        # (confirmed with words: all of them, or a crop's part and nothing else)
+        return False
     return negative.agreement >= f.agreement - MATERIAL_MARGIN
 
 
