@@ -226,9 +226,6 @@ class LayeredFeatures:
     def common_points(self, image_id: int) -> np.ndarray:
         return self.base.common_points(image_id)
 
-    def pin_common_points(self, images: list[tuple[int, Features]]) -> None:
-        self.base.pin_common_points(images)
-
     def keypoints_of(self, image_id: int) -> Features | None:
         return self.delta.keypoints_of(image_id) or self.base.keypoints_of(image_id)
 
